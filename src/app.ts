@@ -1,0 +1,50 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Config } from './config/schema.ts'
+import { createLogger } from './logging/logger.ts'
+import errorHandler from './plugins/app/error-handler.ts'
+import lifecycle from './plugins/app/lifecycle.ts'
+import requestId, { genReqId } from './plugins/app/request-id.ts'
+import validation from './plugins/app/validation.ts'
+import swagger from './plugins/external/swagger.ts'
+import healthRoutes from './routes/health/index.ts'
+import { sharedSchemas } from './schemas/index.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config
+  }
+}
+
+export interface AppDeps {
+  logger?: Logger
+}
+
+// Builds the gateway with every plugin and route registered, not listening. Registration order
+// is explicit: cross-cutting plugins, then documentation, then routes.
+export async function buildApp (config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: (deps.logger ?? createLogger({ level: config.server.log_level })) as FastifyBaseLogger,
+    genReqId,
+    requestIdHeader: false,
+    logController: new LogController({ requestIdLogLabel: 'request_id' }),
+    bodyLimit: config.server.body_limit_bytes,
+    trustProxy: config.server.trust_proxy,
+    routerOptions: { maxParamLength: 256 },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle'
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.decorate('config', config)
+  for (const schema of sharedSchemas) app.addSchema(schema)
+
+  await app.register(lifecycle)
+  await app.register(validation)
+  await app.register(requestId)
+  await app.register(errorHandler)
+  await app.register(swagger)
+
+  await app.register(healthRoutes)
+  return app
+}

@@ -1,0 +1,221 @@
+import { readFileSync } from 'node:fs'
+import { parse as parseYaml } from 'yaml'
+import { Type } from 'typebox'
+import { ConfigError } from './config-error.ts'
+import { ApiKeyConfig, CloudlockProviderConfig, ConfigSchema, ZwaApiKeyAuth, ZwaOneApiAuth, ZwaProviderConfig, type Config } from './schema.ts'
+import { validateSection } from './validate.ts'
+
+type Env = Record<string, string | undefined>
+type Obj = Record<string, unknown>
+
+// Environment variables and the config path each sets. `secret` ones may also come from NAME_FILE.
+const ENV_SETTINGS: Array<{ env: string, path: string[], secret?: boolean }> = [
+  { env: 'HOST', path: ['server', 'host'] },
+  { env: 'PORT', path: ['server', 'port'] },
+  { env: 'LOG_LEVEL', path: ['server', 'log_level'] },
+  { env: 'BODY_LIMIT_BYTES', path: ['server', 'body_limit_bytes'] },
+  { env: 'SHUTDOWN_DRAIN_MS', path: ['server', 'shutdown_drain_ms'] },
+  { env: 'TRUST_PROXY', path: ['server', 'trust_proxy'] },
+  { env: 'CURSOR_SECRET', path: ['cursor', 'secret'], secret: true },
+  { env: 'DEFAULT_PAGE_SIZE', path: ['limits', 'default_page_size'] },
+  { env: 'REQUEST_TIMEOUT_MS', path: ['limits', 'request_timeout_ms'] },
+  { env: 'REDIS_URL', path: ['redis_url'], secret: true },
+  { env: 'DEMO_INCIDENTS', path: ['demo', 'incidents'] },
+  { env: 'DEMO_SEED', path: ['demo', 'seed'] },
+  { env: 'DEMO_API_KEY', path: ['demo', 'api_key'], secret: true },
+  { env: 'DEMO_ZWA_FIXTURES', path: ['demo', 'zwa_fixtures'] },
+  { env: 'DEMO_CLOUDLOCK_FIXTURES', path: ['demo', 'cloudlock_fixtures'] }
+]
+
+// Secret fields that a YAML file may give as `<field>_file: /path` instead of inline.
+const SECRET_FIELDS = new Set(['key_id', 'key_secret', 'client_id', 'client_secret', 'token', 'secret', 'api_key', 'redis_url'])
+
+const pointerOf = (path: Array<string | number>) => '/' + path.join('/')
+const dotted = (pointer: string) => pointer.slice(1).split('/').map((p) => /^\d+$/.test(p) ? `[${p}]` : `.${p}`).join('').replace(/^\./, '')
+
+function readSecretFile (file: string, label: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim()
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration: ${label} names a file that cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
+  }
+}
+
+function envValue (env: Env, name: string, secret: boolean | undefined): { value: string, origin: string } | undefined {
+  const direct = env[name]
+  const file = secret ? env[`${name}_FILE`] : undefined
+  if (direct !== undefined && direct !== '' && file) throw new ConfigError(`Invalid configuration: set either ${name} or ${name}_FILE, not both`)
+  if (file) return { value: readSecretFile(file, `${name}_FILE`), origin: `${name}_FILE` }
+  if (direct !== undefined && direct !== '') return { value: direct, origin: name }
+  return undefined
+}
+
+function setPath (target: Obj, path: string[], value: unknown): void {
+  let node = target
+  for (const key of path.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {}
+    node = node[key] as Obj
+  }
+  node[path[path.length - 1]] = value
+}
+
+// Replace `<secret>_file` keys anywhere in the YAML tree by the file's content.
+function resolveSecretFiles (node: unknown, path: Array<string | number>, origins: Map<string, string>, file: string): void {
+  if (Array.isArray(node)) {
+    node.forEach((item, i) => resolveSecretFiles(item, [...path, i], origins, file))
+    return
+  }
+  if (typeof node !== 'object' || node === null) return
+  const obj = node as Obj
+  for (const key of Object.keys(obj)) {
+    const field = key.endsWith('_file') ? key.slice(0, -5) : undefined
+    if (field && SECRET_FIELDS.has(field)) {
+      const label = `${dotted(pointerOf([...path, key]))} in ${file}`
+      if (obj[field] !== undefined) throw new ConfigError(`Invalid configuration: ${label} and ${field} are both set; keep one`)
+      if (typeof obj[key] !== 'string') throw new ConfigError(`Invalid configuration: ${label} must be a file path`)
+      obj[field] = readSecretFile(obj[key] as string, label)
+      delete obj[key]
+      origins.set(pointerOf([...path, field]), label)
+    } else {
+      resolveSecretFiles(obj[key], [...path, key], origins, file)
+    }
+  }
+}
+
+function readYaml (file: string): Obj {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration: GATEWAY_CONFIG file ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
+  }
+  let doc: unknown
+  try {
+    doc = parseYaml(text)
+  } catch (err) {
+    const line = (err as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line
+    throw new ConfigError(`Invalid configuration: GATEWAY_CONFIG file ${file} is not valid YAML${line ? ` (line ${line})` : ''}`)
+  }
+  if (doc === null || doc === undefined) return {}
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`Invalid configuration: GATEWAY_CONFIG file ${file} must hold a mapping of settings`)
+  return doc as Obj
+}
+
+// Single-tenant shorthand: ZWA_* and CLOUDLOCK_* variables configure providers `zwa` and `cloudlock`.
+function envProviders (env: Env, origins: Map<string, string>, index: number): Obj[] {
+  const out: Obj[] = []
+  const zwaUrl = envValue(env, 'ZWA_BASE_URL', false)
+  if (zwaUrl) {
+    const p = pointerOf(['providers', index + out.length])
+    const clientId = envValue(env, 'ZWA_CLIENT_ID', true)
+    const auth: Obj = clientId
+      ? { mode: 'oneapi', client_id: clientId.value, client_secret: envValue(env, 'ZWA_CLIENT_SECRET', true)?.value, token_url: envValue(env, 'ZWA_TOKEN_URL', false)?.value }
+      : { mode: 'api_key', key_id: envValue(env, 'ZWA_KEY_ID', true)?.value, key_secret: envValue(env, 'ZWA_KEY_SECRET', true)?.value }
+    for (const [k, v] of Object.entries(auth)) if (v === undefined) delete auth[k]
+    const prefix = envValue(env, 'ZWA_PATH_PREFIX', false)
+    out.push({ id: 'zwa', type: 'zwa', base_url: zwaUrl.value, auth, ...(prefix ? { path_prefix: prefix.value } : {}) })
+    origins.set(`${p}/base_url`, 'ZWA_BASE_URL')
+    origins.set(`${p}/path_prefix`, 'ZWA_PATH_PREFIX')
+    origins.set(`${p}/auth`, clientId ? 'ZWA_CLIENT_ID/ZWA_CLIENT_SECRET/ZWA_TOKEN_URL' : 'ZWA_KEY_ID/ZWA_KEY_SECRET')
+    for (const [field, name] of [['key_id', 'ZWA_KEY_ID'], ['key_secret', 'ZWA_KEY_SECRET'], ['client_id', 'ZWA_CLIENT_ID'], ['client_secret', 'ZWA_CLIENT_SECRET'], ['token_url', 'ZWA_TOKEN_URL']]) {
+      origins.set(`${p}/auth/${field}`, name)
+    }
+  }
+  const clUrl = envValue(env, 'CLOUDLOCK_BASE_URL', false)
+  if (clUrl) {
+    const p = pointerOf(['providers', index + out.length])
+    const token = envValue(env, 'CLOUDLOCK_TOKEN', true)
+    out.push({ id: 'cloudlock', type: 'cloudlock', base_url: clUrl.value, ...(token ? { token: token.value } : {}) })
+    origins.set(`${p}/base_url`, 'CLOUDLOCK_BASE_URL')
+    origins.set(`${p}/token`, 'CLOUDLOCK_TOKEN')
+  }
+  return out
+}
+
+function envApiKeys (env: Env, origins: Map<string, string>, index: number): Obj[] {
+  const hash = envValue(env, 'API_KEY_SHA256', true)
+  if (!hash) return []
+  origins.set(`/api_keys/${index}/sha256`, hash.origin)
+  return [{ name: 'env-key', sha256: hash.value, scopes: ['incidents:read', 'incidents:write', 'evidence:read'] }]
+}
+
+const TopLevel = Type.Object({
+  ...ConfigSchema.properties,
+  providers: Type.Array(Type.Object({ type: Type.Enum(['zwa', 'cloudlock']) }), { default: [] }),
+  api_keys: Type.Array(Type.Unknown(), { default: [] })
+}, { additionalProperties: false })
+
+const ZwaProviderShape = Type.Object({ ...ZwaProviderConfig.properties, auth: Type.Object({}) }, { additionalProperties: false })
+
+function checkSemantics (config: Config, originOf: (p: string) => string): void {
+  const ids = new Set<string>()
+  config.providers.forEach((p, i) => {
+    if (ids.has(p.id)) throw new ConfigError(`Invalid configuration: ${originOf(`/providers/${i}/id`)} repeats provider id '${p.id}'`)
+    ids.add(p.id)
+    const url = new URL(p.base_url)
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`Invalid configuration: ${originOf(`/providers/${i}/base_url`)} must be an http or https URL`)
+    if (url.username || url.password) throw new ConfigError(`Invalid configuration: ${originOf(`/providers/${i}/base_url`)} must not contain credentials; use the provider's credential settings`)
+    if (url.search || url.hash) throw new ConfigError(`Invalid configuration: ${originOf(`/providers/${i}/base_url`)} must not contain a query or fragment`)
+  })
+  const names = new Set<string>()
+  config.api_keys.forEach((k, i) => {
+    if (names.has(k.name)) throw new ConfigError(`Invalid configuration: ${originOf(`/api_keys/${i}/name`)} repeats key name '${k.name}'`)
+    names.add(k.name)
+    k.providers?.forEach((id, j) => {
+      if (!ids.has(id)) throw new ConfigError(`Invalid configuration: ${originOf(`/api_keys/${i}/providers/${j}`)} names unknown provider '${id}'`)
+    })
+  })
+  if (config.providers.length > 0) {
+    if (config.api_keys.length === 0) throw new ConfigError('Invalid configuration: api_keys is empty; with providers configured at least one API key (or API_KEY_SHA256) is required')
+    if (!config.cursor.secret) throw new ConfigError('Invalid configuration: CURSOR_SECRET (cursor.secret) is required when providers are configured; use at least 32 random characters, the same on every replica')
+  }
+}
+
+// Builds the validated configuration from the environment and the optional YAML file.
+export function loadConfig (env: Env = process.env): Config {
+  const origins = new Map<string, string>()
+  const file = env.GATEWAY_CONFIG
+  const raw: Obj = file ? readYaml(file) : {}
+  if (file) resolveSecretFiles(raw, [], origins, file)
+  const yamlLabel = (pointer: string) => file ? `${dotted(pointer)} in ${file}` : dotted(pointer)
+  const originOf = (pointer: string): string => {
+    for (let p = pointer; p.length > 0; p = p.slice(0, p.lastIndexOf('/'))) {
+      const hit = origins.get(p)
+      if (hit) return p === pointer ? hit : `${hit} (${dotted(pointer)})`
+    }
+    return yamlLabel(pointer)
+  }
+
+  for (const setting of ENV_SETTINGS) {
+    const found = envValue(env, setting.env, setting.secret)
+    if (!found) continue
+    setPath(raw, setting.path, found.value)
+    origins.set(pointerOf(setting.path), found.origin)
+  }
+  const providers = Array.isArray(raw.providers) ? raw.providers as Obj[] : (raw.providers === undefined ? [] : raw.providers)
+  if (Array.isArray(providers)) {
+    raw.providers = [...providers, ...envProviders(env, origins, providers.length)]
+  }
+  const keys = Array.isArray(raw.api_keys) ? raw.api_keys : (raw.api_keys === undefined ? [] : raw.api_keys)
+  if (Array.isArray(keys)) raw.api_keys = [...keys, ...envApiKeys(env, origins, keys.length)]
+
+  validateSection(TopLevel, raw, '', originOf)
+  const config = raw as unknown as Config
+  config.providers.forEach((p, i) => {
+    if (p.type === 'zwa') {
+      // The auth union is checked by its `mode` first so errors speak of the branch the user meant.
+      const auth = p.auth as { mode?: unknown } | undefined
+      if (auth === undefined || typeof auth !== 'object') throw new ConfigError(`Invalid configuration: ${originOf(`/providers/${i}/auth`)} is required (mode api_key or oneapi)`)
+      if (auth.mode !== 'api_key' && auth.mode !== 'oneapi') throw new ConfigError(`Invalid configuration: ${originOf(`/providers/${i}/auth/mode`)} must be api_key or oneapi`)
+      validateSection(auth.mode === 'api_key' ? ZwaApiKeyAuth : ZwaOneApiAuth, auth, `/providers/${i}/auth`, originOf)
+      validateSection(ZwaProviderShape, p, `/providers/${i}`, originOf)
+    } else {
+      validateSection(CloudlockProviderConfig, p, `/providers/${i}`, originOf)
+    }
+  })
+  config.api_keys.forEach((k, i) => validateSection(ApiKeyConfig, k, `/api_keys/${i}`, originOf))
+  checkSemantics(config, originOf)
+  return config
+}
+
+export const isDemoMode = (config: Config) => config.providers.length === 0

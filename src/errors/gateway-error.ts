@@ -1,0 +1,73 @@
+import type { ErrorCode, FieldErrorT, ProviderFailureT } from '../schemas/problem.ts'
+
+// Title and HTTP status of each stable code. The title names the class of problem; the
+// detail (per error) tells the caller what to change.
+export const PROBLEM_TYPES: Record<ErrorCode, { status: number, title: string }> = {
+  validation_failed: { status: 400, title: 'Request validation failed' },
+  invalid_cursor: { status: 400, title: 'Invalid cursor' },
+  unauthorized: { status: 401, title: 'Authentication required' },
+  forbidden: { status: 403, title: 'Forbidden' },
+  not_found: { status: 404, title: 'Not found' },
+  method_not_allowed: { status: 405, title: 'Method not allowed' },
+  payload_too_large: { status: 413, title: 'Payload too large' },
+  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  capability_not_supported: { status: 422, title: 'Capability not supported by provider' },
+  unsupported_value: { status: 422, title: 'Value not supported by provider' },
+  idempotency_key_reused: { status: 422, title: 'Idempotency key reused with a different request' },
+  rate_limited: { status: 429, title: 'Rate limit exceeded' },
+  upstream_error: { status: 502, title: 'Upstream provider error' },
+  upstream_auth_failed: { status: 502, title: 'Upstream authentication failed' },
+  upstream_rate_limited: { status: 503, title: 'Upstream provider rate limited' },
+  provider_unavailable: { status: 503, title: 'Provider unavailable' },
+  service_unavailable: { status: 503, title: 'Service unavailable' },
+  upstream_timeout: { status: 504, title: 'Upstream provider timed out' },
+  internal_error: { status: 500, title: 'Internal server error' }
+}
+
+export interface GatewayErrorExtras {
+  errors?: FieldErrorT[]
+  provider?: string
+  capability?: string
+  failedProviders?: ProviderFailureT[]
+  retryAfter?: number
+  status?: number
+  cause?: unknown
+}
+
+// The one error type routes, plugins and adapters throw. The error handler turns it into an
+// RFC 9457 document; anything that is not a GatewayError is treated as an internal fault.
+export class GatewayError extends Error {
+  readonly code: ErrorCode
+  readonly statusCode: number
+  readonly detail: string
+  readonly errors?: FieldErrorT[]
+  readonly provider?: string
+  readonly capability?: string
+  readonly failedProviders?: ProviderFailureT[]
+  readonly retryAfter?: number
+
+  constructor (code: ErrorCode, detail: string, extras: GatewayErrorExtras = {}) {
+    super(detail, extras.cause === undefined ? undefined : { cause: extras.cause })
+    this.name = 'GatewayError'
+    this.code = code
+    this.statusCode = extras.status ?? PROBLEM_TYPES[code].status
+    this.detail = detail
+    this.errors = extras.errors
+    this.provider = extras.provider
+    this.capability = extras.capability
+    this.failedProviders = extras.failedProviders
+    this.retryAfter = extras.retryAfter
+  }
+}
+
+export const isGatewayError = (err: unknown): err is GatewayError => err instanceof GatewayError
+
+export const notFound = (detail: string) => new GatewayError('not_found', detail)
+export const validationFailed = (detail: string, errors?: FieldErrorT[]) =>
+  new GatewayError('validation_failed', detail, { errors })
+export const capabilityNotSupported = (provider: string, capability: string) =>
+  new GatewayError('capability_not_supported',
+    `Provider '${provider}' does not support '${capability}'; GET /v1/providers lists what each provider can do.`,
+    { provider, capability })
+export const unsupportedValue = (provider: string, detail: string) =>
+  new GatewayError('unsupported_value', detail, { provider })

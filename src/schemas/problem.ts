@@ -1,0 +1,42 @@
+import { Type, type Static } from 'typebox'
+
+// RFC 9457 problem document with the gateway's stable `code` (spec section 6).
+export const ERROR_CODES = [
+  'validation_failed', 'invalid_cursor', 'unauthorized', 'forbidden', 'not_found',
+  'method_not_allowed', 'payload_too_large', 'unsupported_media_type',
+  'capability_not_supported', 'unsupported_value', 'idempotency_key_reused', 'rate_limited',
+  'upstream_error', 'upstream_timeout', 'upstream_rate_limited', 'upstream_auth_failed',
+  'provider_unavailable', 'service_unavailable', 'internal_error'
+] as const
+export type ErrorCode = typeof ERROR_CODES[number]
+
+export const FieldError = Type.Object({
+  path: Type.String({ description: 'where the bad value is, e.g. /query/limit or /body/labels/0/key' }),
+  message: Type.String()
+}, { additionalProperties: false })
+
+export const ProviderFailure = Type.Object({
+  provider: Type.String(),
+  code: Type.String(),
+  status: Type.Integer(),
+  detail: Type.String()
+}, { additionalProperties: false })
+
+export const Problem = Type.Object({
+  type: Type.String({ description: 'URI reference identifying the problem type' }),
+  title: Type.String(),
+  status: Type.Integer({ minimum: 400, maximum: 599 }),
+  detail: Type.String(),
+  instance: Type.String({ description: 'the request path' }),
+  code: Type.Enum(ERROR_CODES),
+  request_id: Type.String(),
+  errors: Type.Optional(Type.Array(FieldError)),
+  provider: Type.Optional(Type.String()),
+  capability: Type.Optional(Type.String()),
+  failed_providers: Type.Optional(Type.Array(ProviderFailure)),
+  retry_after: Type.Optional(Type.Integer({ minimum: 0, description: 'seconds, also sent as Retry-After' }))
+}, { additionalProperties: false, $id: 'Problem', title: 'Problem' })
+
+export type ProblemT = Static<typeof Problem>
+export type FieldErrorT = Static<typeof FieldError>
+export type ProviderFailureT = Static<typeof ProviderFailure>

@@ -1,0 +1,36 @@
+import { Type, type Static } from 'typebox'
+import { ProviderType } from './enums.ts'
+import { NullableString } from './nullable.ts'
+
+// What an adapter can do; `GET /v1/providers` lists them so clients know before they ask.
+export const CAPABILITIES = [
+  'list', 'get', 'update_status', 'update_severity', 'update_external_ref', 'close',
+  'notes', 'labels', 'history', 'evidence', 'triggers', 'tickets', 'groups', 'transactions',
+  'filter_severity', 'filter_status', 'filter_created', 'filter_updated'
+] as const
+export type CapabilityValue = typeof CAPABILITIES[number]
+
+export const ProviderHealth = Type.Object({
+  status: Type.Enum(['ok', 'degraded', 'unavailable', 'unknown']),
+  circuit: Type.Enum(['closed', 'open', 'half_open']),
+  last_error: Type.Union([Type.Object({
+    code: Type.String(),
+    detail: Type.String(),
+    at: Type.String({ format: 'date-time' })
+  }, { additionalProperties: false }), Type.Null()])
+}, { additionalProperties: false })
+
+export const Provider = Type.Object({
+  id: Type.String(),
+  type: ProviderType,
+  base_url: Type.String({ description: 'upstream base URL, never with credentials' }),
+  capabilities: Type.Array(Type.Enum(CAPABILITIES)),
+  health: ProviderHealth,
+  note: Type.Optional(NullableString())
+}, { additionalProperties: false, $id: 'Provider', title: 'Provider' })
+
+export const ProviderList = Type.Object({
+  data: Type.Array(Type.Ref('Provider'))
+}, { additionalProperties: false, $id: 'ProviderList', title: 'ProviderList' })
+
+export type ProviderT = Static<typeof Provider>

@@ -1,0 +1,32 @@
+import { Type } from 'typebox'
+import { PROBLEM_TYPES } from '../errors/gateway-error.ts'
+import type { ErrorCode } from './problem.ts'
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid request (validation_failed, invalid_cursor)',
+  401: 'Missing or invalid API key (unauthorized)',
+  403: 'The key lacks the scope or the provider (forbidden)',
+  404: 'Unknown incident, provider or route (not_found)',
+  413: 'Body too large (payload_too_large)',
+  415: 'Body is not JSON (unsupported_media_type)',
+  422: 'The provider cannot do this (capability_not_supported, unsupported_value, idempotency_key_reused)',
+  429: 'Per-key rate limit exceeded (rate_limited), with Retry-After',
+  500: 'Unexpected gateway fault (internal_error); details are logged, never returned',
+  502: 'An upstream provider failed (upstream_error, upstream_auth_failed)',
+  503: 'Provider or gateway unavailable (provider_unavailable, upstream_rate_limited, service_unavailable), with Retry-After',
+  504: 'An upstream provider timed out (upstream_timeout)'
+}
+
+// Response entries for problem documents, keyed by status, for a route's `response` schema.
+export function problemResponses (...statuses: number[]): Record<number, unknown> {
+  const out: Record<number, unknown> = {}
+  for (const status of statuses) {
+    out[status] = {
+      description: DESCRIPTIONS[status] ?? 'Problem',
+      content: { 'application/problem+json': { schema: Type.Ref('Problem') } }
+    }
+  }
+  return out
+}
+
+export const statusOf = (code: ErrorCode) => PROBLEM_TYPES[code].status

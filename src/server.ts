@@ -1,0 +1,37 @@
+import closeWithGrace from 'close-with-grace'
+import { buildApp } from './app.ts'
+import { ConfigError } from './config/config-error.ts'
+import { isDemoMode, loadConfig } from './config/load.ts'
+import type { Config } from './config/schema.ts'
+import { createLogger } from './logging/logger.ts'
+
+// Reads the configuration, builds the app, listens, and shuts down gracefully on SIGTERM/SIGINT.
+async function main (): Promise<void> {
+  let config: Config
+  try {
+    config = loadConfig(process.env)
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`)
+      process.exit(78) // EX_CONFIG
+    }
+    throw err
+  }
+
+  const logger = createLogger({ level: config.server.log_level })
+  const app = await buildApp(config, { logger })
+
+  closeWithGrace({ delay: 10_000 + config.server.shutdown_drain_ms, logger }, async ({ signal, err }) => {
+    if (err) logger.error({ err }, 'shutting down after an error')
+    else logger.info({ signal }, 'shutting down')
+    app.beginShutdown()
+    if (config.server.shutdown_drain_ms > 0) await new Promise((resolve) => setTimeout(resolve, config.server.shutdown_drain_ms))
+    await app.close()
+  })
+
+  const url = await app.listen({ host: config.server.host, port: config.server.port })
+  logger.info({ url, providers: config.providers.map((p) => p.id), demo: isDemoMode(config) }, 'gateway listening')
+  process.stdout.write(`DLP incident gateway listening on ${url} (API docs: ${url}/docs)\n`)
+}
+
+await main()
