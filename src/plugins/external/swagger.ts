@@ -8,6 +8,7 @@ export const OPENAPI_INFO = {
   version: '1.0.0',
   description: 'One normalized API over the DLP incidents of Zscaler Workflow Automation (ZWA) and Cisco Cloudlock. ' +
     'Errors are RFC 9457 problem documents with a stable `code`. Generated from the route schemas; do not edit by hand.',
+  contact: { name: 'DLP gateway team' },
   license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' }
 }
 

@@ -1,0 +1,77 @@
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
+import t from 'tap'
+import { request } from 'undici'
+import { buildTestApp } from './helpers/build.ts'
+
+const server = fileURLToPath(new URL('../src/server.ts', import.meta.url))
+
+function start (env: Record<string, string>) {
+  const child = spawn(process.execPath, [server], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d) => { stdout += d })
+  child.stderr.on('data', (d) => { stderr += d })
+  return { child, out: () => stdout, err: () => stderr }
+}
+
+async function waitFor (check: () => boolean, ms = 10_000) {
+  const until = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > until) throw new Error('timed out waiting')
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}
+
+t.test('a bad setting stops startup with one line and no stack trace', async (t) => {
+  const proc = start({ PORT: 'not-a-port' })
+  const [code] = await once(proc.child, 'exit')
+  t.equal(code, 78)
+  t.equal(proc.err().trim(), 'Invalid configuration: PORT must be an integer')
+  t.notMatch(proc.err(), /\n.+/, 'exactly one line')
+  t.notMatch(proc.err(), /at .*\(/, 'no stack trace')
+})
+
+t.test('SIGTERM turns readiness to 503 during the drain, then exits cleanly', async (t) => {
+  const proc = start({ PORT: '0', SHUTDOWN_DRAIN_MS: '1500', LOG_LEVEL: 'info' })
+  t.teardown(() => { proc.child.kill('SIGKILL') })
+  await waitFor(() => /listening on (http:\/\/\S+)/.test(proc.out()))
+  const url = /listening on (http:\/\/\S+) /.exec(proc.out())![1]
+
+  const before = await request(`${url}/readyz`)
+  t.equal(before.statusCode, 200)
+  await before.body.dump()
+
+  proc.child.kill('SIGTERM')
+  await waitFor(() => proc.out().includes('shutting down'))
+  const during = await request(`${url}/readyz`)
+  t.equal(during.statusCode, 503, 'not ready as soon as shutdown starts')
+  t.same(await during.body.json(), { status: 'not_ready', checks: { config: 'ok', shutdown: 'in_progress' } })
+  const live = await request(`${url}/healthz`)
+  t.equal(live.statusCode, 200, 'still serving while draining')
+  await live.body.dump()
+
+  const [code] = await once(proc.child, 'exit')
+  t.equal(code, 0)
+  t.notMatch(proc.err(), /Error/)
+})
+
+t.test('close lets in-flight requests finish', async (t) => {
+  let release = () => {}
+  const { app } = await buildTestApp({}, (app) => {
+    app.get('/slow', async () => {
+      await new Promise<void>((resolve) => { release = resolve })
+      return { done: true }
+    })
+  })
+  const url = await app.listen({ host: '127.0.0.1', port: 0 })
+  const inflight = request(`${url}/slow`)
+  await waitFor(() => release.toString() !== '() => {}')
+  const closing = app.close()
+  setTimeout(() => release(), 200)
+  const res = await inflight
+  t.equal(res.statusCode, 200)
+  t.same(await res.body.json(), { done: true })
+  await closing
+})
