@@ -98,8 +98,8 @@ export function readRoutes (ctx: ZwaContext): RouteDef[] {
       url: '/incidents/:dlpIncidentId/triggers',
       cls: 'light',
       handler: async (request) => {
-        const withContext = readBool(request.query, 'fetchTriggerContext')
-        return deriveTriggers(incidentOf(ctx, request), ctx.store.seed, withContext)
+        const incident = incidentOf(ctx, request)
+        return deriveTriggers(incident, ctx.store.seed, readBool(request.query, 'fetchTriggerContext'))
       }
     },
     {

@@ -55,7 +55,11 @@ function applyLabels (current: Label[] | null | undefined, added: Label[], mode:
   const out = mode === 'replace' ? [] : (current ?? []).map((l) => ({ ...l }))
   for (const label of added) {
     const same = out.find((l) => l.key === label.key)
-    if (same === undefined) out.push({ ...label }) else same.value = label.value
+    if (same === undefined) {
+      out.push({ ...label })
+    } else {
+      same.value = label.value
+    }
   }
   return out
 }
