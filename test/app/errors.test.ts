@@ -1,3 +1,4 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import t from 'tap'
 import { GatewayError, capabilityNotSupported } from '../../src/errors/gateway-error.ts'
@@ -7,7 +8,8 @@ import { buildTestApp } from '../helpers/build.ts'
 // A probe route using the same schema conventions as the real routes, to exercise the shared
 // validation and error handling.
 async function probeApp () {
-  return buildTestApp({}, (app) => {
+  return buildTestApp({}, (root) => {
+    const app = root.withTypeProvider<TypeBoxTypeProvider>()
     app.post('/probe/:id', {
       schema: {
         params: Type.Object({ id: Type.String({ pattern: '^[0-9]{1,20}$' }) }),
