@@ -72,6 +72,7 @@ t.test('close lets in-flight requests finish', async (t) => {
   setTimeout(() => release(), 200)
   const res = await inflight
   t.equal(res.statusCode, 200)
+  t.equal(res.headers.connection, 'close', 'the finished connection is not kept alive during shutdown')
   t.same(await res.body.json(), { done: true })
   await closing
 })

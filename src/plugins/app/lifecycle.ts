@@ -23,6 +23,11 @@ async function lifecycle (app: FastifyInstance) {
   app.addHook('preClose', async () => {
     app.lifecycle.shuttingDown = true
   })
+  // Keep-alive connections that finish a request during shutdown are closed with it; otherwise
+  // they would hold the server open until the keep-alive timeout.
+  app.addHook('onSend', async (_request, reply) => {
+    if (app.lifecycle.shuttingDown) reply.header('connection', 'close')
+  })
 }
 
 export default fp(lifecycle, { name: 'lifecycle', fastify: '5.x' })
