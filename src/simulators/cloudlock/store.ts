@@ -68,36 +68,21 @@ export class IncidentStore {
     this.reset()
   }
 
-  #context (): RecordContext {
-    const taken = new Set(this.#byKey.keys())
-    let next = this.#entries.reduce((max, e) => (e.idNum > max ? e.idNum : max), 0n) + 1n
-    return {
-      nowUs: Math.round(this.#clock()) * 1000,
-      takenIds: taken,
-      nextId: () => {
-        while (taken.has(next.toString())) next++
-        const id = next.toString()
-        taken.add(id)
-        return id
+  // All or nothing: one bad record rejects the whole batch. Ids are assigned above every id in use
+  // and every explicit id of the batch, so an assigned id never collides with a later explicit one.
+  #normalize (records: unknown[]): NativeRecord[] {
+    let next = 0n
+    for (const e of this.#entries) if (e.idNum > next) next = e.idNum
+    for (const r of records) {
+      if (isPlainObject(r) && (typeof r.id === 'string' || typeof r.id === 'number') && /^\d{1,20}$/.test(String(r.id))) {
+        const explicit = BigInt(String(r.id))
+        if (explicit > next) next = explicit
       }
     }
-  }
-
-  // All or nothing: one bad record rejects the whole batch.
-  #normalize (records: unknown[]): NativeRecord[] {
-    const ctx = this.#context()
-    // Explicit ids are claimed first so an assigned id never collides with a later explicit one.
-    const explicit = new Set<string>()
-    records.forEach((r) => {
-      if (isPlainObject(r) && (typeof r.id === 'string' || typeof r.id === 'number') && /^\d{1,20}$/.test(String(r.id))) {
-        explicit.add(idKey(String(r.id)))
-      }
-    })
-    const nextId = ctx.nextId
-    ctx.nextId = () => {
-      let id = nextId()
-      while (explicit.has(id)) id = nextId()
-      return id
+    const ctx: RecordContext = {
+      nowUs: Math.round(this.#clock()) * 1000,
+      takenIds: new Set(this.#byKey.keys()),
+      nextId: () => (++next).toString()
     }
     return records.map((raw, index) => normalizeRecord(raw, index, ctx))
   }

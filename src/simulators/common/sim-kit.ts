@@ -1,4 +1,6 @@
 // Shared simulator kit: request log, fault injection and the /__sim admin API (spec §8).
+// Simulators call registerSimKit before their vendor routes and put their own checks (auth, rate
+// limits) in preValidation or preHandler hooks, never onRequest, so injected faults come first.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { systemClock, type Clock } from './clock.ts'
