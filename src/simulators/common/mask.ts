@@ -29,6 +29,8 @@ export function maskHeaders (headers: Record<string, unknown>, secretNames: Read
 
 // Deep copy with every value under a secret key (any depth, case-insensitive) replaced by MASK.
 export function maskDeep (value: unknown, secretKeys: ReadonlySet<string>): unknown {
+  // Exact big integers (JSON.rawJSON values) are kept as they are, so they log as digits.
+  if ((JSON as unknown as { isRawJSON: (v: unknown) => boolean }).isRawJSON(value)) return value
   if (Array.isArray(value)) return value.map((item) => maskDeep(item, secretKeys))
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {}

@@ -102,6 +102,9 @@ export function resolveOptions (o: ZwaSimOptions): ResolvedOptions {
   const count = o.count ?? 500
   if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`ZWA simulator option count must be an integer >= 0, got ${count}`)
   const rl = o.rateLimits
+  const maxPageSize = positiveInt('maxPageSize', o.maxPageSize ?? 100)
+  const defaultPageSize = positiveInt('defaultPageSize', o.defaultPageSize ?? 50)
+  if (defaultPageSize > maxPageSize) throw new RangeError(`ZWA simulator option defaultPageSize (${defaultPageSize}) exceeds maxPageSize (${maxPageSize})`)
   return {
     keyId: o.keyId ?? DEFAULT_CREDENTIALS.keyId,
     keySecret: o.keySecret ?? DEFAULT_CREDENTIALS.keySecret,
@@ -127,8 +130,8 @@ export function resolveOptions (o: ZwaSimOptions): ResolvedOptions {
     rateLimitResetStyle: o.rateLimitResetStyle ?? 'delta',
     pageIdTtlSeconds: positiveInt('pageIdTtlSeconds', o.pageIdTtlSeconds ?? 600),
     pageIdBody: o.pageIdBody ?? 'ignore',
-    defaultPageSize: positiveInt('defaultPageSize', o.defaultPageSize ?? 50),
-    maxPageSize: positiveInt('maxPageSize', o.maxPageSize ?? 100),
+    defaultPageSize,
+    maxPageSize,
     caseSensitiveFilters: o.caseSensitiveFilters ?? false,
     emptyGroupSearch: o.emptyGroupSearch ?? 'all',
     write: {

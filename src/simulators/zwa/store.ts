@@ -116,7 +116,8 @@ export class ZwaStore {
     return out
   }
 
-  // Same shape as real ids: creation epoch milliseconds followed by seven digits.
+  // Same shape as real ids: creation epoch milliseconds followed by seven digits, used by no incident
+  // already stored or earlier in the same batch.
   #freshTransactionId (now: number, taken: Set<string>): string {
     let id = `${now}${this.#rng.digits(7)}`
     while ([...taken].some((t) => t.endsWith(id)) || this.byTransaction(id).length > 0) id = `${now}${this.#rng.digits(7)}`
