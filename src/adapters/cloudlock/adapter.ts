@@ -1,0 +1,163 @@
+import type { CloudlockProviderConfigT } from '../../config/schema.ts'
+import { unsupportedValue } from '../../errors/gateway-error.ts'
+import { EnumMapper } from '../../mapping/mapper.ts'
+import { resolveTables } from '../../mapping/tables.ts'
+import { microsToCloudlock } from '../../mapping/timestamps.ts'
+import { NATIVE_ID_PATTERNS } from '../../schemas/enums.ts'
+import type { IncidentT } from '../../schemas/incident.ts'
+import type { CapabilityValue } from '../../schemas/provider.ts'
+import { UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../http/upstream-client.ts'
+import { retryAfterSeconds, translateStatus, vendorMessage } from '../http/upstream-errors.ts'
+import { HealthTracker } from '../health-tracker.ts'
+import { refuse } from '../unsupported.ts'
+import type { AdapterFactoryDeps, CallOptions, CloseRequest, IncidentPatch, ListPage, PageRequest, ProviderAdapter, StreamItem } from '../types.ts'
+import { mapCloudlockIncident, singleRecord } from './map-incident.ts'
+import { advance, planCloudlockList, readPosition } from './list-query.ts'
+
+const MAX_PAGE = 100 // the vendor's documented maximum `limit`
+const MAX_SCAN_PAGES = 10 // per call, when the gateway filters: bounds the cost of a selective filter
+
+const CAPABILITIES: CapabilityValue[] = [
+  'list', 'get', 'update_status', 'update_severity', 'update_external_ref', 'close',
+  'filter_severity', 'filter_status', 'filter_created', 'filter_updated'
+]
+
+const ID_PATTERN = new RegExp(NATIVE_ID_PATTERNS.cloudlock)
+
+// Cisco Cloudlock v2 adapter (reference: cloudlock-incidents-api.md): static bearer token,
+// limit/offset lists, PUT updates of incident_status/severity/customer_key.
+export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: AdapterFactoryDeps = {}): ProviderAdapter {
+  const tables = resolveTables('cloudlock', config.mapping)
+  const mapper = new EnumMapper(tables)
+  const health = new HealthTracker(deps.now)
+  const client = new UpstreamClient({
+    providerId: config.id,
+    baseUrl: config.base_url,
+    timeouts: config.timeouts,
+    maxConnections: config.max_connections,
+    dispatcher: deps.dispatcher
+  })
+  const id = config.id
+
+  async function call (req: UpstreamRequest, opts: CallOptions = {}): Promise<UpstreamResponse> {
+    const headers: Record<string, string> = { authorization: `Bearer ${config.token}`, 'user-agent': 'dlp-incident-gateway/1' }
+    if (opts.requestId) headers['x-request-id'] = opts.requestId
+    try {
+      const res = await client.request({ ...req, headers: { ...headers, ...req.headers }, signal: req.signal ?? opts.signal })
+      if (res.status >= 200 && res.status < 300) {
+        health.success()
+        return res
+      }
+      throw translateStatus(id, res.status, vendorMessage(res.text, res.json, 'message'), retryAfterSeconds(res.headers))
+    } catch (err) {
+      health.failure(err)
+      throw err
+    }
+  }
+
+  const incidentPath = (nativeId: string) => {
+    if (!ID_PATTERN.test(nativeId)) throw unsupportedValue(id, `'${nativeId}' is not a Cloudlock incident id (digits only, at most 20).`)
+    return `/incidents/${encodeURIComponent(nativeId)}`
+  }
+
+  const mapOne = (body: unknown): IncidentT => mapCloudlockIncident(singleRecord(body), id, mapper).incident
+
+  async function listPage (request: PageRequest): Promise<ListPage> {
+    const plan = planCloudlockList(request.filters, request.pinnedAt, mapper)
+    if (plan.empty) return { items: [], exhausted: true, upstreamCalls: 0 }
+    let pos = readPosition(request.position)
+    // Items at or before the position's timestamp, skipping those already consumed there.
+    const before = pos ? BigInt(pos.b) + 1n : plan.upperMicros
+    const createdBefore = microsToCloudlock(before < plan.upperMicros ? before : plan.upperMicros)
+    let offset = pos && BigInt(pos.b) + 1n <= plan.upperMicros ? pos.s : 0
+    const items: StreamItem[] = []
+    let calls = 0
+    let exhausted = false
+    let scanned = 0
+
+    while (items.length < request.want && calls < (plan.keep ? MAX_SCAN_PAGES : 1) + 1) {
+      // One extra item tells whether anything follows, at no extra call.
+      const limit = plan.keep ? MAX_PAGE : Math.min(MAX_PAGE, request.want - items.length + 1)
+      const res = await call({
+        method: 'GET',
+        path: '/incidents',
+        query: { ...plan.params, created_before: createdBefore, limit: String(limit), offset: String(offset) },
+        signal: request.signal
+      })
+      calls++
+      const body = client.expectJson(res) as { items?: unknown }
+      const page = Array.isArray(body?.items) ? body.items : null
+      if (!page) throw translateStatus(id, 502, 'list response has no items array')
+      let consumedAll = true
+      for (const raw of page) {
+        if (items.length === request.want) {
+          consumedAll = false
+          break
+        }
+        const mapped = mapCloudlockIncident(raw, id, mapper)
+        pos = advance(pos, mapped.createdMicros)
+        scanned++
+        if (!plan.keep || plan.keep(raw as Record<string, unknown>)) {
+          items.push({ incident: mapped.incident, createdMicros: mapped.createdMicros, after: { ...pos } })
+        }
+      }
+      if (page.length < limit && consumedAll) {
+        exhausted = true
+        break
+      }
+      if (!consumedAll) break
+      offset += page.length
+      if (!plan.keep && items.length >= request.want) break
+    }
+    return { items, exhausted, upstreamCalls: calls, scannedTo: scanned > 0 && pos ? { ...pos } : undefined }
+  }
+
+  async function update (nativeId: string, patch: IncidentPatch, opts?: CallOptions): Promise<IncidentT> {
+    const body: Record<string, string> = {}
+    if (patch.status !== undefined) {
+      const native = mapper.nativeFor('status', patch.status)
+      if (!native) throw unsupportedValue(id, `Provider '${id}' has no status '${patch.status}'.`)
+      body.incident_status = native
+    }
+    if (patch.severity !== undefined) {
+      const native = mapper.nativeFor('severity', patch.severity)
+      if (!native) throw unsupportedValue(id, `Provider '${id}' has no severity '${patch.severity}'.`)
+      body.severity = native
+    }
+    if (patch.external_ref !== undefined) body.customer_key = patch.external_ref ?? ''
+    const path = incidentPath(nativeId)
+    const res = await call({ method: 'PUT', path, body }, opts)
+    return mapOne(client.expectJson(res))
+  }
+
+  return {
+    id,
+    type: 'cloudlock',
+    baseUrl: config.base_url,
+    capabilities: new Set(CAPABILITIES),
+    tables,
+    isValidNativeId: (nativeId) => ID_PATTERN.test(nativeId),
+    listPage,
+    async get (nativeId, opts) {
+      const res = await call({ method: 'GET', path: incidentPath(nativeId) }, opts)
+      return mapOne(client.expectJson(res))
+    },
+    update,
+    async close (nativeId, request: CloseRequest, opts) {
+      // Cloudlock stores neither notes nor labels: refuse rather than drop them.
+      if (request.notes !== undefined) return refuse(id, 'notes')
+      if (request.label !== undefined) return refuse(id, 'labels')
+      return update(nativeId, { status: request.classification === 'false_positive' ? 'dismissed' : 'resolved' }, opts)
+    },
+    addNote: () => refuse(id, 'notes'),
+    addLabels: () => refuse(id, 'labels'),
+    history: () => refuse(id, 'history'),
+    evidence: () => refuse(id, 'evidence'),
+    triggers: () => refuse(id, 'triggers'),
+    tickets: () => refuse(id, 'tickets'),
+    groups: () => refuse(id, 'groups'),
+    transactionIncidents: () => refuse(id, 'transactions'),
+    health: () => health.snapshot(),
+    shutdown: () => client.close()
+  }
+}

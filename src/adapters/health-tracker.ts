@@ -1,0 +1,35 @@
+import { isGatewayError } from '../errors/gateway-error.ts'
+import type { AdapterHealth } from './types.ts'
+
+// Remembers the outcome of the last upstream call for GET /v1/providers. Caller mistakes
+// (404, 422) say nothing about the provider's health and are not counted.
+export class HealthTracker {
+  private lastOk = false
+  private lastError: AdapterHealth['last_error'] = null
+  private failing = false
+  private readonly now: () => number
+
+  constructor (now: () => number = Date.now) {
+    this.now = now
+  }
+
+  success (): void {
+    this.lastOk = true
+    this.failing = false
+  }
+
+  failure (err: unknown): void {
+    const code = isGatewayError(err) ? err.code : 'upstream_error'
+    if (code === 'not_found' || code === 'unsupported_value' || code === 'capability_not_supported' || code === 'validation_failed') return
+    this.failing = true
+    this.lastError = { code, detail: isGatewayError(err) ? err.detail : 'upstream failure', at: new Date(this.now()).toISOString() }
+  }
+
+  snapshot (): AdapterHealth {
+    return {
+      status: this.failing ? 'degraded' : this.lastOk ? 'ok' : 'unknown',
+      circuit: 'closed',
+      last_error: this.lastError
+    }
+  }
+}

@@ -1,0 +1,24 @@
+// JSON parsing that keeps integers beyond 2^53 exact (ZWA group ids exceed it). Such numbers
+// become JSON.rawJSON values: JSON.stringify writes their original digits back verbatim.
+type RawJsonApi = { rawJSON: (text: string) => unknown, isRawJSON: (value: unknown) => boolean }
+const RAW = JSON as unknown as RawJsonApi
+
+export function parseJsonLossless (text: string): unknown {
+  return JSON.parse(text, (_key, value, context?: { source?: string }) => {
+    if (typeof value === 'number' && !Number.isSafeInteger(value) && context?.source && /^-?\d+$/.test(context.source)) {
+      return RAW.rawJSON(context.source)
+    }
+    return value
+  })
+}
+
+// The decimal text of an integer id, exact whether it was parsed as a number or as raw JSON.
+export function integerText (value: unknown): string | null {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value)
+  if (typeof value === 'string' && value !== '') return value
+  if (RAW.isRawJSON(value)) return (value as { rawJSON: string }).rawJSON
+  return null
+}
+
+// A JSON integer literal for a decimal id string, exact beyond 2^53, for request bodies.
+export const integerLiteral = (digits: string): unknown => RAW.rawJSON(digits)

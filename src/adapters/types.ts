@@ -1,0 +1,101 @@
+import type { IncidentT, LabelT } from '../schemas/incident.ts'
+import type { ClassificationValue, ProviderTypeValue, SeverityValue, StatusValue } from '../schemas/enums.ts'
+import type { CapabilityValue } from '../schemas/provider.ts'
+import type { MappingTables } from '../mapping/tables.ts'
+
+// The one contract every vendor adapter implements. Routes and the merge see only this.
+
+export interface ListFilters {
+  severity?: SeverityValue[]
+  status?: StatusValue[]
+  createdAfter?: string // RFC 3339, inclusive
+  createdBefore?: string // RFC 3339, exclusive
+  updatedAfter?: string // inclusive
+  updatedBefore?: string // exclusive
+}
+
+// A native resume position: JSON-serializable, opaque to everything but its adapter.
+export type NativePosition = Record<string, unknown>
+
+export interface PageRequest {
+  filters: ListFilters
+  position: NativePosition | null // null: the start of the walk
+  pinnedAt: string // upper created_at bound of the whole walk (RFC 3339), so arrivals do not shift it
+  want: number // how many incidents the caller can use at most (1..100)
+  signal?: AbortSignal
+}
+
+export interface StreamItem {
+  incident: IncidentT
+  createdMicros: bigint // created_at at the vendor's full precision, the merge key
+  after: NativePosition // position just after this item
+}
+
+export interface ListPage {
+  items: StreamItem[] // newest first, in the vendor's stable order
+  exhausted: boolean // true when nothing follows the last item
+  scannedTo?: NativePosition // position after everything examined, when the gateway filtered past the last item
+  upstreamCalls: number
+}
+
+export interface IncidentPatch {
+  status?: StatusValue
+  severity?: SeverityValue
+  external_ref?: string | null
+}
+
+export interface CloseRequest {
+  classification?: ClassificationValue
+  notes?: string
+  label?: LabelT
+}
+
+export interface HistoryEntry {
+  type: string
+  at: string | null
+  actor: string | null
+  before: string | null
+  after: string | null
+  comment: string | null
+}
+
+export interface CallOptions {
+  signal?: AbortSignal
+  requestId?: string
+}
+
+export interface AdapterHealth {
+  status: 'ok' | 'degraded' | 'unavailable' | 'unknown'
+  circuit: 'closed' | 'open' | 'half_open'
+  last_error: { code: string, detail: string, at: string } | null
+}
+
+export interface ProviderAdapter {
+  readonly id: string
+  readonly type: ProviderTypeValue
+  readonly baseUrl: string // without credentials
+  readonly capabilities: ReadonlySet<CapabilityValue>
+  readonly tables: MappingTables
+
+  isValidNativeId (nativeId: string): boolean
+  listPage (request: PageRequest): Promise<ListPage>
+  get (nativeId: string, opts?: CallOptions): Promise<IncidentT>
+  update (nativeId: string, patch: IncidentPatch, opts?: CallOptions): Promise<IncidentT>
+  close (nativeId: string, request: CloseRequest, opts?: CallOptions): Promise<IncidentT>
+  addNote (nativeId: string, text: string, opts?: CallOptions): Promise<IncidentT>
+  addLabels (nativeId: string, labels: LabelT[], opts?: CallOptions): Promise<IncidentT>
+  history (nativeId: string, opts?: CallOptions): Promise<HistoryEntry[]>
+  evidence (nativeId: string, opts?: CallOptions): Promise<Record<string, unknown>>
+  triggers (nativeId: string, opts?: CallOptions): Promise<Record<string, string>>
+  tickets (nativeId: string, opts?: CallOptions): Promise<Array<Record<string, unknown>>>
+  groups (nativeId: string, opts?: CallOptions): Promise<Array<Record<string, unknown>>>
+  transactionIncidents (transactionId: string, opts?: CallOptions): Promise<IncidentT[]>
+  health (): AdapterHealth
+  shutdown (): Promise<void>
+}
+
+export interface AdapterFactoryDeps {
+  dispatcher?: import('undici').Dispatcher // injected in tests; a Pool per instance otherwise
+  now?: () => number
+  logger?: import('pino').Logger
+}
