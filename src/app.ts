@@ -1,14 +1,18 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
+import type { Dispatcher } from 'undici'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config/schema.ts'
 import { createLogger } from './logging/logger.ts'
+import auth from './plugins/app/auth.ts'
 import errorHandler from './plugins/app/error-handler.ts'
 import lifecycle from './plugins/app/lifecycle.ts'
+import providers from './plugins/app/providers.ts'
 import requestId, { genReqId } from './plugins/app/request-id.ts'
 import validation from './plugins/app/validation.ts'
 import swagger from './plugins/external/swagger.ts'
 import healthRoutes from './routes/health/index.ts'
+import v1Routes from './routes/v1/index.ts'
 import { sharedSchemas } from './schemas/index.ts'
 
 declare module 'fastify' {
@@ -19,6 +23,7 @@ declare module 'fastify' {
 
 export interface AppDeps {
   logger?: Logger
+  dispatcher?: Dispatcher // upstream dispatcher for every provider (tests)
 }
 
 // Builds the gateway with every plugin and route registered, not listening. Registration order
@@ -43,8 +48,11 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   await app.register(validation)
   await app.register(requestId)
   await app.register(errorHandler)
+  await app.register(auth)
+  await app.register(providers, { dispatcher: deps.dispatcher })
   await app.register(swagger)
 
   await app.register(healthRoutes)
+  await app.register(v1Routes, { prefix: '/v1' })
   return app
 }

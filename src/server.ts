@@ -3,6 +3,7 @@ import { buildApp } from './app.ts'
 import { ConfigError } from './config/config-error.ts'
 import { isDemoMode, loadConfig } from './config/load.ts'
 import type { Config } from './config/schema.ts'
+import { startDemo, type Demo } from './demo/start-demo.ts'
 import { createLogger } from './logging/logger.ts'
 
 // Reads the configuration, builds the app, listens, and shuts down gracefully on SIGTERM/SIGINT.
@@ -18,6 +19,16 @@ async function main (): Promise<void> {
     throw err
   }
 
+  let demo: Demo | undefined
+  if (isDemoMode(config)) {
+    try {
+      demo = await startDemo(config)
+    } catch (err) {
+      process.stderr.write(`${err instanceof ConfigError ? err.message : `Demo mode failed to start: ${(err as Error).message}`}\n`)
+      process.exit(78)
+    }
+    config = demo.config
+  }
   const logger = createLogger({ level: config.server.log_level })
   const app = await buildApp(config, { logger })
 
@@ -27,11 +38,20 @@ async function main (): Promise<void> {
     app.beginShutdown()
     if (config.server.shutdown_drain_ms > 0) await new Promise((resolve) => setTimeout(resolve, config.server.shutdown_drain_ms))
     await app.close()
+    await demo?.close()
   })
 
   const url = await app.listen({ host: config.server.host, port: config.server.port })
-  logger.info({ url, providers: config.providers.map((p) => p.id), demo: isDemoMode(config) }, 'gateway listening')
+  logger.info({ url, providers: config.providers.map((p) => p.id), demo: demo !== undefined }, 'gateway listening')
   process.stdout.write(`DLP incident gateway listening on ${url} (API docs: ${url}/docs)\n`)
+  if (demo) {
+    process.stdout.write([
+      `Demo mode: simulated providers zwa (${demo.simulators.zwa}) and cloudlock (${demo.simulators.cloudlock}), ${config.demo.incidents} incidents each, seed ${config.demo.seed}.`,
+      `Demo API key: ${demo.apiKey}`,
+      `Try: curl -H "Authorization: Bearer ${demo.apiKey}" "${url}/v1/incidents?limit=5"`,
+      ''
+    ].join('\n'))
+  }
 }
 
 await main()

@@ -8,9 +8,13 @@ type Normalized = { severity: SeverityValue, priority: PriorityValue, status: St
 // native value like "__proto__" or "constructor" maps to unknown rather than to an Object member.
 export class EnumMapper {
   readonly tables: MappingTables
+  private readonly preferred?: MappingTables
 
-  constructor (tables: MappingTables) {
+  // `preferred` (the provider type's default tables) settles a write when configured overrides
+  // add a second native value for a normalized one: the documented native value wins.
+  constructor (tables: MappingTables, preferred?: MappingTables) {
     this.tables = tables
+    this.preferred = preferred
   }
 
   toNormalized<K extends Kind> (kind: K, native: unknown): Normalized[K] {
@@ -26,10 +30,14 @@ export class EnumMapper {
   }
 
   // The native value to write for a normalized one; undefined when the vendor has none, or the
-  // mapping is ambiguous (several natives), so the caller refuses instead of guessing.
+  // mapping is ambiguous (several natives, none of them singled out by the preferred table), so
+  // the caller refuses instead of guessing.
   nativeFor (kind: Kind, value: string): string | undefined {
     const natives = this.nativesFor(kind, [value])
-    return natives.length === 1 ? natives[0] : undefined
+    if (natives.length === 1) return natives[0]
+    const preferred = this.preferred?.[kind] as Record<string, string> | undefined
+    const documented = preferred ? natives.filter((native) => Object.hasOwn(preferred, native) && preferred[native] === value) : []
+    return documented.length === 1 ? documented[0] : undefined
   }
 
   isSubStatus (native: unknown): boolean {

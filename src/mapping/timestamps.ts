@@ -8,24 +8,33 @@ export interface ParsedTime {
   micros: bigint // microseconds since epoch, for ordering at the vendor's full precision
 }
 
+// Floor division (BigInt `/` truncates toward zero, which would round instants before 1970 up).
+const floorDiv = (a: bigint, b: bigint): bigint => (a % b < 0n ? a / b - 1n : a / b)
+
 export function parseVendorTime (value: unknown): ParsedTime | null {
   if (typeof value !== 'string') return null
   const m = PATTERN.exec(value.trim())
   if (!m) return null
   const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone = 'Z'] = m
-  const fraction = (frac + '000000').slice(0, 6)
+  const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number)
+  // Out-of-range fields are errors, not something Date.UTC may roll into a neighbouring instant.
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null
   let offsetMinutes = 0
   if (zone.toUpperCase() !== 'Z') {
     const sign = zone[0] === '-' ? -1 : 1
     const digits = zone.slice(1).replace(':', '')
-    offsetMinutes = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4)))
+    const [oh, om] = [Number(digits.slice(0, 2)), Number(digits.slice(2, 4))]
+    if (oh > 23 || om > 59) return null
+    offsetMinutes = sign * (oh * 60 + om)
   }
-  const base = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s))
-  if (Number.isNaN(base)) return null
-  const check = new Date(base)
-  if (check.getUTCDate() !== Number(d) || check.getUTCMonth() !== Number(mo) - 1) return null
-  const micros = BigInt(base - offsetMinutes * 60_000) * 1000n + BigInt(fraction)
-  return { ms: Number(micros / 1000n), micros }
+  // setUTCFullYear, unlike Date.UTC, does not read years 0-99 as 1900-1999.
+  const date = new Date(0)
+  date.setUTCFullYear(year, month - 1, day)
+  date.setUTCHours(hour, minute, second, 0)
+  if (date.getUTCDate() !== day) return null // 2021-02-30 would roll over into March
+  const fraction = (frac + '000000').slice(0, 6)
+  const micros = BigInt(date.getTime() - offsetMinutes * 60_000) * 1000n + BigInt(fraction)
+  return { ms: Number(floorDiv(micros, 1000n)), micros }
 }
 
 export function toIsoMillis (value: unknown): string | null {
@@ -35,7 +44,7 @@ export function toIsoMillis (value: unknown): string | null {
 
 // Microseconds since epoch -> Cloudlock's own wire form, `YYYY-MM-DDTHH:MM:SS.ffffff+00:00`.
 export function microsToCloudlock (micros: bigint): string {
-  const ms = Number(micros / 1000n)
-  const sub = String(micros % 1000n).padStart(3, '0')
-  return new Date(ms).toISOString().replace('Z', `${sub}+00:00`)
+  const ms = floorDiv(micros, 1000n)
+  const sub = String(micros - ms * 1000n).padStart(3, '0')
+  return new Date(Number(ms)).toISOString().replace('Z', `${sub}+00:00`)
 }

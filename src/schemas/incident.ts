@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { Classification, Priority, ProviderType, Severity, Status } from './enums.ts'
+import { INCIDENT_EXAMPLE } from './examples.ts'
 import { Nullable, NullableString } from './nullable.ts'
 
 // The normalized Incident of spec section 3. Closed objects (additionalProperties: false)
@@ -82,7 +83,7 @@ export const Incident = Type.Object({
   external_ref: NullableString({ description: 'consumer-settable reference (Cloudlock customer_key)' }),
   source: Source,
   raw: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'the vendor record exactly as received; only with include=raw' }))
-}, { ...closed, $id: 'Incident', title: 'Incident' })
+}, { ...closed, $id: 'Incident', title: 'Incident', examples: [INCIDENT_EXAMPLE] })
 
 export type IncidentT = Static<typeof Incident>
 export type LabelT = Static<typeof Label>

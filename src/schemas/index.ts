@@ -3,7 +3,11 @@ import { IncidentList } from './incident-list.ts'
 import { MappingList, ProviderMapping } from './mapping.ts'
 import { Problem } from './problem.ts'
 import { Provider, ProviderList } from './provider.ts'
+import { Evidence, GroupList, HistoryList, IncidentArray, TicketList, Triggers } from './sub-resources.ts'
 
 // Shared schemas registered with addSchema; routes refer to them by $id so the OpenAPI
 // document gets one named component each.
-export const sharedSchemas = [Problem, Incident, IncidentList, Provider, ProviderList, ProviderMapping, MappingList]
+export const sharedSchemas = [
+  Problem, Incident, IncidentList, IncidentArray, Provider, ProviderList, ProviderMapping, MappingList,
+  HistoryList, Evidence, Triggers, TicketList, GroupList
+]

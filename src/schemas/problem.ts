@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox'
+import { PROBLEM_EXAMPLE } from './examples.ts'
 
 // RFC 9457 problem document with the gateway's stable `code` (spec section 6).
 export const ERROR_CODES = [
@@ -35,7 +36,7 @@ export const Problem = Type.Object({
   capability: Type.Optional(Type.String()),
   failed_providers: Type.Optional(Type.Array(ProviderFailure)),
   retry_after: Type.Optional(Type.Integer({ minimum: 0, description: 'seconds, also sent as Retry-After' }))
-}, { additionalProperties: false, $id: 'Problem', title: 'Problem' })
+}, { additionalProperties: false, $id: 'Problem', title: 'Problem', examples: [PROBLEM_EXAMPLE] })
 
 export type ProblemT = Static<typeof Problem>
 export type FieldErrorT = Static<typeof FieldError>

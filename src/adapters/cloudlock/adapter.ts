@@ -1,7 +1,7 @@
 import type { CloudlockProviderConfigT } from '../../config/schema.ts'
-import { unsupportedValue } from '../../errors/gateway-error.ts'
+import { GatewayError, unsupportedValue } from '../../errors/gateway-error.ts'
 import { EnumMapper } from '../../mapping/mapper.ts'
-import { resolveTables } from '../../mapping/tables.ts'
+import { DEFAULT_TABLES, resolveTables } from '../../mapping/tables.ts'
 import { microsToCloudlock } from '../../mapping/timestamps.ts'
 import { NATIVE_ID_PATTERNS } from '../../schemas/enums.ts'
 import type { IncidentT } from '../../schemas/incident.ts'
@@ -11,7 +11,7 @@ import { retryAfterSeconds, translateStatus, vendorMessage } from '../http/upstr
 import { HealthTracker } from '../health-tracker.ts'
 import { refuse } from '../unsupported.ts'
 import type { AdapterFactoryDeps, CallOptions, CloseRequest, IncidentPatch, ListPage, PageRequest, ProviderAdapter, StreamItem } from '../types.ts'
-import { mapCloudlockIncident, singleRecord } from './map-incident.ts'
+import { mapCloudlockIncident, singleRecord, type MappedCloudlock } from './map-incident.ts'
 import { advance, planCloudlockList, readPosition } from './list-query.ts'
 
 const MAX_PAGE = 100 // the vendor's documented maximum `limit`
@@ -28,7 +28,8 @@ const ID_PATTERN = new RegExp(NATIVE_ID_PATTERNS.cloudlock)
 // limit/offset lists, PUT updates of incident_status/severity/customer_key.
 export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: AdapterFactoryDeps = {}): ProviderAdapter {
   const tables = resolveTables('cloudlock', config.mapping)
-  const mapper = new EnumMapper(tables)
+  // Writes prefer the documented native value when an override adds an alias for the same one.
+  const mapper = new EnumMapper(tables, DEFAULT_TABLES.cloudlock)
   const health = new HealthTracker(deps.now)
   const client = new UpstreamClient({
     providerId: config.id,
@@ -39,28 +40,45 @@ export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: 
   })
   const id = config.id
 
-  async function call (req: UpstreamRequest, opts: CallOptions = {}): Promise<UpstreamResponse> {
+  // A vendor error text is echoed into problem details: never let it carry the token back.
+  const scrub = (message: string | null): string | null => message && message.split(config.token).join('***')
+
+  // One upstream exchange whose 2xx body must be JSON that `read` understands. Health records the
+  // outcome of the whole exchange, so a 200 with a broken body counts as the failure it is.
+  async function call<T> (req: UpstreamRequest, opts: CallOptions, read: (body: unknown) => T): Promise<T> {
     const headers: Record<string, string> = { authorization: `Bearer ${config.token}`, 'user-agent': 'dlp-incident-gateway/1' }
     if (opts.requestId) headers['x-request-id'] = opts.requestId
     try {
-      const res = await client.request({ ...req, headers: { ...headers, ...req.headers }, signal: req.signal ?? opts.signal })
-      if (res.status >= 200 && res.status < 300) {
-        health.success()
-        return res
+      const res: UpstreamResponse = await client.request({ ...req, headers: { ...headers, ...req.headers }, signal: req.signal ?? opts.signal })
+      if (res.status < 200 || res.status >= 300) {
+        throw translateStatus(id, res.status, scrub(vendorMessage(res.text, res.json, 'message')), retryAfterSeconds(res.headers))
       }
-      throw translateStatus(id, res.status, vendorMessage(res.text, res.json, 'message'), retryAfterSeconds(res.headers))
+      const value = read(client.expectJson(res))
+      health.success()
+      return value
     } catch (err) {
       health.failure(err)
       throw err
     }
   }
 
+  // Routes validate ids first; this is the last line before an id reaches a vendor URL.
   const incidentPath = (nativeId: string) => {
-    if (!ID_PATTERN.test(nativeId)) throw unsupportedValue(id, `'${nativeId}' is not a Cloudlock incident id (digits only, at most 20).`)
+    if (!ID_PATTERN.test(nativeId)) {
+      throw new GatewayError('validation_failed', `'${String(nativeId).slice(0, 80)}' is not a Cloudlock incident id (digits only, at most 20).`, { provider: id })
+    }
     return `/incidents/${encodeURIComponent(nativeId)}`
   }
 
   const mapOne = (body: unknown): IncidentT => mapCloudlockIncident(singleRecord(body), id, mapper).incident
+
+  // A list answer: the `items` array, every record mapped (a record the gateway cannot read fails
+  // the page rather than vanish from it).
+  const readPage = (body: unknown): Array<{ raw: Record<string, unknown>, mapped: MappedCloudlock }> => {
+    const items = (body as { items?: unknown } | null)?.items
+    if (!Array.isArray(items)) throw new GatewayError('upstream_error', `Provider '${id}' sent a list response without an items array.`, { provider: id })
+    return items.map((raw) => ({ raw: raw as Record<string, unknown>, mapped: mapCloudlockIncident(raw, id, mapper) }))
+  }
 
   async function listPage (request: PageRequest): Promise<ListPage> {
     const plan = planCloudlockList(request.filters, request.pinnedAt, mapper)
@@ -75,29 +93,27 @@ export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: 
     let exhausted = false
     let scanned = 0
 
-    while (items.length < request.want && calls < (plan.keep ? MAX_SCAN_PAGES : 1) + 1) {
+    // Unfiltered, one call normally suffices; a second covers a vendor that clamps `limit` lower.
+    const maxCalls = plan.keep ? MAX_SCAN_PAGES : 2
+    while (items.length < request.want && calls < maxCalls) {
       // One extra item tells whether anything follows, at no extra call.
       const limit = plan.keep ? MAX_PAGE : Math.min(MAX_PAGE, request.want - items.length + 1)
-      const res = await call({
+      const page = await call({
         method: 'GET',
         path: '/incidents',
         query: { ...plan.params, created_before: createdBefore, limit: String(limit), offset: String(offset) },
         signal: request.signal
-      })
+      }, {}, readPage)
       calls++
-      const body = client.expectJson(res) as { items?: unknown }
-      const page = Array.isArray(body?.items) ? body.items : null
-      if (!page) throw translateStatus(id, 502, 'list response has no items array')
       let consumedAll = true
-      for (const raw of page) {
+      for (const { raw, mapped } of page) {
         if (items.length === request.want) {
           consumedAll = false
           break
         }
-        const mapped = mapCloudlockIncident(raw, id, mapper)
         pos = advance(pos, mapped.createdMicros)
         scanned++
-        if (!plan.keep || plan.keep(raw as Record<string, unknown>)) {
+        if (!plan.keep || plan.keep(raw)) {
           items.push({ incident: mapped.incident, createdMicros: mapped.createdMicros, after: { ...pos } })
         }
       }
@@ -112,7 +128,7 @@ export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: 
     return { items, exhausted, upstreamCalls: calls, scannedTo: scanned > 0 && pos ? { ...pos } : undefined }
   }
 
-  async function update (nativeId: string, patch: IncidentPatch, opts?: CallOptions): Promise<IncidentT> {
+  async function update (nativeId: string, patch: IncidentPatch, opts: CallOptions = {}): Promise<IncidentT> {
     const body: Record<string, string> = {}
     if (patch.status !== undefined) {
       const native = mapper.nativeFor('status', patch.status)
@@ -126,8 +142,9 @@ export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: 
     }
     if (patch.external_ref !== undefined) body.customer_key = patch.external_ref ?? ''
     const path = incidentPath(nativeId)
-    const res = await call({ method: 'PUT', path, body }, opts)
-    return mapOne(client.expectJson(res))
+    // Nothing to change: the vendor refuses an empty PUT, so answer with the current state.
+    if (Object.keys(body).length === 0) return call({ method: 'GET', path }, opts, mapOne)
+    return call({ method: 'PUT', path, body }, opts, mapOne)
   }
 
   return {
@@ -138,10 +155,7 @@ export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: 
     tables,
     isValidNativeId: (nativeId) => ID_PATTERN.test(nativeId),
     listPage,
-    async get (nativeId, opts) {
-      const res = await call({ method: 'GET', path: incidentPath(nativeId) }, opts)
-      return mapOne(client.expectJson(res))
-    },
+    get: (nativeId, opts = {}) => call({ method: 'GET', path: incidentPath(nativeId) }, opts, mapOne),
     update,
     async close (nativeId, request: CloseRequest, opts) {
       // Cloudlock stores neither notes nor labels: refuse rather than drop them.

@@ -26,12 +26,14 @@ export function planCloudlockList (filters: ListFilters, pinnedAt: string, mappe
   let empty = false
 
   for (const [kind, native] of [['severity', 'severity'], ['status', 'incident_status']] as const) {
-    const wanted = filters[kind]
+    const wanted: readonly string[] | undefined = filters[kind]
     if (!wanted || wanted.length === 0) continue
     const natives = mapper.nativesFor(kind, wanted)
-    if (natives.length === 0) empty = true
+    // `unknown` is what any unmapped vendor value reads as: only the gateway can recognise it.
+    if (wanted.includes('unknown')) gateway.push((raw) => wanted.includes(mapper.toNormalized(kind, raw[native])))
+    else if (natives.length === 0) empty = true
     else if (natives.length === 1) params[native] = natives[0]
-    else gateway.push((raw) => natives.includes(raw[native] as string))
+    else gateway.push((raw) => wanted.includes(mapper.toNormalized(kind, raw[native])))
   }
 
   let upper = micros(pinnedAt, 'pinnedAt')
@@ -39,7 +41,11 @@ export function planCloudlockList (filters: ListFilters, pinnedAt: string, mappe
     const before = micros(filters.createdBefore, 'created_before')
     if (before < upper) upper = before
   }
-  if (filters.createdAfter) params.created_after = microsToCloudlock(micros(filters.createdAfter, 'created_after'))
+  if (filters.createdAfter) {
+    const after = micros(filters.createdAfter, 'created_after')
+    if (after >= upper) empty = true // an empty window: nothing to ask for
+    params.created_after = microsToCloudlock(after)
+  }
   if (filters.updatedAfter) params.updated_after = microsToCloudlock(micros(filters.updatedAfter, 'updated_after'))
   if (filters.updatedBefore) params.updated_before = microsToCloudlock(micros(filters.updatedBefore, 'updated_before'))
 
@@ -59,7 +65,7 @@ export interface KeysetPosition { b: string, s: number }
 export function readPosition (position: NativePosition | null): KeysetPosition | null {
   if (position === null) return null
   const { b, s } = position as Partial<KeysetPosition>
-  if (typeof b !== 'string' || !/^\d{1,20}$/.test(b) || typeof s !== 'number' || !Number.isInteger(s) || s < 0) {
+  if (typeof b !== 'string' || !/^\d{1,20}$/.test(b) || typeof s !== 'number' || !Number.isSafeInteger(s) || s < 0) {
     throw new GatewayError('invalid_cursor', 'The cursor holds an invalid Cloudlock position.')
   }
   return { b, s }

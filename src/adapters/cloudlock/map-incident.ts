@@ -9,7 +9,8 @@ type Obj = Record<string, unknown>
 const obj = (v: unknown): Obj | null => (v !== null && typeof v === 'object' && !Array.isArray(v) ? v as Obj : null)
 // Vendor strings as sent; "" means "not set" on Cloudlock (customer_key, mime_type, policy id).
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null)
-const strOrNumber = (v: unknown): string | null => (typeof v === 'number' ? String(v) : str(v))
+// An id that may come as a string, a number or (beyond 2^53) a lossless raw JSON integer.
+const strOrNumber = (v: unknown): string | null => (typeof v === 'string' ? str(v) : integerText(v))
 
 export interface MappedCloudlock {
   incident: IncidentT

@@ -96,7 +96,8 @@ export class UpstreamClient {
   }
 
   // A 2xx answer whose body must be JSON: anything else is an upstream error, never a crash.
-  expectJson (res: UpstreamResponse): unknown {
+  // An arrow property, so adapters may pass it around unbound.
+  readonly expectJson = (res: UpstreamResponse): unknown => {
     if (res.json === undefined) {
       throw new GatewayError('upstream_error', `Provider '${this.providerId}' sent a response that is not valid JSON.`, { provider: this.providerId })
     }

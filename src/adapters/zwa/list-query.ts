@@ -1,0 +1,65 @@
+import { GatewayError } from '../../errors/gateway-error.ts'
+import type { EnumMapper } from '../../mapping/mapper.ts'
+import { parseVendorTime } from '../../mapping/timestamps.ts'
+import type { ListFilters } from '../types.ts'
+import { obj, type Obj } from './values.ts'
+
+// How normalized filters become one ZWA search body. severity and status take OR lists natively;
+// ZWA has no search field for lastUpdatedAt, so updated_* are applied by the gateway to what it
+// reads (on lastUpdatedAt, as updated_at is mapped), like a wanted `unknown`.
+export interface ZwaSearchPlan {
+  empty: boolean // nothing can match: a requested value has no ZWA counterpart, or an empty time range
+  fields: Array<{ name: string, value: string[] }>
+  startMs: number | null // inclusive createdAt bound (timeRange.startTime)
+  upperMs: number // exclusive createdAt bound: the walk's pin or the caller's created_before
+  keep: ((raw: unknown) => boolean) | null // gateway-side filter, if any
+}
+
+const micros = (iso: string, name: string): bigint => {
+  const parsed = parseVendorTime(iso)
+  if (!parsed) throw new GatewayError('validation_failed', `${name} is not an RFC 3339 timestamp.`)
+  return parsed.micros
+}
+
+// ZWA keeps milliseconds: a bound with sub-millisecond digits moves up to the next whole
+// millisecond, which keeps "after" inclusive and "before" exclusive on ZWA's own values.
+const ceilMs = (us: bigint): number => Number(us / 1000n + (us % 1000n > 0n ? 1n : 0n))
+
+export function planZwaSearch (filters: ListFilters, pinnedAt: string, mapper: EnumMapper): ZwaSearchPlan {
+  const fields: ZwaSearchPlan['fields'] = []
+  const gateway: Array<(r: Obj | null) => boolean> = []
+  let empty = false
+  for (const kind of ['severity', 'status'] as const) {
+    const wanted: readonly string[] | undefined = filters[kind]
+    if (!wanted || wanted.length === 0) continue
+    const natives = mapper.nativesFor(kind, wanted)
+    // `unknown` is whatever the tables do not know: no native list can name it, so the gateway
+    // reads every value of that field and keeps the ones that map to a wanted value.
+    if (wanted.includes('unknown')) gateway.push((r) => wanted.includes(mapper.toNormalized(kind, r?.[kind])))
+    else if (natives.length === 0) empty = true
+    else fields.push({ name: kind, value: natives })
+  }
+
+  let upperMs = ceilMs(micros(pinnedAt, 'pinnedAt'))
+  if (filters.createdBefore) upperMs = Math.min(upperMs, ceilMs(micros(filters.createdBefore, 'created_before')))
+  const startMs = filters.createdAfter ? ceilMs(micros(filters.createdAfter, 'created_after')) : null
+  if (startMs !== null && startMs >= upperMs) empty = true
+
+  const after = filters.updatedAfter ? micros(filters.updatedAfter, 'updated_after') : null
+  const before = filters.updatedBefore ? micros(filters.updatedBefore, 'updated_before') : null
+  if (after !== null || before !== null) {
+    gateway.push((r) => {
+      const updated = parseVendorTime(r?.lastUpdatedAt) ?? parseVendorTime(r?.createdAt)
+      return updated !== null && (after === null || updated.micros >= after) && (before === null || updated.micros < before)
+    })
+  }
+  const keep = gateway.length ? (raw: unknown) => gateway.every((f) => f(obj(raw))) : null
+  return { empty, fields, startMs, upperMs, keep }
+}
+
+// The search body for a snapshot whose createdAt range ends (exclusive) at `endMs`.
+export function searchBody (plan: ZwaSearchPlan, endMs: number): Record<string, unknown> {
+  const endTime = new Date(endMs).toISOString()
+  const timeRange = plan.startMs === null ? { endTime } : { startTime: new Date(plan.startMs).toISOString(), endTime }
+  return plan.fields.length ? { fields: plan.fields, timeRange } : { timeRange }
+}

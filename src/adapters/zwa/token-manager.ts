@@ -1,0 +1,67 @@
+import { GatewayError, isGatewayError } from '../../errors/gateway-error.ts'
+
+export interface IssuedToken {
+  token: string
+  expiresInSeconds: number
+}
+
+export interface TokenManagerOptions {
+  providerId: string
+  fetchToken: () => Promise<IssuedToken> // one token request; throws a GatewayError on failure
+  now: () => number
+  maxPerMinute?: number // the native token endpoint allows 20 requests a minute (reference §5)
+}
+
+const MINUTE = 60_000
+
+// Caches the bearer token and refreshes it shortly before it expires. Concurrent callers share one
+// in-flight request (single flight), and the manager never calls the token endpoint faster than
+// its documented limit nor before a 429's Retry-After has passed.
+export class TokenManager {
+  private current: { value: string, refreshAt: number } | null = null
+  private inflight: Promise<string> | null = null
+  private blockedUntil = 0
+  private recent: number[] = [] // start times of token requests in the last minute
+  private readonly opts: TokenManagerOptions
+
+  constructor (opts: TokenManagerOptions) {
+    this.opts = opts
+  }
+
+  async get (): Promise<string> {
+    if (this.current && this.opts.now() < this.current.refreshAt) return this.current.value
+    // The shared request is never tied to one caller's abort signal: others wait on it too.
+    this.inflight ??= this.fetch().finally(() => { this.inflight = null })
+    return this.inflight
+  }
+
+  // Drops `token` after the upstream refused it; a newer token fetched meanwhile is kept.
+  invalidate (token: string): void {
+    if (this.current?.value === token) this.current = null
+  }
+
+  private async fetch (): Promise<string> {
+    const now = this.opts.now()
+    this.recent = this.recent.filter((at) => now - at < MINUTE)
+    const waitMs = Math.max(this.blockedUntil - now, this.recent.length >= (this.opts.maxPerMinute ?? 20) ? this.recent[0] + MINUTE - now : 0)
+    if (waitMs > 0) {
+      const retryAfter = Math.ceil(waitMs / 1000)
+      throw new GatewayError('upstream_rate_limited', `Provider '${this.opts.providerId}' token endpoint is rate limited; retry in ${retryAfter} s.`, { provider: this.opts.providerId, retryAfter })
+    }
+    this.recent.push(now)
+    let issued: IssuedToken
+    try {
+      issued = await this.opts.fetchToken()
+    } catch (err) {
+      // A 429 from the token endpoint: no new token request before its Retry-After has passed.
+      if (isGatewayError(err) && err.code === 'upstream_rate_limited') {
+        this.blockedUntil = Math.max(this.blockedUntil, this.opts.now() + (err.retryAfter ?? 60) * 1000)
+      }
+      throw err
+    }
+    const lifeMs = issued.expiresInSeconds * 1000
+    // Refresh 60 s before expiry, or at 90 % of the life of a short-lived token.
+    this.current = { value: issued.token, refreshAt: now + lifeMs - Math.min(MINUTE, lifeMs / 10) }
+    return issued.token
+  }
+}

@@ -1,0 +1,36 @@
+// Defensive readers for ZWA records: every field is optional and nullable (reference §3), and a
+// record may hold anything, so mapping never assumes a type it has not checked.
+import { integerText } from '../http/lossless-json.ts'
+
+export type Obj = Record<string, unknown>
+
+export const obj = (v: unknown): Obj | null =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? v as Obj : null
+
+export const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : [])
+
+export const objects = (v: unknown): Obj[] => list(v).map(obj).filter((o): o is Obj => o !== null)
+
+// Strings exactly as sent ("" included); anything else is absent.
+export const str = (v: unknown): string | null => (typeof v === 'string' ? v : null)
+
+// Strings that identify something: "" means "not set" (e.g. contentInfo.additionalInfo.fileId).
+export const nonEmpty = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null)
+
+// An enum or id value kept readable: strings as sent, integers (exact beyond 2^53) and booleans as text.
+export function scalarText (v: unknown): string | null {
+  if (typeof v === 'string') return v
+  if (typeof v === 'boolean') return String(v)
+  return integerText(v) ?? (typeof v === 'number' ? String(v) : null)
+}
+
+// Free-form values the contract types as strings (history before/after, trigger values).
+export function asText (v: unknown): string | null {
+  if (v === null || v === undefined) return null
+  return scalarText(v) ?? JSON.stringify(v)
+}
+
+// A vendor text that may be echoed to a client, with every credential replaced.
+export function scrub (message: string | null, secrets: readonly string[]): string | null {
+  return message && secrets.filter(Boolean).reduce((text, secret) => text.split(secret).join('***'), message)
+}

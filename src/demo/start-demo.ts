@@ -1,0 +1,69 @@
+import { createHash, randomBytes } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+import type { Config } from '../config/schema.ts'
+import { ConfigError } from '../config/config-error.ts'
+import { buildCloudlockSimulator } from '../simulators/cloudlock/app.ts'
+import { loadFixtures } from '../simulators/common/fixtures.ts'
+import { buildZwaSimulator } from '../simulators/zwa/app.ts'
+import { loadZwaFixtures } from '../simulators/zwa/fixtures.ts'
+
+export interface Demo {
+  config: Config // the given config with providers `zwa` and `cloudlock`, a demo key and a cursor secret
+  apiKey: string
+  simulators: { zwa: string, cloudlock: string }
+  close: () => Promise<void>
+}
+
+const secret = () => randomBytes(24).toString('base64url')
+const timeouts = { connect_ms: 2_000, headers_ms: 10_000, body_ms: 10_000 }
+
+async function fixtures (path: string | undefined, setting: string, load: (p: string) => Promise<unknown[]>): Promise<unknown[] | undefined> {
+  if (!path) return undefined
+  try {
+    return await load(path)
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration: ${setting} (${path}) ${(err as Error).message.replace(/\s+/g, ' ').slice(0, 200)}`)
+  }
+}
+
+// Demo mode (spec section 8): both simulators in-process on loopback, seeded, wired as the
+// providers `zwa` and `cloudlock`, with a demo API key holding every scope.
+export async function startDemo (config: Config): Promise<Demo> {
+  const zwaRecords = await fixtures(config.demo.zwa_fixtures, 'DEMO_ZWA_FIXTURES', loadZwaFixtures)
+  const cloudlockRecords = await fixtures(config.demo.cloudlock_fixtures, 'DEMO_CLOUDLOCK_FIXTURES', loadFixtures)
+  const zwaKey = { keyId: `demo-${secret()}`, keySecret: secret() }
+  const cloudlockToken = secret()
+  const started: FastifyInstance[] = []
+  try {
+    const zwa = await buildZwaSimulator({
+      ...zwaKey,
+      seed: config.demo.seed,
+      count: config.demo.incidents,
+      incidents: zwaRecords,
+      defaultResolutionCode: null // closing without a classification records no resolution
+    })
+    started.push(zwa)
+    const cloudlock = await buildCloudlockSimulator({ token: cloudlockToken, seed: config.demo.seed, count: config.demo.incidents, incidents: cloudlockRecords })
+    started.push(cloudlock)
+    const zwaUrl = await zwa.listen({ host: '127.0.0.1', port: 0 })
+    const cloudlockUrl = await cloudlock.listen({ host: '127.0.0.1', port: 0 })
+    const apiKey = config.demo.api_key ?? `demo-${secret()}`
+    return {
+      apiKey,
+      simulators: { zwa: zwaUrl, cloudlock: cloudlockUrl },
+      config: {
+        ...config,
+        cursor: { secret: config.cursor.secret ?? randomBytes(32).toString('hex') },
+        providers: [
+          { id: 'zwa', type: 'zwa', base_url: zwaUrl, path_prefix: '/dlp/v1', auth: { mode: 'api_key', key_id: zwaKey.keyId, key_secret: zwaKey.keySecret }, timeouts, max_connections: 16 },
+          { id: 'cloudlock', type: 'cloudlock', base_url: `${cloudlockUrl}/api/v2`, token: cloudlockToken, timeouts, max_connections: 16 }
+        ],
+        api_keys: [{ name: 'demo', sha256: createHash('sha256').update(apiKey).digest('hex'), scopes: ['incidents:read', 'incidents:write', 'evidence:read'] }]
+      },
+      close: async () => { await Promise.allSettled(started.map((s) => s.close())) }
+    }
+  } catch (err) {
+    await Promise.allSettled(started.map((s) => s.close()))
+    throw err
+  }
+}

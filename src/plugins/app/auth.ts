@@ -1,0 +1,48 @@
+import { createHash } from 'node:crypto'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { GatewayError } from '../../errors/gateway-error.ts'
+import type { ScopeValue } from '../../schemas/enums.ts'
+import type { Principal } from '../../services/principal.ts'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null
+  }
+  interface FastifyContextConfig {
+    scope?: ScopeValue // the scope a route needs; routes without one are public
+  }
+}
+
+const sha256 = (value: string) => createHash('sha256').update(value).digest('hex')
+
+// Bearer API keys, configured only as SHA-256 hashes. A route declares the scope it needs in
+// its config; the key's provider allow-list is enforced where providers are resolved.
+async function auth (app: FastifyInstance) {
+  const keys = new Map<string, Principal>()
+  for (const k of app.config.api_keys) {
+    keys.set(k.sha256.toLowerCase(), { name: k.name, scopes: new Set(k.scopes), providers: k.providers ? new Set(k.providers) : null })
+  }
+
+  app.decorateRequest('principal', null)
+  app.addHook('onRequest', async (request: FastifyRequest, reply) => {
+    const scope = request.routeOptions.config?.scope
+    if (!scope) return
+    const header = request.headers.authorization
+    const match = typeof header === 'string' ? /^Bearer ([\x21-\x7e]{1,512})$/i.exec(header.trim()) : null
+    const principal = match ? keys.get(sha256(match[1])) : undefined
+    if (!principal) {
+      reply.header('www-authenticate', 'Bearer realm="dlp-gateway"')
+      throw new GatewayError('unauthorized', header === undefined
+        ? 'Send an API key as Authorization: Bearer <key>.'
+        : 'The API key is not valid.')
+    }
+    if (!principal.scopes.has(scope)) {
+      throw new GatewayError('forbidden', `This API key lacks the scope '${scope}'.`)
+    }
+    request.principal = principal
+    request.log.debug({ key: principal.name }, 'authenticated')
+  })
+}
+
+export default fp(auth, { name: 'auth', fastify: '5.x', dependencies: ['error-handler'] })

@@ -1,0 +1,28 @@
+import { randomBytes } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Dispatcher } from 'undici'
+import { CursorCodec } from '../../services/cursor.ts'
+import { ProviderRegistry } from '../../services/provider-registry.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    providers: ProviderRegistry
+    cursorCodec: CursorCodec
+  }
+}
+
+export interface ProvidersPluginOptions {
+  dispatcher?: Dispatcher
+}
+
+// One adapter per configured provider instance, and the cursor codec keyed by the configured
+// secret (a per-process random one in demo mode, where no secret is required).
+async function providers (app: FastifyInstance, opts: ProvidersPluginOptions) {
+  const registry = new ProviderRegistry(app.config.providers, { dispatcher: opts.dispatcher })
+  app.decorate('providers', registry)
+  app.decorate('cursorCodec', new CursorCodec(app.config.cursor.secret ?? randomBytes(32).toString('hex')))
+  app.addHook('onClose', async () => registry.shutdown())
+}
+
+export default fp(providers, { name: 'providers', fastify: '5.x' })

@@ -1,0 +1,63 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { CloseBody, IncidentParams, LabelsBody, NoteBody } from '../../../schemas/requests.ts'
+import { problemResponses } from '../../../schemas/responses.ts'
+import { resolveIncidentId } from '../../../services/provider-access.ts'
+import { callOptions, principalOf } from '../call-options.ts'
+import { withoutRaw } from './detail.ts'
+
+const responses = { 200: Type.Ref('Incident'), ...problemResponses(400, 401, 403, 404, 422, 502, 503, 504) }
+
+// Triage actions; each returns the updated incident.
+const actions: FastifyPluginAsyncTypebox = async (app) => {
+  app.post('/incidents/:id/close', {
+    config: { scope: 'incidents:write' },
+    schema: {
+      tags: ['incidents'],
+      operationId: 'closeIncident',
+      summary: 'Close (resolve) an incident',
+      description: 'ZWA: close with resolution code, label and notes. Cloudlock: `false_positive` gives DISMISSED, anything else ' +
+        'RESOLVED; Cloudlock stores no notes or labels, so sending them is 422 `capability_not_supported`.',
+      params: IncidentParams,
+      body: CloseBody,
+      response: responses
+    }
+  }, async (request) => {
+    const { adapter, nativeId } = resolveIncidentId(app.providers, principalOf(request), request.params.id)
+    return withoutRaw(await adapter.close(nativeId, request.body, callOptions(request)))
+  })
+
+  app.post('/incidents/:id/notes', {
+    config: { scope: 'incidents:write' },
+    schema: {
+      tags: ['incidents'],
+      operationId: 'addIncidentNote',
+      summary: 'Add a note',
+      description: 'ZWA only; other providers answer 422 `capability_not_supported`.',
+      params: IncidentParams,
+      body: NoteBody,
+      response: responses
+    }
+  }, async (request) => {
+    const { adapter, nativeId } = resolveIncidentId(app.providers, principalOf(request), request.params.id)
+    return withoutRaw(await adapter.addNote(nativeId, request.body.text, callOptions(request)))
+  })
+
+  app.post('/incidents/:id/labels', {
+    config: { scope: 'incidents:write' },
+    schema: {
+      tags: ['incidents'],
+      operationId: 'addIncidentLabels',
+      summary: 'Add labels',
+      description: 'ZWA only; other providers answer 422 `capability_not_supported`.',
+      params: IncidentParams,
+      body: LabelsBody,
+      response: responses
+    }
+  }, async (request) => {
+    const { adapter, nativeId } = resolveIncidentId(app.providers, principalOf(request), request.params.id)
+    return withoutRaw(await adapter.addLabels(nativeId, request.body.labels, callOptions(request)))
+  })
+}
+
+export default actions

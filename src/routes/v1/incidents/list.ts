@@ -1,0 +1,72 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { GatewayError } from '../../../errors/gateway-error.ts'
+import { toProblem } from '../../../errors/problem-document.ts'
+import type { ListFilters } from '../../../adapters/types.ts'
+import { SEVERITIES, STATUSES } from '../../../schemas/enums.ts'
+import { ListQuery } from '../../../schemas/requests.ts'
+import { problemResponses } from '../../../schemas/responses.ts'
+import { listIncidents } from '../../../services/incident-listing.ts'
+import { providersForList } from '../../../services/provider-access.ts'
+import type { FieldErrorT } from '../../../schemas/problem.ts'
+import { principalOf } from '../call-options.ts'
+
+function enumList<T extends string> (value: string | undefined, allowed: readonly T[], path: string, errors: FieldErrorT[]): T[] | undefined {
+  if (value === undefined) return undefined
+  const items = [...new Set(value.split(',').map((s) => s.trim()))]
+  const bad = items.filter((v) => !(allowed as readonly string[]).includes(v))
+  if (bad.length) errors.push({ path, message: `unknown value${bad.length > 1 ? 's' : ''} ${bad.map((b) => `'${b.slice(0, 40)}'`).join(', ')}; allowed: ${allowed.join(', ')}` })
+  return items as T[]
+}
+
+const iso = (value: string | undefined) => (value === undefined ? undefined : new Date(value).toISOString())
+
+const list: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/incidents', {
+    config: { scope: 'incidents:read' },
+    schema: {
+      tags: ['incidents'],
+      operationId: 'listIncidents',
+      summary: 'List and search incidents across providers',
+      description: 'Newest `created_at` first, merged across providers. Walk `next_cursor` until it is null to get every ' +
+        'matching incident exactly once; a page may hold fewer than `limit` items while more follow. If a provider fails ' +
+        'the answer is 502 naming it, unless `allow_partial=true`, which returns 200 with that provider marked `error` ' +
+        'and its position not advanced.',
+      querystring: ListQuery,
+      response: { 200: Type.Ref('IncidentList'), ...problemResponses(400, 401, 403, 404, 502, 503, 504) }
+    }
+  }, async (request) => {
+    const q = request.query
+    const errors: FieldErrorT[] = []
+    const filters: ListFilters = {
+      severity: enumList(q.severity, SEVERITIES, '/query/severity', errors),
+      status: enumList(q.status, STATUSES, '/query/status', errors),
+      createdAfter: iso(q.created_after),
+      createdBefore: iso(q.created_before),
+      updatedAfter: iso(q.updated_after),
+      updatedBefore: iso(q.updated_before)
+    }
+    if (errors.length) throw new GatewayError('validation_failed', `The request is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, { errors })
+    const providers = providersForList(app.providers, principalOf(request), q.provider)
+    const result = await listIncidents(app.cursorCodec, {
+      providers,
+      filters,
+      limit: q.limit ?? app.config.limits.default_page_size,
+      cursor: q.cursor,
+      allowPartial: q.allow_partial ?? false,
+      signal: AbortSignal.timeout(app.config.limits.request_timeout_ms),
+      onUnexpected: (provider, err) => request.log.error({ err, provider }, 'adapter failed unexpectedly')
+    })
+    request.log.info({ providers: providers.map((p) => p.id), returned: result.data.length, upstream_calls: result.upstreamCalls }, 'listed incidents')
+    const raw = q.include === 'raw'
+    return {
+      data: raw ? result.data : result.data.map(({ raw: _raw, ...rest }) => rest),
+      next_cursor: result.nextCursor,
+      providers: Object.fromEntries(Object.entries(result.providers).map(([id, o]) => [
+        id, o.error ? { status: o.status, error: toProblem(o.error, request).body } : { status: o.status }
+      ]))
+    }
+  })
+}
+
+export default list

@@ -1,0 +1,19 @@
+import type { FastifyPluginAsync } from 'fastify'
+import actions from './incidents/actions.ts'
+import detail from './incidents/detail.ts'
+import list from './incidents/list.ts'
+import subResources from './incidents/sub-resources.ts'
+import providers from './providers.ts'
+import transactions from './transactions.ts'
+
+// The /v1 API of spec section 4.
+const v1: FastifyPluginAsync = async (app) => {
+  await app.register(list)
+  await app.register(detail)
+  await app.register(actions)
+  await app.register(subResources)
+  await app.register(transactions)
+  await app.register(providers)
+}
+
+export default v1

@@ -1,0 +1,452 @@
+// listPage against the real simulator: walks return every incident exactly once, newest first,
+// with the fewest upstream calls, under filters, ties, arrivals and changes mid-walk.
+import fc from 'fast-check'
+import t from 'tap'
+import { microsToCloudlock } from '../../../src/mapping/timestamps.ts'
+import {
+  allRecords, createdUs, formatTimestampUs, makeAdapter, modelOrder, record, startSim, sum, walk,
+  type LoggedRequest
+} from './helpers.ts'
+
+const PIN = '2026-01-01T00:00:00.000Z'
+const PIN_US = BigInt(Date.parse(PIN)) * 1000n
+const T0 = Date.parse('2025-03-01T12:00:00.000Z') * 1000 // µs, base of hand-made fixtures
+
+// Expected upstream calls of an unfiltered walk over n incidents: one look-ahead item per call
+// tells whether more follow, so want < 100 costs ceil(n / want) calls (at least 1); at want = 100
+// the look-ahead does not fit in the vendor's maximum page, so an exact multiple costs one more.
+const expectedCalls = (n: number, want: number): number =>
+  want < 100 ? Math.max(1, Math.ceil(n / want)) : Math.floor(n / 100) + 1
+
+t.test('unfiltered walks over a seeded simulator', async (t) => {
+  const sim = await startSim(t, { count: 130, seed: 7, requestLogSize: 1000 })
+  const adapter = makeAdapter(t, sim.url)
+  const records = await allRecords(sim)
+  t.equal(records.length, 130)
+  const model = modelOrder(records)
+  const created = new Map(records.map((r) => [String(r.id), createdUs(r)]))
+  t.ok(new Set(created.values()).size < 130, 'the seeded data holds created_at ties')
+
+  for (const want of [1, 7, 25, 100]) {
+    await t.test(`want = ${want}`, async (t) => {
+      await sim.clearRequests()
+      const result = await walk(adapter, { want, pinnedAt: PIN })
+      t.same(result.ids, model, 'every incident exactly once, newest first, ties by id descending')
+      t.equal(new Set(result.ids).size, result.ids.length, 'no duplicates')
+      t.equal(sum(result.calls), expectedCalls(130, want), 'upstream calls')
+      t.ok(result.pages.every((p, i) => p.exhausted === (i === result.pages.length - 1)), 'only the last page is exhausted')
+      t.ok(result.pages.every((p) => p.items.length <= want))
+      // createdMicros is the vendor's full precision
+      for (const page of result.pages) {
+        for (const item of page.items) t.equal(item.createdMicros, BigInt(created.get(item.incident.native_id)!))
+      }
+
+      const log = await sim.requests()
+      t.equal(log.length, sum(result.calls), 'the simulator saw exactly the counted calls')
+      const first = log[0]
+      t.equal(first.method, 'GET')
+      t.equal(first.path, '/api/v2/incidents')
+      t.equal(first.headers.authorization, 'Bearer ***', 'bearer token sent (masked in the log)')
+      t.equal(first.status, 200)
+      t.same(first.query, {
+        order: '-created_at',
+        count_total: 'false',
+        created_before: microsToCloudlock(PIN_US),
+        limit: String(Math.min(100, want + 1)),
+        offset: '0'
+      }, 'first call: pinned upper bound, newest first, one look-ahead item')
+      for (const entry of log) t.equal(entry.query.limit, String(Math.min(100, want + 1)), 'page size is want + 1')
+    })
+  }
+})
+
+t.test('exact call counts and resume queries for 50 incidents', async (t) => {
+  const sim = await startSim(t, { count: 50, seed: 3 })
+  const adapter = makeAdapter(t, sim.url)
+  const model = modelOrder(await allRecords(sim))
+
+  await sim.clearRequests()
+  const r7 = await walk(adapter, { want: 7, pinnedAt: PIN })
+  t.same(r7.ids, model)
+  t.same(r7.calls, [1, 1, 1, 1, 1, 1, 1, 1], '50 incidents with want 7: 8 calls, one per page')
+  t.same(r7.pages.map((p) => p.items.length), [7, 7, 7, 7, 7, 7, 7, 1])
+  t.same(r7.pages.map((p) => p.exhausted), [false, false, false, false, false, false, false, true])
+
+  // Each resume asks for everything at or before the last item's timestamp, skipping the ones
+  // already consumed at exactly that timestamp.
+  const log = await sim.requests()
+  for (let i = 1; i < log.length; i++) {
+    const last = r7.pages[i - 1].items.at(-1)!
+    t.equal(log[i].query.created_before, microsToCloudlock(last.createdMicros + 1n), `call ${i + 1}: created_before`)
+    t.equal(log[i].query.offset, String(last.after.s), `call ${i + 1}: offset = items consumed at that timestamp`)
+    t.same(last.after, { b: last.createdMicros.toString(), s: last.after.s })
+  }
+
+  const r50 = await walk(adapter, { want: 50, pinnedAt: PIN })
+  t.same(r50.calls, [1], 'want 50 over 50 incidents: one call, exhausted thanks to the look-ahead item')
+  t.equal(r50.pages[0].exhausted, true)
+  const r49 = await walk(adapter, { want: 49, pinnedAt: PIN })
+  t.same(r49.calls, [1, 1])
+  t.same(r49.pages.map((p) => p.exhausted), [false, true])
+  const r100 = await walk(adapter, { want: 100, pinnedAt: PIN })
+  t.same(r100.calls, [1])
+  t.same(r100.ids, model)
+})
+
+t.test('an empty provider answers with one call, exhausted', async (t) => {
+  const sim = await startSim(t, { count: 0 })
+  const adapter = makeAdapter(t, sim.url)
+  const page = await adapter.listPage({ filters: {}, position: null, pinnedAt: PIN, want: 25 })
+  t.same(page, { items: [], exhausted: true, upstreamCalls: 1, scannedTo: undefined })
+})
+
+t.test('exactly 100 incidents at want 100: the look-ahead cannot fit, one extra empty call', async (t) => {
+  const sim = await startSim(t)
+  await sim.load(Array.from({ length: 100 }, (_, i) => record(String(1000 + i), T0 + i * 1_000_000)))
+  const adapter = makeAdapter(t, sim.url)
+  const result = await walk(adapter, { want: 100, pinnedAt: PIN })
+  t.same(result.calls, [1, 1])
+  t.same(result.pages.map((p) => [p.items.length, p.exhausted]), [[100, false], [0, true]])
+})
+
+t.test('filters', async (t) => {
+  const sim = await startSim(t, { count: 120, seed: 11 })
+  const adapter = makeAdapter(t, sim.url)
+  const records = await allRecords(sim)
+  const modelWhere = (pred: (r: Record<string, any>) => boolean) => modelOrder(records.filter(pred))
+
+  await t.test('one severity goes native', async (t) => {
+    await sim.clearRequests()
+    const result = await walk(adapter, { want: 10, pinnedAt: PIN, filters: { severity: ['high'] } })
+    const expected = modelWhere((r) => r.severity === 'ALERT')
+    t.ok(expected.length > 10)
+    t.same(result.ids, expected)
+    t.ok(result.incidents.every((i) => i.severity === 'high'))
+    const log = await sim.requests()
+    t.ok(log.every((e) => e.query.severity === 'ALERT' && e.query.incident_status === undefined))
+    t.equal(sum(result.calls), Math.ceil(expected.length / 10))
+  })
+
+  await t.test('one status goes native (the space of IN PROGRESS survives encoding)', async (t) => {
+    await sim.clearRequests()
+    const result = await walk(adapter, { want: 25, pinnedAt: PIN, filters: { status: ['in_progress'] } })
+    t.same(result.ids, modelWhere((r) => r.incident_status === 'IN PROGRESS'))
+    const log = await sim.requests()
+    t.ok(log.length > 0 && log.every((e) => e.query.incident_status === 'IN PROGRESS' && e.status === 200))
+  })
+
+  await t.test('a normalized value without a Cloudlock counterpart is dropped from the native list', async (t) => {
+    await sim.clearRequests()
+    const result = await walk(adapter, { want: 100, pinnedAt: PIN, filters: { severity: ['low', 'critical'] } })
+    t.same(result.ids, modelWhere((r) => r.severity === 'CRITICAL'))
+    t.ok((await sim.requests()).every((e) => e.query.severity === 'CRITICAL'))
+  })
+
+  await t.test('several severities are filtered in the gateway over one stream of full pages', async (t) => {
+    await sim.clearRequests()
+    const result = await walk(adapter, { want: 10, pinnedAt: PIN, filters: { severity: ['high', 'critical'] } })
+    const expected = modelWhere((r) => r.severity === 'ALERT' || r.severity === 'CRITICAL')
+    t.ok(expected.length > 20 && expected.length < records.length)
+    t.same(result.ids, expected)
+    const log = await sim.requests()
+    t.ok(log.every((e) => e.query.severity === undefined), 'no native severity parameter')
+    t.ok(log.every((e) => e.query.limit === '100'), 'always the maximum page size')
+    t.equal(log.length, sum(result.calls))
+  })
+
+  await t.test('several statuses and one severity: the severity native, the statuses in the gateway', async (t) => {
+    await sim.clearRequests()
+    const filters = { status: ['new' as const, 'dismissed' as const], severity: ['medium' as const] }
+    const result = await walk(adapter, { want: 5, pinnedAt: PIN, filters })
+    t.same(result.ids, modelWhere((r) => r.severity === 'WARNING' && (r.incident_status === 'NEW' || r.incident_status === 'DISMISSED')))
+    const log = await sim.requests()
+    t.ok(log.every((e) => e.query.severity === 'WARNING' && e.query.incident_status === undefined))
+  })
+
+  await t.test('a value with no Cloudlock counterpart matches nothing, at no cost', async (t) => {
+    await sim.clearRequests()
+    for (const filters of [{ severity: ['low' as const] }, { status: ['new' as const], severity: ['low' as const] }]) {
+      const page = await adapter.listPage({ filters, position: null, pinnedAt: PIN, want: 25 })
+      t.same(page, { items: [], exhausted: true, upstreamCalls: 0 })
+    }
+    t.same(await sim.requests(), [], 'no upstream call')
+  })
+
+  await t.test('all four statuses: every incident, filtered in the gateway', async (t) => {
+    const result = await walk(adapter, { want: 50, pinnedAt: PIN, filters: { status: ['new', 'in_progress', 'resolved', 'dismissed'] } })
+    t.same(result.ids, modelOrder(records))
+  })
+})
+
+t.test('unmapped native values: filtering on unknown finds them, and never a neighbour', async (t) => {
+  const sim = await startSim(t)
+  await sim.load([
+    record('11', T0 + 5_000_000, { severity: 'EMERGENCY' }),
+    record('12', T0 + 4_000_000, { severity: 'CRITICAL' }),
+    record('13', T0 + 3_000_000, { incident_status: 'ESCALATED' }),
+    record('14', T0 + 2_000_000, { severity: 'critical' }),
+    record('15', T0 + 1_000_000)
+  ])
+  const adapter = makeAdapter(t, sim.url)
+  const sev = await walk(adapter, { want: 10, pinnedAt: PIN, filters: { severity: ['unknown'] } })
+  t.same(sev.ids, ['11', '14'])
+  t.same(sev.incidents.map((i) => i.source.severity), ['EMERGENCY', 'critical'])
+  const status = await walk(adapter, { want: 10, pinnedAt: PIN, filters: { status: ['unknown', 'resolved'] } })
+  t.same(status.ids, ['13'])
+  const crit = await walk(adapter, { want: 10, pinnedAt: PIN, filters: { severity: ['critical'] } })
+  t.same(crit.ids, ['12'], 'EMERGENCY and lower-case critical are not coerced to critical')
+  const log = await sim.requests()
+  t.ok(log.filter((e) => e.query.severity !== undefined).every((e) => e.query.severity === 'CRITICAL'))
+
+  // Overrides teach the adapter a vendor value; filters then follow the configured table.
+  const tuned = makeAdapter(t, sim.url, { mapping: { severity: { EMERGENCY: 'critical' } } })
+  await sim.clearRequests()
+  const both = await walk(tuned, { want: 10, pinnedAt: PIN, filters: { severity: ['critical'] } })
+  t.same(both.ids, ['11', '12'])
+  t.ok((await sim.requests()).every((e) => e.query.severity === undefined), 'two natives: filtered in the gateway')
+})
+
+t.test('a selective gateway filter scans at most 10 pages per call and reports how far it got', async (t) => {
+  const sim = await startSim(t, { requestLogSize: 100 })
+  const records = Array.from({ length: 1150 }, (_, i) => record(String(100_000 + i), T0 + (1150 - i) * 1_000_003))
+  records.push(record('99998', T0 - 5_000_000, { severity: 'ALERT' }), record('99997', T0 - 6_000_000, { severity: 'CRITICAL' }))
+  await sim.load(records)
+  const adapter = makeAdapter(t, sim.url)
+  const filters = { severity: ['high' as const, 'critical' as const] }
+
+  const first = await adapter.listPage({ filters, position: null, pinnedAt: PIN, want: 5 })
+  t.equal(first.upstreamCalls, 10, 'ten full pages')
+  t.same(first.items, [])
+  t.equal(first.exhausted, false)
+  const thousandth = BigInt(T0 + (1150 - 999) * 1_000_003)
+  t.same(first.scannedTo, { b: thousandth.toString(), s: 1 }, 'scannedTo: just after the 1000th incident examined')
+  const log = await sim.requests()
+  t.same(log.map((e) => e.query.offset), ['0', '100', '200', '300', '400', '500', '600', '700', '800', '900'])
+
+  const second = await adapter.listPage({ filters, position: first.scannedTo!, pinnedAt: PIN, want: 5 })
+  t.same(second.items.map((i) => i.incident.native_id), ['99998', '99997'])
+  t.equal(second.exhausted, true)
+  t.equal(second.upstreamCalls, 2, 'the remaining 152 incidents: two pages')
+  t.same(second.scannedTo, second.items[1].after)
+
+  const walked = await walk(adapter, { want: 5, pinnedAt: PIN, filters })
+  t.same(walked.ids, ['99998', '99997'])
+  t.same(walked.calls, [10, 2])
+})
+
+t.test('scannedTo of a page cut short by want is its last item', async (t) => {
+  const sim = await startSim(t)
+  await sim.load(Array.from({ length: 30 }, (_, i) => record(String(500 + i), T0 + i * 1000, { severity: i % 3 === 0 ? 'ALERT' : i % 3 === 1 ? 'CRITICAL' : 'INFO' })))
+  const adapter = makeAdapter(t, sim.url)
+  const page = await adapter.listPage({ filters: { severity: ['high', 'critical'] }, position: null, pinnedAt: PIN, want: 4 })
+  t.equal(page.items.length, 4)
+  t.equal(page.exhausted, false)
+  t.equal(page.upstreamCalls, 1)
+  t.same(page.scannedTo, page.items[3].after)
+  const plain = await adapter.listPage({ filters: {}, position: null, pinnedAt: PIN, want: 4 })
+  t.same(plain.scannedTo, plain.items[3].after, 'unfiltered: scannedTo is the last item')
+})
+
+t.test('created and updated windows at microsecond precision', async (t) => {
+  const sim = await startSim(t)
+  const at = (us: number) => formatTimestampUs(us)
+  const iso = (us: number) => at(us).replace('+00:00', 'Z')
+  await sim.load([
+    record('1', T0, { updated_at: at(T0 + 10) }),
+    record('2', T0 + 1, { updated_at: at(T0 + 11) }),
+    record('3', T0 + 2, { updated_at: at(T0 + 12) }),
+    record('4', T0 + 3, { updated_at: at(T0 + 13) })
+  ])
+  const adapter = makeAdapter(t, sim.url)
+  const ids = async (filters: Record<string, string>) => (await walk(adapter, { want: 10, pinnedAt: PIN, filters })).ids
+
+  t.same(await ids({ createdAfter: iso(T0 + 1) }), ['4', '3', '2'], 'created_after is inclusive')
+  t.same(await ids({ createdBefore: iso(T0 + 2) }), ['2', '1'], 'created_before is exclusive')
+  t.same(await ids({ createdAfter: iso(T0 + 1), createdBefore: iso(T0 + 3) }), ['3', '2'])
+  t.same(await ids({ createdAfter: iso(T0 + 4) }), [])
+  t.same(await ids({ updatedAfter: iso(T0 + 12) }), ['4', '3'], 'updated_after is inclusive')
+  t.same(await ids({ updatedBefore: iso(T0 + 12) }), ['2', '1'], 'updated_before is exclusive')
+  t.same(await ids({ updatedAfter: iso(T0 + 11), updatedBefore: iso(T0 + 13) }), ['3', '2'])
+  t.same(await ids({ createdAfter: '2025-03-01T13:00:00+01:00', createdBefore: iso(T0 + 1) }), ['1'], 'offsets are converted')
+
+  await sim.clearRequests()
+  await walk(adapter, { want: 10, pinnedAt: PIN, filters: { createdAfter: iso(T0 + 1), createdBefore: iso(T0 + 3), updatedAfter: iso(T0 + 11), updatedBefore: iso(T0 + 13) } })
+  const [entry] = await sim.requests()
+  t.same(entry.query, {
+    order: '-created_at',
+    count_total: 'false',
+    created_after: at(T0 + 1),
+    updated_after: at(T0 + 11),
+    updated_before: at(T0 + 13),
+    created_before: at(T0 + 3),
+    limit: '11',
+    offset: '0'
+  }, 'the windows go native in the vendor\'s own format; the earlier of created_before and the pin wins')
+
+  await sim.clearRequests()
+  await walk(adapter, { want: 10, pinnedAt: PIN, filters: { createdBefore: '2027-01-01T00:00:00Z' } })
+  t.equal((await sim.requests())[0].query.created_before, microsToCloudlock(PIN_US), 'a created_before after the pin: the pin wins')
+
+  await sim.clearRequests()
+  const none = await adapter.listPage({ filters: { createdAfter: iso(T0 + 5), createdBefore: iso(T0 + 5) }, position: null, pinnedAt: PIN, want: 10 })
+  t.same(none, { items: [], exhausted: true, upstreamCalls: 0 }, 'an empty window costs no call')
+  t.same(await sim.requests(), [])
+})
+
+t.test('the pin: incidents arriving mid-walk never appear, nothing is skipped or duplicated', async (t) => {
+  const sim = await startSim(t, { count: 40, seed: 5 })
+  const adapter = makeAdapter(t, sim.url)
+  const model = modelOrder(await allRecords(sim))
+  const pinnedAt = new Date().toISOString()
+  await new Promise((resolve) => setTimeout(resolve, 5))
+  let added = 0
+  const result = await walk(adapter, {
+    want: 7,
+    pinnedAt,
+    between: async () => {
+      // created_at defaults to the simulator's now: newer than the pin
+      const res = await sim.admin('POST', '/incidents', [{ severity: 'CRITICAL' }, { severity: 'INFO', incident_status: 'RESOLVED' }])
+      t.equal(res.status, 201)
+      added += 2
+    }
+  })
+  t.ok(added >= 10)
+  t.same(result.ids, model)
+  t.equal((await allRecords(sim)).length, 40 + added, 'the arrivals are there upstream')
+  // A new walk with a later pin sees them.
+  const later = await walk(adapter, { want: 100, pinnedAt: new Date(Date.now() + 1000).toISOString() })
+  t.equal(later.ids.length, 40 + added)
+})
+
+// Tie groups: sizes of runs of incidents sharing one created_at.
+function tieFixtures (sizes: number[], firstId = 7000): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = []
+  let id = firstId
+  sizes.forEach((size, group) => {
+    for (let k = 0; k < size; k++) out.push(record(String(id++), T0 + group * 1000 + 7))
+  })
+  // shuffle ids relative to time: give later groups lower ids sometimes
+  return out
+}
+
+t.test('incidents sharing one created_at across page boundaries are neither skipped nor duplicated', async (t) => {
+  const sim = await startSim(t)
+  const fixtures = tieFixtures([1, 5, 3, 8, 1, 12, 2, 8, 1])
+  await sim.load(fixtures)
+  const adapter = makeAdapter(t, sim.url)
+  const model = modelOrder(fixtures)
+  for (const want of [1, 2, 3, 4, 5, 7, 11, 13, 41, 100]) {
+    const result = await walk(adapter, { want, pinnedAt: PIN })
+    t.same(result.ids, model, `want ${want}`)
+    t.equal(sum(result.calls), expectedCalls(fixtures.length, want), `want ${want}: calls`)
+  }
+  // Positions count the items consumed at the position's timestamp.
+  const page = await adapter.listPage({ filters: {}, position: null, pinnedAt: PIN, want: 10 })
+  const last = page.items.map((i) => i.after.s)
+  t.same(last, [1, 1, 2, 3, 4, 5, 6, 7, 8, 1], 'newest first: a group of 1, a group of 8, then a group of 2')
+
+  // Partial consumption, as the merge does when another provider's items are newer.
+  const partial = await walk(adapter, { want: 6, pinnedAt: PIN, take: (_p, i) => (i % 3) + 1 })
+  t.same(partial.ids, model)
+})
+
+t.test('property: any tie layout, page sizes and consumption give the model order', async (t) => {
+  const sim = await startSim(t)
+  const adapter = makeAdapter(t, sim.url)
+  await fc.assert(fc.asyncProperty(
+    fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 10 }),
+    fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 5 }),
+    fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 1, maxLength: 5 }),
+    fc.boolean(),
+    async (sizes, wants, takes, withFilter) => {
+      const fixtures = tieFixtures(sizes).map((r, i) => ({ ...r, severity: ['INFO', 'WARNING', 'ALERT'][i % 3] }))
+      await sim.load(fixtures)
+      const filters = withFilter ? { severity: ['informational' as const, 'high' as const] } : {}
+      const expected = modelOrder(withFilter ? fixtures.filter((r) => r.severity !== 'WARNING') : fixtures)
+      const result = await walk(adapter, {
+        want: (i) => wants[i % wants.length],
+        take: (page, i) => Math.max(1, Math.min(page.items.length, takes[i % takes.length])),
+        pinnedAt: PIN,
+        filters
+      })
+      t.same(result.ids, expected)
+      return JSON.stringify(result.ids) === JSON.stringify(expected)
+    }
+  ), { numRuns: 25 })
+})
+
+t.test('a status change mid-walk under a status filter leaves no gap for the others', async (t) => {
+  const sim = await startSim(t)
+  const fixtures = Array.from({ length: 30 }, (_, i) => record(String(9000 + i), T0 + i * 1_000_000, { incident_status: i % 5 === 4 ? 'RESOLVED' : 'NEW' }))
+  const adapter = makeAdapter(t, sim.url)
+
+  for (const status of [['new'], ['new', 'in_progress']] as const) {
+    await sim.load(fixtures)
+    const changed: string[] = []
+    const result = await walk(adapter, {
+      want: 4,
+      pinnedAt: PIN,
+      filters: { status: [...status] },
+      between: async (i, sofar) => {
+        if (i !== 0) return
+        // one already returned incident and one not yet reached leave the filter
+        const returned = sofar[1].native_id
+        const ahead = '9010'
+        for (const id of [returned, ahead]) {
+          const res = await sim.vendor('PUT', `/incidents/${id}`, { incident_status: 'RESOLVED' })
+          t.equal(res.status, 200)
+          changed.push(id)
+        }
+      }
+    })
+    const expected = modelOrder(fixtures.filter((r) => r.incident_status === 'NEW' && r.id !== '9010'))
+    t.same(result.ids, expected, `status ${status.join(',')}: everything still NEW exactly once`)
+    t.equal(changed.length, 2)
+  }
+})
+
+t.test('invalid positions are invalid_cursor, before any upstream call', async (t) => {
+  const sim = await startSim(t, { count: 5 })
+  const adapter = makeAdapter(t, sim.url)
+  await sim.clearRequests()
+  const bad = [
+    { b: 'x', s: 0 },
+    { b: '123', s: -1 },
+    { b: 123, s: 0 },
+    { s: 1 },
+    { b: '1' },
+    { b: '1', s: 1.5 },
+    { b: '1', s: '1' },
+    { b: '1'.repeat(21), s: 0 },
+    { b: '-5', s: 0 },
+    { b: '1', s: 2 ** 60 }
+  ]
+  for (const position of bad) {
+    await t.rejects(adapter.listPage({ filters: {}, position, pinnedAt: PIN, want: 5 }), { code: 'invalid_cursor', statusCode: 400 }, JSON.stringify(position))
+  }
+  t.same(await sim.requests(), [])
+  t.same(adapter.health().last_error, null, 'a bad cursor says nothing about the provider')
+})
+
+t.test('a position past the pin resumes below the pin', async (t) => {
+  const sim = await startSim(t)
+  await sim.load([record('1', T0), record('2', T0 + 1000)])
+  const adapter = makeAdapter(t, sim.url)
+  const page = await adapter.listPage({ filters: { createdBefore: formatTimestampUs(T0 + 1000).replace('+00:00', 'Z') }, position: { b: String(T0 + 5000), s: 3 }, pinnedAt: PIN, want: 5 })
+  t.same(page.items.map((i) => i.incident.native_id), ['1'])
+  const [entry] = await sim.requests()
+  t.equal(entry.query.offset, '0')
+  t.equal(entry.query.created_before, formatTimestampUs(T0 + 1000))
+})
+
+t.test('the request log entries are those of a well-behaved client', async (t) => {
+  const sim = await startSim(t, { count: 3 })
+  const adapter = makeAdapter(t, sim.url)
+  await sim.clearRequests()
+  await adapter.listPage({ filters: {}, position: null, pinnedAt: PIN, want: 2 })
+  const [entry]: LoggedRequest[] = await sim.requests()
+  t.equal(entry.headers.accept, 'application/json')
+  t.match(entry.headers['user-agent'], /^dlp-incident-gateway\//)
+  t.equal(entry.body, null)
+  t.notOk(JSON.stringify(entry).includes('cl-test-token'), 'the log never holds the token')
+})

@@ -1,0 +1,203 @@
+import fc from 'fast-check'
+import t from 'tap'
+import { expected, readModel } from '../helpers/model.ts'
+import { KEYS, startStack, walk } from '../helpers/stack.ts'
+
+const ids = (pages: any[]) => pages.flatMap((p) => p.data.map((i: any) => i.id))
+
+t.test('walking the cursor returns every incident exactly once, newest first, for any page size', async (t) => {
+  const stack = await startStack({ count: 60 })
+  t.teardown(() => stack.close())
+  const model = await readModel(stack)
+  const all = expected(model, {})
+  t.equal(all.length, 120)
+  for (const limit of [1, 7, 25, 100]) {
+    const pages = await walk(stack, `limit=${limit}`)
+    const got = ids(pages)
+    t.same(got, all, `limit=${limit}: complete, in order, no duplicates`)
+    t.ok(pages.slice(0, -1).every((p) => p.data.length === limit), `limit=${limit}: every page but the last is full`)
+    t.equal(pages[pages.length - 1].next_cursor, null)
+    t.same(pages[0].providers, { zwa: { status: 'ok' }, cloudlock: { status: 'ok' } })
+  }
+})
+
+t.test('upstream calls per walk stay bounded by pages times providers', async (t) => {
+  const stack = await startStack({ count: 60 })
+  t.teardown(() => stack.close())
+  await stack.cloudlock.inject({ method: 'DELETE', url: '/__sim/requests' })
+  await stack.zwa.inject({ method: 'DELETE', url: '/__sim/requests' })
+  const pages = await walk(stack, 'limit=25')
+  const cl = (await stack.cloudlock.inject({ method: 'GET', url: '/__sim/requests' })).json().requests
+  const zwa = (await stack.zwa.inject({ method: 'GET', url: '/__sim/requests' })).json().requests
+  const zwaSearches = zwa.filter((r: any) => r.path.endsWith('/incidents/search'))
+  const zwaTokens = zwa.filter((r: any) => r.path.endsWith('/token'))
+  t.equal(pages.length, 5, '120 incidents in pages of 25')
+  t.ok(cl.length <= pages.length, `cloudlock: ${cl.length} calls for ${pages.length} pages`)
+  t.ok(zwaSearches.length <= pages.length + 1, `zwa: ${zwaSearches.length} searches for ${pages.length} pages`)
+  t.equal(zwaTokens.length, 1, 'one token for the whole walk')
+  t.ok(cl.every((r: any) => r.query.limit <= 26), 'cloudlock pages sized to what the merge needs (+1 look-ahead)')
+})
+
+t.test('random filters and page sizes match the model (property)', async (t) => {
+  const stack = await startStack({ count: 40, seed: 11 })
+  t.teardown(() => stack.close())
+  const model = await readModel(stack)
+  const times = model.map((m) => Number(m.createdMicros / 1000n)).sort((a, b) => a - b)
+  const arb = fc.record({
+    limit: fc.integer({ min: 1, max: 60 }),
+    providers: fc.option(fc.subarray(['zwa', 'cloudlock'], { minLength: 1 }), { nil: undefined }),
+    severity: fc.option(fc.subarray(['informational', 'low', 'medium', 'high', 'critical', 'unknown'], { minLength: 1 }), { nil: undefined }),
+    status: fc.option(fc.subarray(['new', 'in_progress', 'resolved', 'dismissed'], { minLength: 1 }), { nil: undefined }),
+    after: fc.option(fc.constantFrom(...times), { nil: undefined }),
+    before: fc.option(fc.constantFrom(...times), { nil: undefined })
+  })
+  await fc.assert(fc.asyncProperty(arb, async (f) => {
+    const q = new URLSearchParams({ limit: String(f.limit) })
+    if (f.providers) q.set('provider', f.providers.join(','))
+    if (f.severity) q.set('severity', f.severity.join(','))
+    if (f.status) q.set('status', f.status.join(','))
+    if (f.after !== undefined) q.set('created_after', new Date(f.after).toISOString())
+    if (f.before !== undefined) q.set('created_before', new Date(f.before).toISOString())
+    const got = ids(await walk(stack, q.toString()))
+    const want = expected(model, { providers: f.providers, severity: f.severity, status: f.status, createdAfter: f.after, createdBefore: f.before })
+    if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`mismatch for ${q}: got ${got.length}, want ${want.length}`)
+  }), { numRuns: 25, seed: 42 })
+  t.pass('property held')
+})
+
+t.test('updated_* windows filter on both providers', async (t) => {
+  const stack = await startStack({ count: 40, seed: 5 })
+  t.teardown(() => stack.close())
+  const model = await readModel(stack)
+  const times = model.map((m) => m.updatedMs).sort((a, b) => a - b)
+  const after = times[20]
+  const before = times[60]
+  const got = ids(await walk(stack, `limit=9&updated_after=${new Date(after).toISOString()}&updated_before=${new Date(before).toISOString()}`))
+  t.same(got, expected(model, { updatedAfter: after, updatedBefore: before }))
+  t.ok(got.length > 0)
+})
+
+t.test('incidents arriving mid-walk neither appear nor shift the walk', async (t) => {
+  const stack = await startStack({ count: 30 })
+  t.teardown(() => stack.close())
+  const before = expected(await readModel(stack), {})
+  const first = await stack.get('/v1/incidents?limit=10')
+  const now = new Date().toISOString()
+  const added = await stack.cloudlock.inject({ method: 'POST', url: '/__sim/incidents', payload: [{ severity: 'CRITICAL', created_at: now.replace('Z', '000+00:00') }, { severity: 'ALERT' }] })
+  t.equal(added.statusCode, 201)
+  const addedZwa = await stack.zwa.inject({ method: 'POST', url: '/__sim/incidents', payload: [{ severity: 'HIGH' }, { severity: 'LOW' }] })
+  t.equal(addedZwa.statusCode, 201)
+  const rest = await walk(stack, 'limit=10', undefined, first.body.next_cursor)
+  t.same([...first.body.data.map((i: any) => i.id), ...ids(rest)], before, 'exactly the incidents that existed when the walk began')
+  const fresh = ids(await walk(stack, 'limit=100'))
+  t.equal(fresh.length, before.length + 4, 'a new walk sees the arrivals')
+})
+
+t.test('a cursor is tamper-evident and bound to its filters', async (t) => {
+  const stack = await startStack({ count: 10 })
+  t.teardown(() => stack.close())
+  const first = await stack.get('/v1/incidents?limit=3&severity=high')
+  const cursor: string = first.body.next_cursor
+  t.match(cursor, /^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/)
+  const [v, body, mac] = cursor.split('.')
+  const decoded = JSON.parse(Buffer.from(body, 'base64url').toString())
+  const forgedBody = Buffer.from(JSON.stringify({ ...decoded, pin: new Date().toISOString() })).toString('base64url')
+  const cases: Array<[string, string]> = [
+    ['flipped signature', `${v}.${body}.${mac.slice(0, -2)}${mac.endsWith('AA') ? 'BB' : 'AA'}`],
+    ['forged payload', `${v}.${forgedBody}.${mac}`],
+    ['other version', `v2.${body}.${mac}`],
+    ['garbage', 'not-a-cursor'],
+    ['truncated', cursor.slice(0, 20)]
+  ]
+  for (const [name, bad] of cases) {
+    const res = await stack.get(`/v1/incidents?limit=3&severity=high&cursor=${encodeURIComponent(bad)}`)
+    t.equal(res.status, 400, name)
+    t.equal(res.body.code, 'invalid_cursor', name)
+  }
+  const other = await stack.get(`/v1/incidents?limit=3&severity=low&cursor=${encodeURIComponent(cursor)}`)
+  t.equal(other.status, 400)
+  t.equal(other.body.code, 'invalid_cursor', 'different filters')
+  t.match(other.body.detail, /different filters/)
+  const narrowed = await stack.get(`/v1/incidents?limit=3&severity=high&provider=zwa&cursor=${encodeURIComponent(cursor)}`)
+  t.equal(narrowed.body.code, 'invalid_cursor', 'different providers')
+  const otherKey = await stack.get(`/v1/incidents?limit=3&severity=high&cursor=${encodeURIComponent(cursor)}`, KEYS.cloudlockOnly)
+  t.equal(otherKey.body.code, 'invalid_cursor', 'a key seeing other providers cannot reuse it')
+  const ok = await stack.get(`/v1/incidents?limit=5&severity=high&cursor=${encodeURIComponent(cursor)}`)
+  t.equal(ok.status, 200, 'the page size may change between pages')
+})
+
+t.test('list parameters are validated', async (t) => {
+  const stack = await startStack({ count: 5 })
+  t.teardown(() => stack.close())
+  const cases: Array<[string, string]> = [
+    ['limit=0', '/query/limit'],
+    ['limit=101', '/query/limit'],
+    ['limit=ten', '/query/limit'],
+    ['severity=urgent', '/query/severity'],
+    ['status=open,new', '/query/status'],
+    ['created_after=yesterday', '/query/created_after'],
+    ['include=everything', '/query/include'],
+    ['allow_partial=maybe', '/query/allow_partial'],
+    ['colour=blue', '/query/colour'],
+    ['provider=Bad_Id', '/query/provider']
+  ]
+  for (const [query, path] of cases) {
+    const res = await stack.get(`/v1/incidents?${query}`)
+    t.equal(res.status, 400, query)
+    t.equal(res.body.code, 'validation_failed', query)
+    t.ok(res.body.errors.some((e: any) => e.path === path), `${query} names ${path}`)
+  }
+  const unknown = await stack.get('/v1/incidents?provider=netskope')
+  t.equal(unknown.status, 404)
+  const forbidden = await stack.get('/v1/incidents?provider=zwa', KEYS.cloudlockOnly)
+  t.equal(forbidden.status, 403)
+  t.equal(forbidden.body.code, 'forbidden')
+  const scoped = await walk(stack, 'limit=100', KEYS.cloudlockOnly)
+  t.ok(ids(scoped).every((id: string) => id.startsWith('cloudlock:')), 'a restricted key silently sees only its providers')
+  t.same(Object.keys(scoped[0].providers), ['cloudlock'])
+})
+
+t.test('include=raw adds the vendor record; otherwise it is absent', async (t) => {
+  const stack = await startStack({ count: 5 })
+  t.teardown(() => stack.close())
+  const plain = await stack.get('/v1/incidents?limit=10')
+  t.ok(plain.body.data.every((i: any) => !('raw' in i)))
+  const raw = await stack.get('/v1/incidents?limit=10&include=raw')
+  for (const i of raw.body.data) {
+    if (i.provider === 'cloudlock') t.equal(String(i.raw.id), i.native_id)
+    else t.equal(i.raw.internalId, i.native_id)
+  }
+})
+
+t.test('provider failures: 502 by default, marked partial results on request', async (t) => {
+  const stack = await startStack({ count: 20 })
+  t.teardown(() => stack.close())
+  const all = expected(await readModel(stack), {})
+  await stack.cloudlock.inject({ method: 'POST', url: '/__sim/faults', payload: { route: 'GET /api/v2/incidents', status: 500 } })
+  const failed = await stack.get('/v1/incidents?limit=10')
+  t.equal(failed.status, 502)
+  t.equal(failed.body.code, 'upstream_error')
+  t.same(failed.body.failed_providers.map((f: any) => [f.provider, f.code]), [['cloudlock', 'upstream_error']])
+  t.match(failed.body.detail, /allow_partial=true/)
+
+  const partial = await stack.get('/v1/incidents?limit=10&allow_partial=true')
+  t.equal(partial.status, 200)
+  t.equal(partial.body.providers.zwa.status, 'ok')
+  t.equal(partial.body.providers.cloudlock.status, 'error')
+  t.equal(partial.body.providers.cloudlock.error.code, 'upstream_error')
+  t.ok(partial.body.data.every((i: any) => i.provider === 'zwa'), 'only the healthy provider\'s incidents')
+  t.not(partial.body.next_cursor, null)
+
+  // The failed provider's position did not move: once it recovers nothing is lost.
+  await stack.cloudlock.inject({ method: 'DELETE', url: '/__sim/faults' })
+  const rest = await walk(stack, 'limit=10&allow_partial=true', undefined, partial.body.next_cursor)
+  const got = [...partial.body.data.map((i: any) => i.id), ...ids(rest)]
+  t.same([...got].sort(), [...all].sort(), 'every incident exactly once after recovery')
+  t.equal(new Set(got).size, got.length)
+
+  await stack.zwa.inject({ method: 'POST', url: '/__sim/faults', payload: { status: 503 } })
+  await stack.cloudlock.inject({ method: 'POST', url: '/__sim/faults', payload: { status: 503 } })
+  const none = await stack.get('/v1/incidents?allow_partial=true')
+  t.equal(none.status, 502, 'nothing to return when every provider failed')
+  t.same(none.body.failed_providers.map((f: any) => f.provider).sort(), ['cloudlock', 'zwa'])
+})
