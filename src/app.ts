@@ -4,11 +4,15 @@ import type { Dispatcher } from 'undici'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config/schema.ts'
 import { createLogger } from './logging/logger.ts'
+import apiHardening from './plugins/app/api-hardening.ts'
 import auth from './plugins/app/auth.ts'
 import errorHandler from './plugins/app/error-handler.ts'
+import idempotency from './plugins/app/idempotency.ts'
 import lifecycle from './plugins/app/lifecycle.ts'
 import providers from './plugins/app/providers.ts'
+import rateLimit from './plugins/app/rate-limit.ts'
 import requestId, { genReqId } from './plugins/app/request-id.ts'
+import sharedState from './plugins/app/shared-state.ts'
 import validation from './plugins/app/validation.ts'
 import swagger from './plugins/external/swagger.ts'
 import healthRoutes from './routes/health/index.ts'
@@ -48,7 +52,11 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   await app.register(validation)
   await app.register(requestId)
   await app.register(errorHandler)
+  await app.register(apiHardening)
+  await app.register(sharedState)
   await app.register(auth)
+  await app.register(rateLimit)
+  await app.register(idempotency)
   await app.register(providers, { dispatcher: deps.dispatcher })
   await app.register(swagger)
 

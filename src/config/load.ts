@@ -19,6 +19,7 @@ const ENV_SETTINGS: Array<{ env: string, path: string[], secret?: boolean }> = [
   { env: 'CURSOR_SECRET', path: ['cursor', 'secret'], secret: true },
   { env: 'DEFAULT_PAGE_SIZE', path: ['limits', 'default_page_size'] },
   { env: 'REQUEST_TIMEOUT_MS', path: ['limits', 'request_timeout_ms'] },
+  { env: 'RATE_LIMIT_PER_MINUTE', path: ['limits', 'rate_limit_per_minute'] },
   { env: 'REDIS_URL', path: ['redis_url'], secret: true },
   { env: 'DEMO_INCIDENTS', path: ['demo', 'incidents'] },
   { env: 'DEMO_SEED', path: ['demo', 'seed'] },

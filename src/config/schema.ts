@@ -59,7 +59,8 @@ export const ApiKeyConfig = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' }),
   sha256: Type.String({ pattern: '^[0-9a-fA-F]{64}$', description: 'hex SHA-256 of the key; the key itself is never configured' }),
   scopes: Type.Array(Type.Enum(SCOPES), { minItems: 1, uniqueItems: true }),
-  providers: Type.Optional(Type.Array(Type.String({ pattern: PROVIDER_ID_PATTERN }), { uniqueItems: true, description: 'allow-list; absent = every provider' }))
+  providers: Type.Optional(Type.Array(Type.String({ pattern: PROVIDER_ID_PATTERN }), { uniqueItems: true, description: 'allow-list; absent = every provider' })),
+  rate_limit_per_minute: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'overrides limits.rate_limit_per_minute for this key' }))
 }, closed)
 
 export const ConfigSchema = Type.Object({
@@ -72,11 +73,13 @@ export const ConfigSchema = Type.Object({
     trust_proxy: Type.Boolean({ default: false })
   }, { ...closed, default: {} }),
   cursor: Type.Object({
-    secret: Type.Optional(Type.String({ minLength: 32, description: 'HMAC key for cursors; same on every replica' }))
+    secret: Type.Optional(Type.String({ minLength: 32, description: 'HMAC key for cursors; same on every replica' })),
+    previous_secrets: Type.Array(Type.String({ minLength: 32 }), { default: [], maxItems: 5, description: 'older keys that still verify cursors during a rotation' })
   }, { ...closed, default: {} }),
   limits: Type.Object({
     default_page_size: Type.Integer({ minimum: 1, maximum: 100, default: 25 }),
-    request_timeout_ms: Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000, description: 'overall deadline of one gateway request' })
+    request_timeout_ms: Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000, description: 'overall deadline of one gateway request' }),
+    rate_limit_per_minute: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 600, description: 'requests per API key per minute' })
   }, { ...closed, default: {} }),
   redis_url: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   providers: Type.Array(Type.Union([ZwaProviderConfig, CloudlockProviderConfig]), { default: [] }),

@@ -53,7 +53,7 @@ export async function startDemo (config: Config): Promise<Demo> {
       simulators: { zwa: zwaUrl, cloudlock: cloudlockUrl },
       config: {
         ...config,
-        cursor: { secret: config.cursor.secret ?? randomBytes(32).toString('hex') },
+        cursor: { ...config.cursor, secret: config.cursor.secret ?? randomBytes(32).toString('hex') },
         providers: [
           { id: 'zwa', type: 'zwa', base_url: zwaUrl, path_prefix: '/dlp/v1', auth: { mode: 'api_key', key_id: zwaKey.keyId, key_secret: zwaKey.keySecret }, timeouts, max_connections: 16 },
           { id: 'cloudlock', type: 'cloudlock', base_url: `${cloudlockUrl}/api/v2`, token: cloudlockToken, timeouts, max_connections: 16 }

@@ -53,3 +53,8 @@ export const TransactionParams = Type.Object({
   provider: Type.String({ maxLength: 32 }),
   transaction_id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9-]+$' })
 }, closed)
+
+// Headers of POST and PATCH routes (other headers are allowed, as HTTP needs).
+export const WriteHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$', description: 'repeat a write safely: the same key and body replay the first answer for 24 h' }))
+})

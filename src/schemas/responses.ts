@@ -30,3 +30,8 @@ export function problemResponses (...statuses: number[]): Record<number, unknown
 }
 
 export const statusOf = (code: ErrorCode) => PROBLEM_TYPES[code].status
+
+// Every status a route class can answer with a problem document.
+export const READ_ERRORS = [400, 401, 403, 404, 422, 429, 500, 502, 503, 504]
+export const WRITE_ERRORS = [400, 401, 403, 404, 413, 415, 422, 429, 500, 502, 503, 504]
+export const META_ERRORS = [401, 403, 429, 500]

@@ -19,15 +19,20 @@ export interface CursorPayload {
 
 const invalid = (why: string) => new GatewayError('invalid_cursor', `The cursor is not valid: ${why}. Start the listing again without a cursor.`)
 
+const deriveKey = (secret: string) => createHash('sha256').update(`dlp-gateway cursor ${secret}`).digest()
+
 export class CursorCodec {
   private readonly key: Buffer
+  private readonly verifyKeys: Buffer[]
 
-  constructor (secret: string) {
-    this.key = createHash('sha256').update(`dlp-gateway cursor ${secret}`).digest()
+  // Signs with `secret`; during a key rotation cursors signed with a previous secret still verify.
+  constructor (secret: string, previousSecrets: string[] = []) {
+    this.key = deriveKey(secret)
+    this.verifyKeys = [this.key, ...previousSecrets.map(deriveKey)]
   }
 
-  private sign (body: string): Buffer {
-    return createHmac('sha256', this.key).update(`${CURSOR_VERSION}.${body}`).digest()
+  private sign (body: string, key = this.key): Buffer {
+    return createHmac('sha256', key).update(`${CURSOR_VERSION}.${body}`).digest()
   }
 
   encode (payload: CursorPayload): string {
@@ -42,8 +47,11 @@ export class CursorCodec {
     const [version, body, mac] = parts
     if (version !== CURSOR_VERSION) throw invalid(`version '${version.slice(0, 8)}' is not supported`)
     const given = Buffer.from(mac, 'base64url')
-    const expected = this.sign(body)
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid('its signature does not match')
+    const valid = this.verifyKeys.some((key) => {
+      const expected = this.sign(body, key)
+      return given.length === expected.length && timingSafeEqual(given, expected)
+    })
+    if (!valid) throw invalid('its signature does not match')
     let payload: CursorPayload
     try {
       payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'))

@@ -129,6 +129,7 @@ export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: 
   }
 
   async function update (nativeId: string, patch: IncidentPatch, opts: CallOptions = {}): Promise<IncidentT> {
+    const path = incidentPath(nativeId)
     const body: Record<string, string> = {}
     if (patch.status !== undefined) {
       const native = mapper.nativeFor('status', patch.status)
@@ -141,7 +142,6 @@ export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: 
       body.severity = native
     }
     if (patch.external_ref !== undefined) body.customer_key = patch.external_ref ?? ''
-    const path = incidentPath(nativeId)
     // Nothing to change: the vendor refuses an empty PUT, so answer with the current state.
     if (Object.keys(body).length === 0) return call({ method: 'GET', path }, opts, mapOne)
     return call({ method: 'PUT', path, body }, opts, mapOne)
@@ -155,7 +155,9 @@ export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: 
     tables,
     isValidNativeId: (nativeId) => ID_PATTERN.test(nativeId),
     listPage,
-    get: (nativeId, opts = {}) => call({ method: 'GET', path: incidentPath(nativeId) }, opts, mapOne),
+    async get (nativeId, opts = {}) {
+      return call({ method: 'GET', path: incidentPath(nativeId) }, opts, mapOne)
+    },
     update,
     async close (nativeId, request: CloseRequest, opts) {
       // Cloudlock stores neither notes nor labels: refuse rather than drop them.

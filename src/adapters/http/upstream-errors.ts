@@ -35,33 +35,57 @@ export function translateStatus (providerId: string, status: number, message: st
 }
 
 // Retry-After (seconds or HTTP date) or RateLimit-Reset (seconds to wait, or an epoch second when
-// it is too large to be a delay) -> seconds to wait.
+// it is too large to be a delay) -> whole seconds to wait, at most a day (a longer hint is noise
+// that would only park a client). Undefined when no header says anything usable.
+export const MAX_RETRY_AFTER = 86_400
+
 export function retryAfterSeconds (headers: Record<string, string | string[] | undefined>, now = Date.now()): number | undefined {
   const first = (name: string) => {
     const v = headers[name]
-    return Array.isArray(v) ? v[0] : v
+    return (Array.isArray(v) ? v[0] : v)?.trim()
   }
+  const bounded = (seconds: number) => Math.min(MAX_RETRY_AFTER, Math.max(0, Math.ceil(seconds)))
   const retryAfter = first('retry-after')
-  if (retryAfter !== undefined) {
-    if (/^\d+$/.test(retryAfter.trim())) return Number(retryAfter.trim())
-    const date = Date.parse(retryAfter)
-    if (!Number.isNaN(date)) return Math.max(0, Math.ceil((date - now) / 1000))
+  if (retryAfter) {
+    if (/^\d+(\.\d+)?$/.test(retryAfter)) return bounded(Number(retryAfter))
+    // An HTTP date names its weekday and month; Date.parse alone would also take "1.5" or "-1".
+    if (/[a-z]{3}/i.test(retryAfter)) {
+      const date = Date.parse(retryAfter)
+      if (!Number.isNaN(date)) return bounded((date - now) / 1000)
+    }
   }
   const reset = first('ratelimit-reset') ?? first('x-ratelimit-reset')
-  if (reset !== undefined && /^\d+$/.test(reset.trim())) {
-    const n = Number(reset.trim())
+  if (reset !== undefined && /^\d+(\.\d+)?$/.test(reset)) {
+    const n = Number(reset)
     // An epoch second (after 2001) vs a delta: deltas are small, epochs are ~1.7e9+.
-    return n > 1_000_000_000 ? Math.max(0, Math.ceil(n - now / 1000)) : n
+    return bounded(n > 1_000_000_000 ? n - now / 1000 : n)
   }
   return undefined
+}
+
+// Characters that could forge log lines, break headers or reorder text when a vendor message is
+// shown: C0/C1 controls, DEL, Unicode line/paragraph separators and bidirectional overrides.
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]+/g
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', '#39': "'" }
+export const MAX_VENDOR_MESSAGE = 300
+
+// The readable text of an HTML error page: its title, else its text without markup.
+function htmlText (html: string): string {
+  const body = html.replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, ' ').replace(/<!--[\s\S]*?-->/g, ' ')
+  const title = /<title\b[^>]*>([\s\S]*?)<\/title\s*>/i.exec(body)?.[1]
+  const text = (title && title.trim() ? title : body.replace(/<[^>]*>/g, ' '))
+  return text.replace(/&(amp|lt|gt|quot|apos|nbsp|#39);/g, (_m, name: string) => ENTITIES[name])
 }
 
 // Vendor error bodies may be JSON or an HTML page; keep a short, plain message either way.
 export function vendorMessage (text: string, json: unknown, key: string): string | null {
   const fromJson = json && typeof json === 'object' ? (json as Record<string, unknown>)[key] : undefined
-  const raw = typeof fromJson === 'string' ? fromJson : (json === undefined && !/^\s*</.test(text) ? text : '')
-  // Control characters would let a vendor message forge log lines or break headers.
-  // eslint-disable-next-line no-control-regex
-  const plain = raw.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim()
-  return plain ? plain.slice(0, 300) : null
+  let raw = typeof fromJson === 'string' ? fromJson : json === undefined ? text : ''
+  if (typeof fromJson !== 'string' && /^\s*</.test(raw)) raw = htmlText(raw)
+  const plain = raw.replace(UNSAFE, ' ').replace(/\s+/g, ' ').trim()
+  if (!plain) return null
+  // Cut on code points, so a surrogate pair is never split.
+  const chars = Array.from(plain)
+  return chars.length > MAX_VENDOR_MESSAGE ? `${chars.slice(0, MAX_VENDOR_MESSAGE - 1).join('')}…` : plain
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { GatewayError } from '../../errors/gateway-error.ts'
@@ -14,15 +14,26 @@ declare module 'fastify' {
   }
 }
 
-const sha256 = (value: string) => createHash('sha256').update(value).digest('hex')
+const sha256 = (value: string) => createHash('sha256').update(value).digest()
+
+// Compares the presented key's hash with every configured hash in constant time, with no early
+// exit, so response timing says nothing about which hashes exist.
+function findKey (keys: Array<{ hash: Buffer, principal: Principal }>, presented: string): Principal | undefined {
+  const digest = sha256(presented)
+  let found: Principal | undefined
+  for (const key of keys) {
+    if (timingSafeEqual(key.hash, digest) && found === undefined) found = key.principal
+  }
+  return found
+}
 
 // Bearer API keys, configured only as SHA-256 hashes. A route declares the scope it needs in
 // its config; the key's provider allow-list is enforced where providers are resolved.
 async function auth (app: FastifyInstance) {
-  const keys = new Map<string, Principal>()
-  for (const k of app.config.api_keys) {
-    keys.set(k.sha256.toLowerCase(), { name: k.name, scopes: new Set(k.scopes), providers: k.providers ? new Set(k.providers) : null })
-  }
+  const keys = app.config.api_keys.map((k) => ({
+    hash: Buffer.from(k.sha256, 'hex'),
+    principal: { name: k.name, scopes: new Set(k.scopes), providers: k.providers ? new Set(k.providers) : null }
+  }))
 
   app.decorateRequest('principal', null)
   app.addHook('onRequest', async (request: FastifyRequest, reply) => {
@@ -30,7 +41,7 @@ async function auth (app: FastifyInstance) {
     if (!scope) return
     const header = request.headers.authorization
     const match = typeof header === 'string' ? /^Bearer ([\x21-\x7e]{1,512})$/i.exec(header.trim()) : null
-    const principal = match ? keys.get(sha256(match[1])) : undefined
+    const principal = match ? findKey(keys, match[1]) : undefined
     if (!principal) {
       reply.header('www-authenticate', 'Bearer realm="dlp-gateway"')
       throw new GatewayError('unauthorized', header === undefined

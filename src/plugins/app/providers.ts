@@ -21,7 +21,7 @@ export interface ProvidersPluginOptions {
 async function providers (app: FastifyInstance, opts: ProvidersPluginOptions) {
   const registry = new ProviderRegistry(app.config.providers, { dispatcher: opts.dispatcher })
   app.decorate('providers', registry)
-  app.decorate('cursorCodec', new CursorCodec(app.config.cursor.secret ?? randomBytes(32).toString('hex')))
+  app.decorate('cursorCodec', new CursorCodec(app.config.cursor.secret ?? randomBytes(32).toString('hex'), app.config.cursor.previous_secrets))
   app.addHook('onClose', async () => registry.shutdown())
 }
 

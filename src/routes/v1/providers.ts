@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { CAPABILITIES } from '../../schemas/provider.ts'
-import { problemResponses } from '../../schemas/responses.ts'
+import { META_ERRORS, problemResponses } from '../../schemas/responses.ts'
 import { mayUseProvider } from '../../services/principal.ts'
 import { principalOf } from './call-options.ts'
 
@@ -17,7 +17,7 @@ const providers: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'listProviders',
       summary: 'Provider instances, their capabilities and health',
       description: 'The base URL never carries credentials. Capabilities tell a client which calls a provider supports before it makes them.',
-      response: { 200: Type.Ref('ProviderList'), ...problemResponses(401, 403) }
+      response: { 200: Type.Ref('ProviderList'), ...problemResponses(...META_ERRORS) }
     }
   }, async (request) => ({
     data: visible(request).map((a) => ({
@@ -36,7 +36,7 @@ const providers: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'listMappings',
       summary: 'Enum mapping tables per provider',
       description: 'Native value to normalized value, as configured (spec defaults plus per-instance overrides). A native value absent here maps to `unknown`.',
-      response: { 200: Type.Ref('MappingList'), ...problemResponses(401, 403) }
+      response: { 200: Type.Ref('MappingList'), ...problemResponses(...META_ERRORS) }
     }
   }, async (request) => ({
     data: visible(request).map((a) => {

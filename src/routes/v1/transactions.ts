@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { TransactionParams } from '../../schemas/requests.ts'
-import { problemResponses } from '../../schemas/responses.ts'
+import { READ_ERRORS, problemResponses } from '../../schemas/responses.ts'
 import { providerFor } from '../../services/provider-access.ts'
 import { callOptions, principalOf } from './call-options.ts'
 import { withoutRaw } from './incidents/detail.ts'
@@ -15,7 +15,7 @@ const transactions: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Incidents of one transaction',
       description: 'ZWA only; other providers answer 422 `capability_not_supported`.',
       params: TransactionParams,
-      response: { 200: Type.Ref('IncidentArray'), ...problemResponses(400, 401, 403, 404, 422, 502, 503, 504) }
+      response: { 200: Type.Ref('IncidentArray'), ...problemResponses(...READ_ERRORS) }
     }
   }, async (request) => {
     const adapter = providerFor(app.providers, principalOf(request), request.params.provider, '/path/provider')

@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { CloseBody, IncidentParams, LabelsBody, NoteBody } from '../../../schemas/requests.ts'
-import { problemResponses } from '../../../schemas/responses.ts'
+import { CloseBody, IncidentParams, LabelsBody, NoteBody, WriteHeaders } from '../../../schemas/requests.ts'
+import { WRITE_ERRORS, problemResponses } from '../../../schemas/responses.ts'
 import { resolveIncidentId } from '../../../services/provider-access.ts'
 import { callOptions, principalOf } from '../call-options.ts'
 import { withoutRaw } from './detail.ts'
 
-const responses = { 200: Type.Ref('Incident'), ...problemResponses(400, 401, 403, 404, 422, 502, 503, 504) }
+const responses = { 200: Type.Ref('Incident'), ...problemResponses(...WRITE_ERRORS) }
 
 // Triage actions; each returns the updated incident.
 const actions: FastifyPluginAsyncTypebox = async (app) => {
@@ -19,6 +19,7 @@ const actions: FastifyPluginAsyncTypebox = async (app) => {
       description: 'ZWA: close with resolution code, label and notes. Cloudlock: `false_positive` gives DISMISSED, anything else ' +
         'RESOLVED; Cloudlock stores no notes or labels, so sending them is 422 `capability_not_supported`.',
       params: IncidentParams,
+      headers: WriteHeaders,
       body: CloseBody,
       response: responses
     }
@@ -35,6 +36,7 @@ const actions: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Add a note',
       description: 'ZWA only; other providers answer 422 `capability_not_supported`.',
       params: IncidentParams,
+      headers: WriteHeaders,
       body: NoteBody,
       response: responses
     }
@@ -51,6 +53,7 @@ const actions: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Add labels',
       description: 'ZWA only; other providers answer 422 `capability_not_supported`.',
       params: IncidentParams,
+      headers: WriteHeaders,
       body: LabelsBody,
       response: responses
     }

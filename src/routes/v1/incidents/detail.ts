@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { IncidentT } from '../../../schemas/incident.ts'
-import { GetQuery, IncidentParams, PatchBody } from '../../../schemas/requests.ts'
-import { problemResponses } from '../../../schemas/responses.ts'
+import { GetQuery, IncidentParams, PatchBody, WriteHeaders } from '../../../schemas/requests.ts'
+import { READ_ERRORS, WRITE_ERRORS, problemResponses } from '../../../schemas/responses.ts'
 import { resolveIncidentId } from '../../../services/provider-access.ts'
 import { callOptions, principalOf } from '../call-options.ts'
 
@@ -18,7 +18,7 @@ const detail: FastifyPluginAsyncTypebox = async (app) => {
       description: '`include=raw` adds the vendor record exactly as received.',
       params: IncidentParams,
       querystring: GetQuery,
-      response: { 200: Type.Ref('Incident'), ...problemResponses(400, 401, 403, 404, 502, 503, 504) }
+      response: { 200: Type.Ref('Incident'), ...problemResponses(...READ_ERRORS) }
     }
   }, async (request) => {
     const { adapter, nativeId } = resolveIncidentId(app.providers, principalOf(request), request.params.id)
@@ -35,8 +35,9 @@ const detail: FastifyPluginAsyncTypebox = async (app) => {
       description: 'Returns the updated incident. ZWA can only be set to `resolved` (through its close endpoint); a value or ' +
         'field a provider cannot take is 422 `unsupported_value` or `capability_not_supported`, never approximated.',
       params: IncidentParams,
+      headers: WriteHeaders,
       body: PatchBody,
-      response: { 200: Type.Ref('Incident'), ...problemResponses(400, 401, 403, 404, 422, 502, 503, 504) }
+      response: { 200: Type.Ref('Incident'), ...problemResponses(...WRITE_ERRORS) }
     }
   }, async (request) => {
     const { adapter, nativeId } = resolveIncidentId(app.providers, principalOf(request), request.params.id)

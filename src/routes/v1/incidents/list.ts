@@ -5,7 +5,7 @@ import { toProblem } from '../../../errors/problem-document.ts'
 import type { ListFilters } from '../../../adapters/types.ts'
 import { SEVERITIES, STATUSES } from '../../../schemas/enums.ts'
 import { ListQuery } from '../../../schemas/requests.ts'
-import { problemResponses } from '../../../schemas/responses.ts'
+import { READ_ERRORS, problemResponses } from '../../../schemas/responses.ts'
 import { listIncidents } from '../../../services/incident-listing.ts'
 import { providersForList } from '../../../services/provider-access.ts'
 import type { FieldErrorT } from '../../../schemas/problem.ts'
@@ -33,7 +33,7 @@ const list: FastifyPluginAsyncTypebox = async (app) => {
         'the answer is 502 naming it, unless `allow_partial=true`, which returns 200 with that provider marked `error` ' +
         'and its position not advanced.',
       querystring: ListQuery,
-      response: { 200: Type.Ref('IncidentList'), ...problemResponses(400, 401, 403, 404, 502, 503, 504) }
+      response: { 200: Type.Ref('IncidentList'), ...problemResponses(...READ_ERRORS) }
     }
   }, async (request) => {
     const q = request.query

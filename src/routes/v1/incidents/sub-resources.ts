@@ -3,7 +3,7 @@ import { Type } from 'typebox'
 import type { CallOptions, ProviderAdapter } from '../../../adapters/types.ts'
 import type { ScopeValue } from '../../../schemas/enums.ts'
 import { IncidentParams } from '../../../schemas/requests.ts'
-import { problemResponses } from '../../../schemas/responses.ts'
+import { READ_ERRORS, problemResponses } from '../../../schemas/responses.ts'
 import { resolveIncidentId } from '../../../services/provider-access.ts'
 import { callOptions, principalOf } from '../call-options.ts'
 
@@ -35,7 +35,7 @@ const subResources: FastifyPluginAsyncTypebox = async (app) => {
         summary: sub.summary,
         description: 'ZWA only; other providers answer 422 `capability_not_supported`.',
         params: IncidentParams,
-        response: { 200: Type.Ref(sub.schema), ...problemResponses(400, 401, 403, 404, 422, 502, 503, 504) }
+        response: { 200: Type.Ref(sub.schema), ...problemResponses(...READ_ERRORS) }
       }
     }, async (request) => {
       const { adapter, nativeId } = resolveIncidentId(app.providers, principalOf(request), request.params.id)

@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { GatewayError } from '../../errors/gateway-error.ts'
+import { StoreUnavailableError } from '../../state/shared-store.ts'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    idempotency: { storeKey: string, fingerprint: string } | null
+  }
+}
+
+const RETENTION_MS = 24 * 60 * 60 * 1000
+const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/
+const POLL_MS = 50
+
+interface Pending { state: 'pending', fp: string }
+interface Done { state: 'done', fp: string, status: number, type: string, body: string }
+type IdempotencyRecord = Pending | Done
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+// Key order does not change a JSON body's meaning, so the fingerprint sorts object keys.
+function canonical (value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`
+  }
+  return JSON.stringify(value) ?? 'null'
+}
+
+const unavailable = (cause: unknown) => new GatewayError('service_unavailable',
+  'The idempotency store is unavailable, so this request cannot be deduplicated. Retry shortly, or send it without Idempotency-Key.',
+  { retryAfter: 1, cause })
+
+// Idempotency-Key on POST and PATCH (spec section 7): the first request with a key runs and its
+// answer (below 500) is kept 24 h; a repeat with the same body replays it, another body is 422;
+// concurrent duplicates wait for the first instead of reaching the vendor. Keys are per API key.
+async function idempotency (app: FastifyInstance) {
+  const store = app.sharedStore
+  const lockMs = app.config.limits.request_timeout_ms + 5_000
+  app.decorateRequest('idempotency', null)
+
+  app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.method !== 'POST' && request.method !== 'PATCH') return
+    const header = request.headers['idempotency-key']
+    if (header === undefined || !request.principal) return
+    if (typeof header !== 'string' || !KEY_FORMAT.test(header)) {
+      throw new GatewayError('validation_failed', 'Idempotency-Key must be 1 to 255 visible ASCII characters.', { errors: [{ path: '/headers/idempotency-key', message: 'must be 1 to 255 visible ASCII characters' }] })
+    }
+    const storeKey = `idem:${sha256(`${request.principal.name}\n${header}`)}`
+    const fingerprint = sha256(`${request.method} ${request.url}\n${canonical(request.body)}`)
+    const deadline = Date.now() + lockMs
+    try {
+      while (true) {
+        if (await store.setIfAbsent(storeKey, JSON.stringify({ state: 'pending', fp: fingerprint } satisfies Pending), lockMs)) {
+          request.idempotency = { storeKey, fingerprint }
+          return
+        }
+        const text = await store.get(storeKey)
+        if (text === null) continue // expired or released meanwhile: try to take it
+        const record = JSON.parse(text) as IdempotencyRecord
+        if (record.fp !== fingerprint) {
+          throw new GatewayError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request; use a new key for a new request.')
+        }
+        if (record.state === 'done') {
+          return reply.code(record.status).header('idempotent-replayed', 'true').type(record.type).send(record.body)
+        }
+        if (Date.now() > deadline) {
+          throw new GatewayError('service_unavailable', 'The first request with this Idempotency-Key is still running; retry later.', { retryAfter: 1 })
+        }
+        await sleep(POLL_MS)
+      }
+    } catch (err) {
+      if (err instanceof StoreUnavailableError) throw unavailable(err)
+      throw err
+    }
+  })
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const idem = request.idempotency
+    if (!idem) return payload
+    request.idempotency = null
+    try {
+      if (reply.statusCode >= 500 || typeof payload !== 'string') {
+        // Unknown or transient outcome: release the key so the client may safely repeat.
+        await store.delete(idem.storeKey)
+      } else {
+        const record: Done = { state: 'done', fp: idem.fingerprint, status: reply.statusCode, type: String(reply.getHeader('content-type') ?? 'application/json'), body: payload }
+        await store.set(idem.storeKey, JSON.stringify(record), RETENTION_MS)
+      }
+    } catch (err) {
+      request.log.warn({ err: { message: (err as Error).message } }, 'could not record the idempotent response')
+    }
+    return payload
+  })
+}
+
+export default fp(idempotency, { name: 'idempotency', fastify: '5.x', dependencies: ['shared-state', 'auth'] })

@@ -1,0 +1,30 @@
+import rateLimit from '@fastify/rate-limit'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { GatewayError } from '../../errors/gateway-error.ts'
+import { RedisStore } from '../../state/redis-store.ts'
+
+// Per-API-key rate limit with RateLimit-* headers (IETF draft names) and 429 + Retry-After.
+// Counters live in Redis when configured so replicas share one budget per key. If Redis is
+// unreachable the limit fails open (skipOnError): availability over strictness, documented.
+async function perKeyRateLimit (app: FastifyInstance) {
+  const perKey = new Map(app.config.api_keys.map((k) => [k.name, k.rate_limit_per_minute ?? app.config.limits.rate_limit_per_minute]))
+  const store = app.sharedStore
+  await app.register(rateLimit, {
+    global: true,
+    hook: 'preValidation',
+    timeWindow: 60_000,
+    max: (request: FastifyRequest) => perKey.get(request.principal?.name ?? '') ?? app.config.limits.rate_limit_per_minute,
+    keyGenerator: (request: FastifyRequest) => `key:${request.principal?.name ?? 'anonymous'}`,
+    allowList: (request: FastifyRequest) => request.principal === null,
+    enableDraftSpec: true,
+    skipOnError: true,
+    nameSpace: 'dlpgw-rl:',
+    ...(store instanceof RedisStore ? { redis: store.client } : {}),
+    errorResponseBuilder: (_request, context) => new GatewayError('rate_limited',
+      `This API key made more than ${context.max} requests in a minute; retry in ${Math.ceil(context.ttl / 1000)} s.`,
+      { retryAfter: Math.ceil(context.ttl / 1000) })
+  })
+}
+
+export default fp(perKeyRateLimit, { name: 'per-key-rate-limit', fastify: '5.x', dependencies: ['shared-state', 'auth'] })

@@ -1,0 +1,21 @@
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { MemoryStore } from '../../state/memory-store.ts'
+import { RedisStore } from '../../state/redis-store.ts'
+import type { SharedStore } from '../../state/shared-store.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    sharedStore: SharedStore
+  }
+}
+
+// Idempotency records, rate-limit counters and cached upstream tokens: in this process, or in
+// Redis (REDIS_URL) so that every replica sees the same state.
+async function sharedState (app: FastifyInstance) {
+  const store: SharedStore = app.config.redis_url ? new RedisStore(app.config.redis_url) : new MemoryStore()
+  app.decorate('sharedStore', store)
+  app.addHook('onClose', async () => store.close())
+}
+
+export default fp(sharedState, { name: 'shared-state', fastify: '5.x' })
