@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import type { Dispatcher } from 'undici'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config/schema.ts'
+import { frameworkErrorHandler } from './errors/framework-errors.ts'
 import { createLogger } from './logging/logger.ts'
 import apiHardening from './plugins/app/api-hardening.ts'
 import auth from './plugins/app/auth.ts'
@@ -42,6 +43,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     trustProxy: config.server.trust_proxy,
     routerOptions: { maxParamLength: 256 },
     return503OnClosing: true,
+    frameworkErrors: frameworkErrorHandler,
     forceCloseConnections: 'idle'
   }).withTypeProvider<TypeBoxTypeProvider>()
 

@@ -1,0 +1,40 @@
+// Makes a new API key and prints it once, with its SHA-256 hash and a config snippet.
+// Usage: npm run keygen -- [--name soar] [--scopes incidents:read,incidents:write] [--providers zwa,cloudlock]
+import { createHash, randomBytes } from 'node:crypto'
+import { parseArgs } from 'node:util'
+import { PROVIDER_ID_PATTERN, SCOPES } from '../src/schemas/enums.ts'
+
+const { values } = parseArgs({
+  options: {
+    name: { type: 'string', default: 'client' },
+    scopes: { type: 'string', default: 'incidents:read' },
+    providers: { type: 'string' }
+  }
+})
+
+function fail (message: string): never {
+  process.stderr.write(`keygen: ${message}\n`)
+  process.exit(2)
+}
+
+const name = values.name ?? 'client'
+if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) fail('--name must be 1 to 64 of A-Z a-z 0-9 . _ -')
+const scopes = (values.scopes ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+const badScope = scopes.find((s) => !(SCOPES as readonly string[]).includes(s))
+if (scopes.length === 0 || badScope) fail(`--scopes must be a comma list of ${SCOPES.join(', ')}`)
+const providers = values.providers?.split(',').map((s) => s.trim()).filter(Boolean)
+if (providers?.some((p) => !new RegExp(PROVIDER_ID_PATTERN).test(p))) fail('--providers must be provider ids')
+
+const key = `dlpgw_${randomBytes(32).toString('base64url')}`
+const hash = createHash('sha256').update(key).digest('hex')
+process.stdout.write([
+  `API key (shown once; give it to the client, store it nowhere else): ${key}`,
+  `SHA-256: ${hash}`,
+  '',
+  'Config (api_keys in the GATEWAY_CONFIG file):',
+  `  - name: ${name}`,
+  `    sha256: ${hash}`,
+  `    scopes: [${scopes.join(', ')}]`,
+  ...(providers ? [`    providers: [${providers.join(', ')}]`] : []),
+  ''
+].join('\n'))

@@ -1,0 +1,83 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createHash, randomUUID } from 'node:crypto'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import t from 'tap'
+import { request } from 'undici'
+import { buildCloudlockSimulator } from '../../src/simulators/cloudlock/app.ts'
+import { buildZwaSimulator } from '../../src/simulators/zwa/app.ts'
+
+// Three gateway processes sharing the local Redis must act as one: one rate-limit budget per
+// key and one idempotency record per key, whichever replica a request reaches.
+const redisUrl = process.env.REDIS_URL
+const server = fileURLToPath(new URL('../../src/server.ts', import.meta.url))
+
+async function startReplica (config: string): Promise<{ child: ChildProcess, url: string }> {
+  const child = spawn(process.execPath, [server], {
+    env: { PATH: process.env.PATH ?? '', GATEWAY_CONFIG: config, REDIS_URL: redisUrl!, PORT: '0', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let out = ''
+  let err = ''
+  child.stdout!.on('data', (d) => { out += d })
+  child.stderr!.on('data', (d) => { err += d })
+  const until = Date.now() + 20_000
+  while (!/listening on (http:\/\/\S+) /.test(out)) {
+    if (child.exitCode !== null || Date.now() > until) throw new Error(`replica did not start: ${err}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return { child, url: /listening on (http:\/\/\S+) /.exec(out)![1] }
+}
+
+t.test('three replicas share rate limits and idempotency through Redis', { skip: redisUrl ? false : 'REDIS_URL is not set: the multi-replica test needs a Redis (CI sets redis://127.0.0.1:6379)' }, async (t) => {
+  const zwa = await buildZwaSimulator({ keyId: 'rid', keySecret: 'rsecret', count: 5 })
+  const cloudlock = await buildCloudlockSimulator({ token: 'rtoken', count: 5 })
+  const zwaUrl = await zwa.listen({ host: '127.0.0.1', port: 0 })
+  const cloudlockUrl = await cloudlock.listen({ host: '127.0.0.1', port: 0 })
+  const run = randomUUID().slice(0, 8) // key names are unique per run so counters never collide across runs
+  const key = `replica-key-${run}-0123456789`
+  const dir = mkdtempSync(join(tmpdir(), 'gw-replicas-'))
+  const config = join(dir, 'gateway.yaml')
+  writeFileSync(config, `
+cursor: { secret: ${'r'.repeat(40)} }
+limits: { rate_limit_per_minute: 9 }
+providers:
+  - { id: zwa, type: zwa, base_url: "${zwaUrl}", auth: { mode: api_key, key_id: rid, key_secret: rsecret } }
+  - { id: cloudlock, type: cloudlock, base_url: "${cloudlockUrl}/api/v2", token: rtoken }
+api_keys:
+  - { name: replica-${run}, sha256: ${createHash('sha256').update(key).digest('hex')}, scopes: [incidents:read, incidents:write] }
+`)
+  const replicas = await Promise.all([startReplica(config), startReplica(config), startReplica(config)])
+  t.teardown(async () => {
+    for (const r of replicas) r.child.kill('SIGKILL')
+    await zwa.close()
+    await cloudlock.close()
+  })
+  const auth = { authorization: `Bearer ${key}` }
+
+  // Idempotency first (4 of the 9 requests in this minute's budget).
+  const list = await request(`${replicas[0].url}/v1/incidents?provider=cloudlock&limit=1`, { headers: auth })
+  const id = ((await list.body.json()) as any).data[0].id
+  await cloudlock.inject({ method: 'DELETE', url: '/__sim/requests' })
+  const idem = randomUUID()
+  const writes = await Promise.all(replicas.map((r) => request(`${r.url}/v1/incidents/${id}`, {
+    method: 'PATCH', headers: { ...auth, 'content-type': 'application/json', 'idempotency-key': idem }, body: JSON.stringify({ external_ref: `run-${run}` })
+  })))
+  const bodies = await Promise.all(writes.map((w) => w.body.text()))
+  t.same(writes.map((w) => w.statusCode), [200, 200, 200])
+  t.equal(new Set(bodies).size, 1, 'every replica answered the same')
+  const puts = (await cloudlock.inject({ method: 'GET', url: '/__sim/requests' })).json().requests.filter((r: any) => r.method === 'PUT')
+  t.equal(puts.length, 1, 'one write reached the vendor across three replicas')
+  t.equal(writes.filter((w) => w.headers['idempotent-replayed'] === 'true').length, 2)
+
+  // Then the remaining budget of 5, spread round-robin over the replicas: the 6th is refused.
+  const statuses: number[] = []
+  for (let i = 0; i < 7; i++) {
+    const res = await request(`${replicas[i % 3].url}/v1/providers`, { headers: auth })
+    statuses.push(res.statusCode)
+    await res.body.dump()
+  }
+  t.same(statuses, [200, 200, 200, 200, 200, 429, 429], 'one budget of 9 per minute across all replicas')
+})
