@@ -33,7 +33,7 @@ process.stdout.write([
   '',
   'Config (api_keys in the GATEWAY_CONFIG file):',
   `  - name: ${name}`,
-  `    sha256: ${hash}`,
+  `    sha256: "${hash}"`,
   `    scopes: [${scopes.join(', ')}]`,
   ...(providers ? [`    providers: [${providers.join(', ')}]`] : []),
   ''
