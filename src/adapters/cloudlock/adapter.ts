@@ -30,7 +30,8 @@ export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: 
   const tables = resolveTables('cloudlock', config.mapping)
   // Writes prefer the documented native value when an override adds an alias for the same one.
   const mapper = new EnumMapper(tables, DEFAULT_TABLES.cloudlock)
-  const health = new HealthTracker(deps.now)
+  const now = deps.now ?? Date.now
+  const health = new HealthTracker(now)
   const client = new UpstreamClient({
     providerId: config.id,
     baseUrl: config.base_url,
@@ -51,7 +52,7 @@ export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: 
     try {
       const res: UpstreamResponse = await client.request({ ...req, headers: { ...headers, ...req.headers }, signal: req.signal ?? opts.signal })
       if (res.status < 200 || res.status >= 300) {
-        throw translateStatus(id, res.status, scrub(vendorMessage(res.text, res.json, 'message')), retryAfterSeconds(res.headers))
+        throw translateStatus(id, res.status, scrub(vendorMessage(res.text, res.json, 'message')), retryAfterSeconds(res.headers, now()))
       }
       const value = read(client.expectJson(res))
       health.success()
