@@ -19,7 +19,7 @@ export const Evidence = Type.Object({
   file_name: NullableString(),
   file_type: NullableString(),
   url: NullableString({ description: 'where the vendor serves the evidence file' }),
-  additional_info: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()])
+  additional_info: Type.Unknown({ description: 'vendor extra data as sent (usually an object)' })
 }, { ...closed, $id: 'Evidence', title: 'Evidence' })
 
 export const Triggers = Type.Object({
@@ -43,7 +43,9 @@ export const Group = Type.Object({
   name: NullableString(),
   description: NullableString(),
   status: NullableString(),
-  type: NullableString()
+  type: NullableString(),
+  incident_group_already_mapped: Type.Union([Type.Boolean(), Type.Null()]),
+  admin_config_already_mapped: Type.Union([Type.Boolean(), Type.Null()])
 }, closed)
 
 export const GroupList = Type.Object({ data: Type.Array(Group) }, { ...closed, $id: 'GroupList', title: 'GroupList' })

@@ -40,7 +40,17 @@ export function createZwaAdapter (config: ZwaProviderConfigT, deps: AdapterFacto
   // OneAPI tokens come from ZIdentity, another host: its own small pool.
   const tokenClient = config.auth.mode === 'oneapi' ? new UpstreamClient({ ...clientOptions, baseUrl: config.auth.token_url, maxConnections: 2 }) : client
   const secrets = config.auth.mode === 'api_key' ? [config.auth.key_secret] : [config.auth.client_secret]
-  const tokens = new TokenManager({ providerId: id, now, fetchToken: tokenFetcher(config.auth, { providerId: id, client: tokenClient, now, secrets }) })
+  const fetchToken = tokenFetcher(config.auth, { providerId: id, client: tokenClient, now, secrets })
+  const tokens = new TokenManager({
+    providerId: id,
+    now,
+    // Logs say that a token was issued and for how long, never the token or the secret.
+    fetchToken: async () => {
+      const issued = await fetchToken()
+      deps.logger?.debug({ provider: id, auth: config.auth.mode, expiresIn: issued.expiresInSeconds }, 'upstream token issued')
+      return issued
+    }
+  })
   const call = createCaller({ providerId: id, client, tokens, health, now, secrets })
   const prefix = config.path_prefix.replace(/\/+$/, '')
   const baseUrl = withoutCredentials(config.base_url)

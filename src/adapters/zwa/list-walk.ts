@@ -74,7 +74,7 @@ export async function walkZwa (request: PageRequest, deps: WalkDeps): Promise<Li
     ? { pageId: null, page: 0, skip: 0, endMs: plan.upperMs, mode: 'start' }
     : start.pageId === null
       ? keysetStep(keyset, plan)
-      : { pageId: start.pageId, page: start.page, skip: start.index, endMs: start.e ? Number(start.e) : plan.upperMs, mode: 'resume' }
+      : { pageId: start.pageId, page: start.page, skip: start.index, endMs: start.e ? Math.min(Number(start.e), plan.upperMs) : plan.upperMs, mode: 'resume' }
   const items: StreamItem[] = []
   let tail: ZwaPosition | null = null // position after everything examined
   let tailIsItem = false
