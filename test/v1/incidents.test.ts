@@ -170,3 +170,17 @@ t.test('providers and mappings', async (t) => {
   t.same(zwa.status.find((s: any) => s.native === 'ESCALATED'), { native: 'ESCALATED', normalized: 'in_progress', sub_status: true })
   t.same(zwa.classification, [{ native: 'FALSE_POSITIVE', normalized: 'false_positive' }])
 })
+
+t.test('ZWA integers beyond 2^53 stay exact through the gateway', async (t) => {
+  const stack = await startStack({ count: 40 })
+  t.teardown(() => stack.close())
+  const { request } = await import('undici')
+  const res = await request(`${stack.url}/v1/incidents?provider=zwa&limit=100&include=raw`, { headers: { authorization: `Bearer ${KEYS.admin}` } })
+  const text = await res.body.text()
+  t.match(text, /"incidentGroupIds":\[[^\]]*16786743992009003[,\]]/, 'raw keeps the exact digits of a group id above 2^53')
+  // Parse keeping every integer's source text, as a careful client would.
+  const exact = JSON.parse(text, (_k, v, ctx?: { source?: string }) => (typeof v === 'number' && ctx?.source ? ctx.source : v))
+  const incident = exact.data.find((i: any) => i.raw.incidentGroupIds?.includes('16786743992009003'))
+  const groups = await stack.get(`/v1/incidents/${incident.id}/groups`)
+  t.ok(groups.body.data.some((g: any) => g.id === '16786743992009003'), 'group ids are exact strings')
+})
