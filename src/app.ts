@@ -1,11 +1,12 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
-import type { Logger } from 'pino'
+import type { DestinationStream, Logger } from 'pino'
 import type { Dispatcher } from 'undici'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config/schema.ts'
 import { frameworkErrorHandler } from './errors/framework-errors.ts'
 import { createLogger } from './logging/logger.ts'
 import apiHardening from './plugins/app/api-hardening.ts'
+import auditLog from './plugins/app/audit-log.ts'
 import auth from './plugins/app/auth.ts'
 import errorHandler from './plugins/app/error-handler.ts'
 import idempotency from './plugins/app/idempotency.ts'
@@ -15,7 +16,10 @@ import rateLimit from './plugins/app/rate-limit.ts'
 import requestId, { genReqId } from './plugins/app/request-id.ts'
 import sharedState from './plugins/app/shared-state.ts'
 import validation from './plugins/app/validation.ts'
+import metrics, { metricsRoute } from './plugins/external/metrics.ts'
 import swagger from './plugins/external/swagger.ts'
+import loadShedding from './plugins/external/under-pressure.ts'
+import tracing from './plugins/external/tracing.ts'
 import healthRoutes from './routes/health/index.ts'
 import v1Routes from './routes/v1/index.ts'
 import { sharedSchemas } from './schemas/index.ts'
@@ -29,6 +33,7 @@ declare module 'fastify' {
 export interface AppDeps {
   logger?: Logger
   dispatcher?: Dispatcher // upstream dispatcher for every provider (tests)
+  auditStream?: DestinationStream // audit events go here instead of observability.audit_log (tests)
 }
 
 // Builds the gateway with every plugin and route registered, not listening. Registration order
@@ -44,25 +49,37 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     routerOptions: { maxParamLength: 256 },
     return503OnClosing: true,
     frameworkErrors: frameworkErrorHandler,
-    forceCloseConnections: 'idle'
+    forceCloseConnections: 'idle',
+    // Slow clients: headers, then the whole request, must arrive in time; idle keep-alive
+    // connections close. A socket quiet while its handler waits upstream must outlive the
+    // request deadline. Node checks the first two every connectionsCheckingInterval.
+    http: { headersTimeout: config.server.headers_timeout_ms, connectionsCheckingInterval: Math.min(1_000, config.server.headers_timeout_ms) },
+    requestTimeout: Math.max(config.server.client_timeout_ms, config.server.headers_timeout_ms),
+    keepAliveTimeout: config.server.keep_alive_timeout_ms,
+    connectionTimeout: config.limits.request_timeout_ms + 10_000
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.decorate('config', config)
   for (const schema of sharedSchemas) app.addSchema(schema)
 
+  await app.register(tracing) // first: its hooks see every request
+  await app.register(metrics)
   await app.register(lifecycle)
   await app.register(validation)
   await app.register(requestId)
   await app.register(errorHandler)
+  await app.register(loadShedding) // before auth: a shed request costs next to nothing
   await app.register(apiHardening)
   await app.register(sharedState)
   await app.register(auth)
+  await app.register(auditLog, { stream: deps.auditStream })
   await app.register(rateLimit)
   await app.register(idempotency)
   await app.register(providers, { dispatcher: deps.dispatcher })
   await app.register(swagger)
 
   await app.register(healthRoutes)
+  await app.register(metricsRoute)
   await app.register(v1Routes, { prefix: '/v1' })
   return app
 }

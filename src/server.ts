@@ -5,6 +5,7 @@ import { isDemoMode, loadConfig } from './config/load.ts'
 import type { Config } from './config/schema.ts'
 import { startDemo, type Demo } from './demo/start-demo.ts'
 import { createLogger } from './logging/logger.ts'
+import { startTracing } from './observability/tracing-sdk.ts'
 
 // Reads the configuration, builds the app, listens, and shuts down gracefully on SIGTERM/SIGINT.
 async function main (): Promise<void> {
@@ -30,6 +31,11 @@ async function main (): Promise<void> {
     config = demo.config
   }
   const logger = createLogger({ level: config.server.log_level })
+  // Before the app is built, so its tracing plugin finds the SDK. OTEL_* variables are read by the
+  // OpenTelemetry SDK itself (the documented exception to "only config/load.ts reads the environment").
+  const tracing = startTracing(process.env)
+  for (const warning of tracing.warnings) logger.warn(warning)
+  if (tracing.exporters.length > 0) logger.info({ exporters: tracing.exporters }, 'tracing enabled')
   const app = await buildApp(config, { logger })
 
   closeWithGrace({ delay: 10_000 + config.server.shutdown_drain_ms, logger }, async ({ signal, err }) => {
@@ -39,6 +45,7 @@ async function main (): Promise<void> {
     if (config.server.shutdown_drain_ms > 0) await new Promise((resolve) => setTimeout(resolve, config.server.shutdown_drain_ms))
     await app.close()
     await demo?.close()
+    await tracing.shutdown() // flushes pending spans
   })
 
   const url = await app.listen({ host: config.server.host, port: config.server.port })

@@ -47,8 +47,13 @@ t.test('demo fixtures replace the generated incidents and a key is generated', a
   const dir = mkdtempSync(join(tmpdir(), 'gw-demo-'))
   const file = join(dir, 'cloudlock.json')
   writeFileSync(file, JSON.stringify([{
-    id: '320831601', customer_key: '', incident_status: 'IN PROGRESS', severity: 'WARNING',
-    created_at: '2014-08-08T05:09:53.218594+00:00', updated_at: '2014-08-08T05:09:52.930752+00:00', match_count: 1,
+    id: '320831601',
+    customer_key: '',
+    incident_status: 'IN PROGRESS',
+    severity: 'WARNING',
+    created_at: '2014-08-08T05:09:53.218594+00:00',
+    updated_at: '2014-08-08T05:09:52.930752+00:00',
+    match_count: 1,
     entity: { id: 'GM46KpY7xO', name: 'Gautum Trentson', mime_type: '', owner_email: 'jane@cloudlock.com', owner_name: 'Jane Demo', origin_id: '00Qi00000088wrBEAQ', origin_type: 'document', direct_url: 'https://na15.salesforce.com/00Qi00000088wrBEAQ', vendor: { name: 'salesforce' }, extra: { origin_type_label: 'Lead', origin_type_label_plural: 'Leads' } },
     policy: { id: 'eyaznBzYKv', name: 'PCI' },
     matches: [{ created_at: '2014-08-08T05:09:53.218594+00:00', text: 'XXXXXXXXXXXX6966', ctx_after: ') -- can we use this on the up', ctx_before: 'ard number on an old invoice (', field_name: 'Description' }]

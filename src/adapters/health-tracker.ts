@@ -1,7 +1,7 @@
 import { isGatewayError } from '../errors/gateway-error.ts'
 import type { AdapterHealth } from './types.ts'
 
-// Remembers the outcome of the last upstream call for GET /v1/providers. Caller mistakes
+// Remembers the outcome of the last upstream call for GET /v1/providers and /readyz. Caller mistakes
 // (404, 422) say nothing about the provider's health and are not counted.
 export class HealthTracker {
   private lastOk = false
@@ -25,11 +25,10 @@ export class HealthTracker {
     this.lastError = { code, detail: isGatewayError(err) ? err.detail : 'upstream failure', at: new Date(this.now()).toISOString() }
   }
 
-  snapshot (): AdapterHealth {
-    return {
-      status: this.failing ? 'degraded' : this.lastOk ? 'ok' : 'unknown',
-      circuit: 'closed',
-      last_error: this.lastError
-    }
+  // `circuit` is the provider's breaker state: open means the gateway refuses to call it
+  // (unavailable); half-open means it is being probed after failures (degraded).
+  snapshot (circuit: AdapterHealth['circuit'] = 'closed'): AdapterHealth {
+    const status = circuit === 'open' ? 'unavailable' : circuit === 'half_open' || this.failing ? 'degraded' : this.lastOk ? 'ok' : 'unknown'
+    return { status, circuit, last_error: this.lastError }
   }
 }

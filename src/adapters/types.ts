@@ -22,7 +22,8 @@ export interface PageRequest {
   position: NativePosition | null // null: the start of the walk
   pinnedAt: string // upper created_at bound of the whole walk (RFC 3339), so arrivals do not shift it
   want: number // how many incidents the caller can use at most (1..100)
-  signal?: AbortSignal
+  signal?: AbortSignal // the gateway request's deadline
+  deadline?: number // epoch ms of that deadline, when known (else estimated from limits.request_timeout_ms)
 }
 
 export interface StreamItem {
@@ -60,7 +61,8 @@ export interface HistoryEntry {
 }
 
 export interface CallOptions {
-  signal?: AbortSignal
+  signal?: AbortSignal // the gateway request's deadline
+  deadline?: number // epoch ms of that deadline, when known
   requestId?: string
 }
 
@@ -94,8 +96,14 @@ export interface ProviderAdapter {
   shutdown (): Promise<void>
 }
 
+// A provider configured without a `resilience` section (adapters built directly, as in unit
+// tests) runs unguarded: no retries, breaker, budgets or coalescing. loadConfig always fills the
+// section in, so configured providers get the defaults of src/resilience/config.ts.
 export interface AdapterFactoryDeps {
   dispatcher?: import('undici').Dispatcher // injected in tests; a Pool per instance otherwise
   now?: () => number
   logger?: import('pino').Logger
+  metrics?: import('../observability/metrics.ts').MetricsRecorder // retries, circuit state, rate budget waits
+  random?: () => number // backoff jitter (tests make it deterministic)
+  requestTimeoutMs?: number // deadline of a call made without one: limits.request_timeout_ms
 }

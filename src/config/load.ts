@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs'
+import { accessSync, constants as fsConstants, readFileSync, statSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { Type } from 'typebox'
 import { ConfigError } from './config-error.ts'
@@ -21,6 +22,8 @@ const ENV_SETTINGS: Array<{ env: string, path: string[], secret?: boolean }> = [
   { env: 'REQUEST_TIMEOUT_MS', path: ['limits', 'request_timeout_ms'] },
   { env: 'RATE_LIMIT_PER_MINUTE', path: ['limits', 'rate_limit_per_minute'] },
   { env: 'REDIS_URL', path: ['redis_url'], secret: true },
+  { env: 'METRICS_ENABLED', path: ['observability', 'metrics'] },
+  { env: 'AUDIT_LOG', path: ['observability', 'audit_log'] },
   { env: 'DEMO_INCIDENTS', path: ['demo', 'incidents'] },
   { env: 'DEMO_SEED', path: ['demo', 'seed'] },
   { env: 'DEMO_API_KEY', path: ['demo', 'api_key'], secret: true },
@@ -148,7 +151,27 @@ const TopLevel = Type.Object({
 
 const ZwaProviderShape = Type.Object({ ...ZwaProviderConfig.properties, auth: Type.Object({}) }, { additionalProperties: false })
 
+// An audit log file must be writable at boot, not at the first write hours later.
+function checkAuditLog (target: string, originOf: (p: string) => string): void {
+  if (target === 'stdout' || target === 'stderr' || target === 'off') return
+  const fail = (why: string) => new ConfigError(`Invalid configuration: ${originOf('/observability/audit_log')} must be stdout, stderr, off or a writable file path (${why})`)
+  let isDir = false
+  try {
+    isDir = statSync(target).isDirectory()
+    accessSync(target, fsConstants.W_OK)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fail((err as NodeJS.ErrnoException).code ?? 'error')
+    try {
+      accessSync(dirname(target), fsConstants.W_OK)
+    } catch (dirErr) {
+      throw fail(`directory: ${(dirErr as NodeJS.ErrnoException).code ?? 'error'}`)
+    }
+  }
+  if (isDir) throw fail('it is a directory')
+}
+
 function checkSemantics (config: Config, originOf: (p: string) => string): void {
+  checkAuditLog(config.observability.audit_log, originOf)
   const ids = new Set<string>()
   config.providers.forEach((p, i) => {
     if (ids.has(p.id)) throw new ConfigError(`Invalid configuration: ${originOf(`/providers/${i}/id`)} repeats provider id '${p.id}'`)

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { CLASSIFICATIONS, PRIORITIES, PROVIDER_ID_PATTERN, SCOPES, SEVERITIES, STATUSES } from '../schemas/enums.ts'
+import { CloudlockResilience, ZwaResilience } from '../resilience/config.ts'
 
 // The whole gateway configuration, validated once at boot (src/config/load.ts). Unknown keys
 // are errors so a typo in a YAML file stops startup instead of being ignored.
@@ -46,13 +47,15 @@ export const ZwaProviderConfig = Type.Object({
   ...ProviderCommon,
   type: Type.Literal('zwa'),
   path_prefix: Type.String({ default: '/dlp/v1', pattern: '^(/[A-Za-z0-9._-]+)+$', description: '/dlp/v1 native, /zwa/dlp/v1 OneAPI' }),
-  auth: Type.Union([ZwaApiKeyAuth, ZwaOneApiAuth])
+  auth: Type.Union([ZwaApiKeyAuth, ZwaOneApiAuth]),
+  resilience: ZwaResilience
 }, closed)
 
 export const CloudlockProviderConfig = Type.Object({
   ...ProviderCommon,
   type: Type.Literal('cloudlock'),
-  token: Secret('Cloudlock API bearer token')
+  token: Secret('Cloudlock API bearer token'),
+  resilience: CloudlockResilience
 }, closed)
 
 export const ApiKeyConfig = Type.Object({
@@ -70,7 +73,10 @@ export const ConfigSchema = Type.Object({
     log_level: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
     body_limit_bytes: Type.Integer({ minimum: 1024, maximum: 10 * 1024 * 1024, default: 1024 * 1024 }),
     shutdown_drain_ms: Type.Integer({ minimum: 0, maximum: 120_000, default: 0, description: 'time /readyz reports 503 before the server stops accepting' }),
-    trust_proxy: Type.Boolean({ default: false })
+    trust_proxy: Type.Boolean({ default: false }),
+    headers_timeout_ms: Type.Integer({ minimum: 100, maximum: 600_000, default: 10_000, description: 'time a client has to send its request headers (slow clients)' }),
+    client_timeout_ms: Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000, description: 'time a client has to send its whole request, body included' }),
+    keep_alive_timeout_ms: Type.Integer({ minimum: 100, maximum: 600_000, default: 72_000, description: 'idle keep-alive connections are closed after this; keep it above the load balancer idle timeout' })
   }, { ...closed, default: {} }),
   cursor: Type.Object({
     secret: Type.Optional(Type.String({ minLength: 32, description: 'HMAC key for cursors; same on every replica' })),
@@ -81,9 +87,21 @@ export const ConfigSchema = Type.Object({
     request_timeout_ms: Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000, description: 'overall deadline of one gateway request' }),
     rate_limit_per_minute: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 600, description: 'requests per API key per minute' })
   }, { ...closed, default: {} }),
+  load_shedding: Type.Object({
+    max_event_loop_delay_ms: Type.Integer({ minimum: 0, maximum: 60_000, default: 1_000, description: '503 service_unavailable while the mean event loop delay exceeds this (0 = off)' }),
+    max_event_loop_utilization: Type.Number({ minimum: 0, maximum: 1, default: 0, description: 'event loop utilization above which requests are shed (0 = off)' }),
+    max_heap_used_bytes: Type.Integer({ minimum: 0, default: 0, description: 'heap use above which requests are shed (0 = off)' }),
+    max_rss_bytes: Type.Integer({ minimum: 0, default: 0, description: 'resident memory above which requests are shed (0 = off)' }),
+    sample_interval_ms: Type.Integer({ minimum: 10, maximum: 60_000, default: 1_000, description: 'how often the process is measured' }),
+    retry_after_s: Type.Integer({ minimum: 1, maximum: 3_600, default: 10, description: 'Retry-After of a shed request' })
+  }, { ...closed, default: {} }),
   redis_url: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   providers: Type.Array(Type.Union([ZwaProviderConfig, CloudlockProviderConfig]), { default: [] }),
   api_keys: Type.Array(ApiKeyConfig, { default: [] }),
+  observability: Type.Object({
+    metrics: Type.Boolean({ default: true, description: 'collect metrics and serve GET /metrics' }),
+    audit_log: Type.String({ minLength: 1, maxLength: 4096, default: 'stdout', description: 'audit events of writes: stdout, stderr, off, or a file path (appended)' })
+  }, { ...closed, default: {} }),
   demo: Type.Object({
     incidents: Type.Integer({ minimum: 0, maximum: 100_000, default: 500 }),
     seed: Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, default: 1 }),

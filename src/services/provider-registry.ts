@@ -1,13 +1,11 @@
-import type { Dispatcher } from 'undici'
 import { createCloudlockAdapter } from '../adapters/cloudlock/adapter.ts'
-import type { ProviderAdapter } from '../adapters/types.ts'
+import type { AdapterFactoryDeps, ProviderAdapter } from '../adapters/types.ts'
 import { createZwaAdapter } from '../adapters/zwa/adapter.ts'
 import type { ProviderConfig } from '../config/schema.ts'
 
-export interface RegistryDeps {
-  dispatcher?: Dispatcher
-  now?: () => number
-}
+// Passed to every adapter: the upstream dispatcher (tests), the clock, the logger, the metrics
+// recorder for retries, circuit states and rate budget waits, the default request deadline.
+export type RegistryDeps = AdapterFactoryDeps
 
 // The configured provider instances, one adapter each, in configuration order.
 export class ProviderRegistry {

@@ -25,7 +25,8 @@ export function captureLogs (level = 'trace') {
 // The gateway built from an environment map, with logs captured.
 export async function buildTestApp (env: Record<string, string> = {}, extend?: (app: FastifyInstance) => void | Promise<void>) {
   const { logger, capture } = captureLogs()
-  const app = await buildApp(loadConfig(env), { logger })
+  // Audit events are off unless a test asks for them, so they do not flood the test output.
+  const app = await buildApp(loadConfig({ AUDIT_LOG: 'off', ...env }), { logger })
   if (extend) await extend(app)
   await app.ready()
   return { app, logs: capture }

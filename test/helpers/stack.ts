@@ -52,6 +52,7 @@ export async function startStack (opts: StackOptions = {}): Promise<Stack> {
   const file = join(dir, 'gateway.yaml')
   writeFileSync(file, `
 cursor: { secret: ${'c'.repeat(40)} }
+observability: { audit_log: "off" }
 providers:
   - id: zwa
     type: zwa

@@ -6,10 +6,12 @@ import { microsToCloudlock } from '../../mapping/timestamps.ts'
 import { NATIVE_ID_PATTERNS } from '../../schemas/enums.ts'
 import type { IncidentT } from '../../schemas/incident.ts'
 import type { CapabilityValue } from '../../schemas/provider.ts'
-import { UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../http/upstream-client.ts'
+import { UpstreamClient, type UpstreamRequest } from '../http/upstream-client.ts'
 import { retryAfterSeconds, translateStatus, vendorMessage } from '../http/upstream-errors.ts'
-import { HealthTracker } from '../health-tracker.ts'
 import { refuse } from '../unsupported.ts'
+import { requestKey } from '../../resilience/coalescer.ts'
+import { guardSettings } from '../../resilience/settings.ts'
+import { UpstreamGuard } from '../../resilience/upstream-guard.ts'
 import type { AdapterFactoryDeps, CallOptions, CloseRequest, IncidentPatch, ListPage, PageRequest, ProviderAdapter, StreamItem } from '../types.ts'
 import { mapCloudlockIncident, singleRecord, type MappedCloudlock } from './map-incident.ts'
 import { advance, planCloudlockList, readPosition } from './list-query.ts'
@@ -31,7 +33,6 @@ export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: 
   // Writes prefer the documented native value when an override adds an alias for the same one.
   const mapper = new EnumMapper(tables, DEFAULT_TABLES.cloudlock)
   const now = deps.now ?? Date.now
-  const health = new HealthTracker(now)
   const client = new UpstreamClient({
     providerId: config.id,
     baseUrl: config.base_url,
@@ -40,27 +41,30 @@ export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: 
     dispatcher: deps.dispatcher
   })
   const id = config.id
+  // Retries, breaker, rate budget, concurrency cap and coalescing (src/resilience).
+  const guard = new UpstreamGuard(guardSettings(config.resilience, config.max_connections), {
+    providerId: id, now, random: deps.random, metrics: deps.metrics, logger: deps.logger, requestTimeoutMs: deps.requestTimeoutMs
+  })
 
   // A vendor error text is echoed into problem details: never let it carry the token back.
   const scrub = (message: string | null): string | null => message && message.split(config.token).join('***')
 
-  // One upstream exchange whose 2xx body must be JSON that `read` understands. Health records the
-  // outcome of the whole exchange, so a 200 with a broken body counts as the failure it is.
+  // One upstream call whose 2xx body must be JSON that `read` understands, through the guard.
+  // Health and the breaker see the outcome of the whole exchange, so a 200 with a broken body
+  // counts as the failure it is. Reads (GET) may be retried and coalesced; a PUT never is.
   async function call<T> (req: UpstreamRequest, opts: CallOptions, read: (body: unknown) => T): Promise<T> {
     const headers: Record<string, string> = { authorization: `Bearer ${config.token}`, 'user-agent': 'dlp-incident-gateway/1' }
     if (opts.requestId) headers['x-request-id'] = opts.requestId
-    try {
-      const res: UpstreamResponse = await client.request({ ...req, headers: { ...headers, ...req.headers }, signal: req.signal ?? opts.signal })
+    const idempotent = req.method === 'GET'
+    const operation = req.method === 'PUT' ? 'update' : req.path === '/incidents' ? 'list' : 'get'
+    const spec = { operation, cls: 'default', idempotent, key: idempotent ? requestKey(req.method, req.path, req.query, req.body) : undefined }
+    return guard.run(spec, { signal: req.signal ?? opts.signal, deadline: opts.deadline }, async (attempt) => {
+      const res = await attempt.exchange('default', (signal) => client.request({ ...req, headers: { ...headers, ...req.headers }, signal }))
       if (res.status < 200 || res.status >= 300) {
         throw translateStatus(id, res.status, scrub(vendorMessage(res.text, res.json, 'message')), retryAfterSeconds(res.headers, now()))
       }
-      const value = read(client.expectJson(res))
-      health.success()
-      return value
-    } catch (err) {
-      health.failure(err)
-      throw err
-    }
+      return read(client.expectJson(res))
+    })
   }
 
   // Routes validate ids first; this is the last line before an id reaches a vendor URL.
@@ -104,7 +108,7 @@ export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: 
         path: '/incidents',
         query: { ...plan.params, created_before: createdBefore, limit: String(limit), offset: String(offset) },
         signal: request.signal
-      }, {}, readPage)
+      }, { deadline: request.deadline }, readPage)
       calls++
       let consumedAll = true
       for (const { raw, mapped } of page) {
@@ -174,7 +178,10 @@ export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: 
     tickets: () => refuse(id, 'tickets'),
     groups: () => refuse(id, 'groups'),
     transactionIncidents: () => refuse(id, 'transactions'),
-    health: () => health.snapshot(),
-    shutdown: () => client.close()
+    health: () => guard.health(),
+    async shutdown () {
+      guard.close()
+      await client.close()
+    }
   }
 }

@@ -3,7 +3,12 @@
 type RawJsonApi = { rawJSON: (text: string) => unknown, isRawJSON: (value: unknown) => boolean }
 const RAW = JSON as unknown as RawJsonApi
 
+// Only texts holding a run of 16+ digits can hold such an integer; the others take the plain
+// (several times faster) parse.
+const LONG_DIGITS = /\d{16}/
+
 export function parseJsonLossless (text: string): unknown {
+  if (!LONG_DIGITS.test(text)) return JSON.parse(text)
   return JSON.parse(text, (_key, value, context?: { source?: string }) => {
     if (typeof value === 'number' && !Number.isSafeInteger(value) && context?.source && /^-?\d+$/.test(context.source)) {
       return RAW.rawJSON(context.source)

@@ -1,14 +1,44 @@
-import { GatewayError } from '../../errors/gateway-error.ts'
+import { GatewayError, type GatewayErrorExtras } from '../../errors/gateway-error.ts'
+import type { ErrorCode } from '../../schemas/problem.ts'
 
 // undici failure codes (matched by `code`, never by class) -> the gateway's stable codes.
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT', 'ABORT_ERR', 'UND_ERR_ABORTED'])
+// Failures before a connection existed: the request provably never reached the vendor.
+const CONNECT_CODES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
+
+export interface UpstreamFailureInfo {
+  upstreamStatus: number | null // the vendor's HTTP status; null when the exchange failed in transport
+  notSent?: boolean // transport failure before the request left the gateway (safe to repeat, even a write)
+  aborted?: boolean // the caller's deadline ended the exchange
+  hintSeconds?: number // Retry-After / RateLimit-Reset the vendor sent
+}
+
+// A failed upstream exchange, with what the resilience layer needs to decide on a retry (status,
+// transport phase, the vendor's wait hint). Still a GatewayError named 'GatewayError' to clients,
+// logs and tests; only the retry policy reads the extra fields.
+export class UpstreamFailure extends GatewayError {
+  readonly upstreamStatus: number | null
+  readonly notSent: boolean
+  readonly aborted: boolean
+  readonly hintSeconds?: number
+
+  constructor (code: ErrorCode, detail: string, extras: GatewayErrorExtras, info: UpstreamFailureInfo) {
+    super(code, detail, extras)
+    this.upstreamStatus = info.upstreamStatus
+    this.notSent = info.notSent ?? false
+    this.aborted = info.aborted ?? false
+    this.hintSeconds = info.hintSeconds
+  }
+}
 
 export function translateNetworkError (providerId: string, err: unknown): GatewayError {
   if (err instanceof GatewayError) return err
   const e = err as { code?: string, name?: string }
   const code = e?.code ?? ''
-  if (TIMEOUT_CODES.has(code) || e?.name === 'AbortError' || e?.name === 'TimeoutError') {
-    return new GatewayError('upstream_timeout', `Provider '${providerId}' did not answer in time.`, { provider: providerId, cause: err })
+  const notSent = CONNECT_CODES.has(code)
+  const aborted = e?.name === 'AbortError' || e?.name === 'TimeoutError' || code === 'ABORT_ERR' || code === 'UND_ERR_ABORTED'
+  if (TIMEOUT_CODES.has(code) || aborted) {
+    return new UpstreamFailure('upstream_timeout', `Provider '${providerId}' did not answer in time.`, { provider: providerId, cause: err }, { upstreamStatus: null, notSent, aborted })
   }
   const what = code === 'ECONNREFUSED'
     ? 'refused the connection'
@@ -19,19 +49,21 @@ export function translateNetworkError (providerId: string, err: unknown): Gatewa
         : code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE'
           ? 'sent a response larger than the gateway accepts'
           : 'could not be reached'
-  return new GatewayError('upstream_error', `Provider '${providerId}' ${what}.`, { provider: providerId, cause: err })
+  return new UpstreamFailure('upstream_error', `Provider '${providerId}' ${what}.`, { provider: providerId, cause: err }, { upstreamStatus: null, notSent })
 }
 
 // Upstream HTTP status -> gateway error, per spec section 6. `message` is the vendor's own
 // error text (already stripped of markup and truncated by the caller).
 export function translateStatus (providerId: string, status: number, message: string | null, retryAfter?: number): GatewayError {
   const said = message ? `: ${message}` : ''
-  if (status === 404) return new GatewayError('not_found', `Provider '${providerId}' has no such resource${said}.`, { provider: providerId })
-  if (status === 400 || status === 422) return new GatewayError('unsupported_value', `Provider '${providerId}' rejected the request${said}.`, { provider: providerId })
-  if (status === 401 || status === 403) return new GatewayError('upstream_auth_failed', `Provider '${providerId}' rejected the gateway's credentials (HTTP ${status}); check the provider's configuration.`, { provider: providerId })
-  if (status === 429) return new GatewayError('upstream_rate_limited', `Provider '${providerId}' is rate limiting the gateway; retry later.`, { provider: providerId, retryAfter: retryAfter ?? 1 })
-  if (status === 504 || status === 408) return new GatewayError('upstream_timeout', `Provider '${providerId}' timed out (HTTP ${status}).`, { provider: providerId })
-  return new GatewayError('upstream_error', `Provider '${providerId}' failed (HTTP ${status}).`, { provider: providerId })
+  const info = { upstreamStatus: status, hintSeconds: retryAfter }
+  const fail = (code: ErrorCode, detail: string, extras: GatewayErrorExtras = {}) => new UpstreamFailure(code, detail, { provider: providerId, ...extras }, info)
+  if (status === 404) return fail('not_found', `Provider '${providerId}' has no such resource${said}.`)
+  if (status === 400 || status === 422) return fail('unsupported_value', `Provider '${providerId}' rejected the request${said}.`)
+  if (status === 401 || status === 403) return fail('upstream_auth_failed', `Provider '${providerId}' rejected the gateway's credentials (HTTP ${status}); check the provider's configuration.`)
+  if (status === 429) return fail('upstream_rate_limited', `Provider '${providerId}' is rate limiting the gateway; retry later.`, { retryAfter: retryAfter ?? 1 })
+  if (status === 504 || status === 408) return fail('upstream_timeout', `Provider '${providerId}' timed out (HTTP ${status}).`)
+  return fail('upstream_error', `Provider '${providerId}' failed (HTTP ${status}).`)
 }
 
 // Retry-After (seconds or HTTP date) or RateLimit-Reset (seconds to wait, or an epoch second when

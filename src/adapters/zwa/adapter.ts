@@ -7,7 +7,8 @@ import type { IncidentT, LabelT } from '../../schemas/incident.ts'
 import type { CapabilityValue } from '../../schemas/provider.ts'
 import { integerLiteral } from '../http/lossless-json.ts'
 import { UpstreamClient } from '../http/upstream-client.ts'
-import { HealthTracker } from '../health-tracker.ts'
+import { guardSettings } from '../../resilience/settings.ts'
+import { UpstreamGuard } from '../../resilience/upstream-guard.ts'
 import type { AdapterFactoryDeps, CallOptions, CloseRequest, IncidentPatch, ProviderAdapter } from '../types.ts'
 import { tokenFetcher } from './auth-flows.ts'
 import { createCaller } from './caller.ts'
@@ -34,13 +35,24 @@ export function createZwaAdapter (config: ZwaProviderConfigT, deps: AdapterFacto
   const tables = resolveTables('zwa', config.mapping)
   // Writes prefer the documented native value when an override adds an alias for the same one.
   const mapper = new EnumMapper(tables, DEFAULT_TABLES.zwa)
-  const health = new HealthTracker(now)
   const clientOptions = { providerId: id, timeouts: config.timeouts, maxConnections: config.max_connections, dispatcher: deps.dispatcher }
   const client = new UpstreamClient({ ...clientOptions, baseUrl: config.base_url })
   // OneAPI tokens come from ZIdentity, another host: its own small pool.
   const tokenClient = config.auth.mode === 'oneapi' ? new UpstreamClient({ ...clientOptions, baseUrl: config.auth.token_url, maxConnections: 2 }) : client
   const secrets = config.auth.mode === 'api_key' ? [config.auth.key_secret] : [config.auth.client_secret]
-  const fetchToken = tokenFetcher(config.auth, { providerId: id, client: tokenClient, now, secrets })
+  // Retries, breaker, rate budgets (light, medium, token), concurrency cap, coalescing.
+  const guard = new UpstreamGuard(guardSettings(config.resilience, config.max_connections), {
+    providerId: id, now, random: deps.random, metrics: deps.metrics, logger: deps.logger, requestTimeoutMs: deps.requestTimeoutMs
+  })
+  const fetchToken = tokenFetcher(config.auth, {
+    providerId: id,
+    client: tokenClient,
+    now,
+    secrets,
+    // The shared token request: token budget and concurrency cap, but no caller's deadline. Its
+    // failures reach the incident call that needed the token, which retries or reports them.
+    send: (req) => guard.exchange('token', undefined, (signal) => tokenClient.request({ ...req, signal }))
+  })
   const tokens = new TokenManager({
     providerId: id,
     now,
@@ -51,8 +63,8 @@ export function createZwaAdapter (config: ZwaProviderConfigT, deps: AdapterFacto
       return issued
     }
   })
-  const call = createCaller({ providerId: id, client, tokens, health, now, secrets })
   const prefix = config.path_prefix.replace(/\/+$/, '')
+  const call = createCaller({ providerId: id, client, tokens, guard, prefix, now, secrets })
   const baseUrl = withoutCredentials(config.base_url)
 
   // Routes validate ids first; this is the last line before an id reaches a vendor URL.
@@ -118,8 +130,9 @@ export function createZwaAdapter (config: ZwaProviderConfigT, deps: AdapterFacto
         return incidents.map(mapOne)
       })
     },
-    health: () => health.snapshot(),
+    health: () => guard.health(),
     async shutdown () {
+      guard.close()
       await client.close()
       if (tokenClient !== client) await tokenClient.close()
     }

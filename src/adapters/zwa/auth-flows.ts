@@ -1,6 +1,6 @@
 import type { ZwaProviderConfigT } from '../../config/schema.ts'
 import { GatewayError } from '../../errors/gateway-error.ts'
-import type { UpstreamClient, UpstreamResponse } from '../http/upstream-client.ts'
+import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from '../http/upstream-client.ts'
 import { retryAfterSeconds, translateStatus, vendorMessage } from '../http/upstream-errors.ts'
 import type { IssuedToken } from './token-manager.ts'
 import { obj, scrub } from './values.ts'
@@ -13,20 +13,22 @@ export interface AuthFlowDeps {
   client: UpstreamClient // the incident API's client (api_key) or one bound to token_url (oneapi)
   now: () => number
   secrets: string[] // scrubbed from any vendor text
+  send?: (req: UpstreamRequest) => Promise<UpstreamResponse> // how the request goes out (the guard); default client.request
 }
 
 // One token request per call, in the configured mode. Secrets only ever travel in the request body.
 export function tokenFetcher (auth: ZwaProviderConfigT['auth'], deps: AuthFlowDeps): () => Promise<IssuedToken> {
+  const send = deps.send ?? ((req: UpstreamRequest) => deps.client.request(req))
   if (auth.mode === 'api_key') {
     // Native flow (reference §2.1): JSON body, 201 {token, token_type, expires_in}.
-    return async () => readToken(await deps.client.request({
+    return async () => readToken(await send({
       method: 'POST',
       path: API_KEY_TOKEN_PATH,
       body: { key_id: auth.key_id, key_secret: auth.key_secret }
     }), 'token', 'internalMessage', deps)
   }
   // OneAPI / ZIdentity client credentials (reference §2.2): form body to token_url.
-  return async () => readToken(await deps.client.request({
+  return async () => readToken(await send({
     method: 'POST',
     path: '',
     form: { grant_type: 'client_credentials', client_id: auth.client_id, client_secret: auth.client_secret, audience: auth.audience }

@@ -1,4 +1,5 @@
 import { GatewayError, isGatewayError } from '../../errors/gateway-error.ts'
+import { markLocal } from '../../resilience/local-errors.ts'
 
 export interface IssuedToken {
   token: string
@@ -46,7 +47,8 @@ export class TokenManager {
     const waitMs = Math.max(this.blockedUntil - now, this.recent.length >= (this.opts.maxPerMinute ?? 20) ? this.recent[0] + MINUTE - now : 0)
     if (waitMs > 0) {
       const retryAfter = Math.ceil(waitMs / 1000)
-      throw new GatewayError('upstream_rate_limited', `Provider '${this.opts.providerId}' token endpoint is rate limited; retry in ${retryAfter} s.`, { provider: this.opts.providerId, retryAfter })
+      // Refused here, without a request: says nothing about the provider's health (local).
+      throw markLocal(new GatewayError('upstream_rate_limited', `Provider '${this.opts.providerId}' token endpoint is rate limited; retry in ${retryAfter} s.`, { provider: this.opts.providerId, retryAfter }))
     }
     this.recent.push(now)
     let issued: IssuedToken

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import type { Logger } from 'pino'
 import type { Dispatcher } from 'undici'
 import { CursorCodec } from '../../services/cursor.ts'
 import { ProviderRegistry } from '../../services/provider-registry.ts'
@@ -16,10 +17,17 @@ export interface ProvidersPluginOptions {
   dispatcher?: Dispatcher
 }
 
-// One adapter per configured provider instance, and the cursor codec keyed by the configured
-// secret (a per-process random one in demo mode, where no secret is required).
+// One adapter per configured provider instance, each with its resilience guard (retries,
+// breaker, rate budget, concurrency cap, coalescing), and the cursor codec keyed by the
+// configured secret (a per-process random one in demo mode, where no secret is required).
 async function providers (app: FastifyInstance, opts: ProvidersPluginOptions) {
-  const registry = new ProviderRegistry(app.config.providers, { dispatcher: opts.dispatcher })
+  const registry = new ProviderRegistry(app.config.providers, {
+    dispatcher: opts.dispatcher,
+    logger: app.log as unknown as Logger,
+    // The metrics plugin is registered before this one (src/app.ts); without it, no metrics.
+    metrics: app.hasDecorator('metrics') ? app.metrics : undefined,
+    requestTimeoutMs: app.config.limits.request_timeout_ms
+  })
   app.decorate('providers', registry)
   app.decorate('cursorCodec', new CursorCodec(app.config.cursor.secret ?? randomBytes(32).toString('hex'), app.config.cursor.previous_secrets))
   app.addHook('onClose', async () => registry.shutdown())

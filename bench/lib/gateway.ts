@@ -1,0 +1,34 @@
+import { createHash } from 'node:crypto'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { startProcess, type Proc } from './processes.ts'
+
+export const BENCH_KEY = 'bench-key-0123456789abcdef'
+const server = fileURLToPath(new URL('../../src/server.ts', import.meta.url))
+
+// The gateway as an operator runs it (src/server.ts, YAML config), wired to simulator processes.
+// Per-key and upstream rate budgets are raised: the simulators are ours and the benchmark measures
+// the gateway's own cost, not the vendors' documented quotas.
+export async function startGateway (sims: { zwa?: string, cloudlock?: string }, extraYaml = ''): Promise<Proc> {
+  const dir = mkdtempSync(join(tmpdir(), 'gw-bench-'))
+  const file = join(dir, 'gateway.yaml')
+  const providers: string[] = []
+  if (sims.zwa) providers.push(`  - { id: zwa, type: zwa, base_url: "${sims.zwa}", auth: { mode: api_key, key_id: bench-id, key_secret: bench-secret }${RELAXED_BUDGET} }`)
+  if (sims.cloudlock) providers.push(`  - { id: cloudlock, type: cloudlock, base_url: "${sims.cloudlock}/api/v2", token: bench-token${RELAXED_BUDGET} }`)
+  writeFileSync(file, `
+server: { log_level: warn }
+cursor: { secret: ${'b'.repeat(40)} }
+limits: { rate_limit_per_minute: 1000000, request_timeout_ms: 60000 }
+providers:
+${providers.join('\n')}
+api_keys:
+  - { name: bench, sha256: "${createHash('sha256').update(BENCH_KEY).digest('hex')}", scopes: [incidents:read, incidents:write, evidence:read] }
+${extraYaml}
+`)
+  return startProcess(server, [], { GATEWAY_CONFIG: file, PORT: '0' })
+}
+
+// Filled in once the resilience settings exist: lifts the vendor rate budgets for the benchmark.
+export const RELAXED_BUDGET = ''

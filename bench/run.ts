@@ -1,0 +1,42 @@
+// `npm run bench`: every benchmark in one run, reported as ratios against baselines measured in
+// the same run (these machines are noisy; absolute numbers are for context only).
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { cpus, totalmem } from 'node:os'
+import { parseArgs } from 'node:util'
+import { benchDetail } from './detail.ts'
+import { benchMergedList } from './merged-list.ts'
+import { benchWalk } from './walk.ts'
+
+const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, walk: { type: 'string', default: '20000' }, only: { type: 'string' } } })
+const duration = Number(values.duration)
+const only = values.only?.split(',')
+const want = (name: string) => !only || only.includes(name)
+
+const machine = { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30) }
+const results: Record<string, unknown> = { machine, at: new Date().toISOString(), duration }
+const verdicts: string[] = []
+const check = (label: string, ok: boolean, figure: string) => verdicts.push(`${ok ? 'PASS' : 'MISS'} ${label}: ${figure}`)
+
+if (want('detail')) {
+  const d = await benchDetail(duration)
+  results.detail = d
+  check('detail CPU per request, gateway/proxy <= 1.5 (distinct incidents)', d.distinct.cpuRatio <= 1.5, d.distinct.cpuRatio.toFixed(2))
+  check('detail req/s, gateway/proxy >= 0.7 (distinct incidents)', d.distinct.rpsRatio >= 0.7, d.distinct.rpsRatio.toFixed(2))
+  check('detail CPU per request, gateway/proxy <= 1.5 (one incident)', d.same.cpuRatio <= 1.5, d.same.cpuRatio.toFixed(2))
+  check('detail req/s, gateway/proxy >= 0.7 (one incident)', d.same.rpsRatio >= 0.7, d.same.rpsRatio.toFixed(2))
+}
+if (want('merged')) {
+  const m = await benchMergedList(duration)
+  results.merged = m
+  check('merged list p50 / single-provider p50 <= 1.1', m.p50Ratio <= 1.1, m.p50Ratio.toFixed(2))
+}
+if (want('walk')) {
+  const w = await benchWalk(Number(values.walk))
+  results.walk = w
+  check('walk upstream calls / minimum <= 1.05', w.callRatio <= 1.05, `${w.upstreamCalls}/${w.minimumCalls} = ${w.callRatio.toFixed(3)}`)
+  check('walk RSS growth < 50 MB', w.rssAfterMb - w.rssBeforeMb < 50, `${(w.rssAfterMb - w.rssBeforeMb).toFixed(1)} MB`)
+}
+
+mkdirSync(new URL('./results/', import.meta.url), { recursive: true })
+writeFileSync(new URL('./results/latest.json', import.meta.url), JSON.stringify(results, null, 2))
+process.stdout.write(`${JSON.stringify(results, null, 2)}\n\n${verdicts.join('\n')}\n`)

@@ -1,0 +1,37 @@
+// Identical concurrent reads share one upstream call (single flight): the first caller's call
+// runs; callers with the same key that arrive while it is in flight get its result. Only reads
+// are coalesced, and only while in flight: nothing is cached afterwards.
+export class Coalescer {
+  private readonly inflight = new Map<string, Promise<unknown>>()
+
+  get size (): number {
+    return this.inflight.size
+  }
+
+  // The in-flight call for `key`, if any.
+  get<T> (key: string): Promise<T> | undefined {
+    return this.inflight.get(key) as Promise<T> | undefined
+  }
+
+  // Runs `fn` as the call for `key` until it settles.
+  start<T> (key: string, fn: () => Promise<T>): Promise<T> {
+    const promise = fn()
+    this.inflight.set(key, promise)
+    const forget = () => {
+      if (this.inflight.get(key) === promise) this.inflight.delete(key)
+    }
+    promise.then(forget, forget)
+    return promise
+  }
+}
+
+// A stable key for an upstream request: method, path, sorted query, body. Headers are left out on
+// purpose (the request id differs per caller; credentials are the provider's own).
+export function requestKey (method: string, path: string, query: Record<string, string | string[] | undefined> | undefined, body: unknown): string {
+  const q = Object.entries(query ?? {})
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${encodeURIComponent(k)}=${[v].flat().map((x) => encodeURIComponent(String(x))).join(',')}`)
+    .join('&')
+  return `${method} ${path}?${q} ${body === undefined ? '' : JSON.stringify(body)}`
+}
