@@ -42,7 +42,7 @@ function snapshot () {
   const m = process.memoryUsage()
   const handles: Record<string, number> = {}
   for (const type of process.getActiveResourcesInfo()) handles[type] = (handles[type] ?? 0) + 1
-  return { at: new Date().toISOString(), rssMb: mb(m.rss), heapUsedMb: mb(m.heapUsed), externalMb: mb(m.external), handles }
+  return { at: new Date().toISOString(), rssMb: mb(m.rss), heapUsedMb: mb(m.heapUsed), heapTotalMb: mb(m.heapTotal), externalMb: mb(m.external), arrayBuffersMb: mb(m.arrayBuffers), handles }
 }
 
 const baseline = snapshot()
@@ -58,7 +58,7 @@ writeFileSync(file, `
 server: { log_level: error }
 cursor: { secret: ${'s'.repeat(40)} }
 observability: { audit_log: 'off' }
-limits: { request_timeout_ms: 5000, rate_limit_per_minute: 10000000 }
+limits: { request_timeout_ms: 5000, rate_limit_per_minute: 1000000 }
 providers:
   - id: zwa
     type: zwa
@@ -132,7 +132,7 @@ const start = snapshot()
 const startedAt = Date.now()
 const endAt = startedAt + durationMs
 const samples: Array<ReturnType<typeof snapshot> & { elapsedS: number, requests: number }> = []
-const sampler = setInterval(() => samples.push({ ...snapshot(), elapsedS: Math.round((Date.now() - startedAt) / 1000), requests }), 60_000)
+const sampler = setInterval(() => samples.push({ ...snapshot(), elapsedS: Math.round((Date.now() - startedAt) / 1000), requests }), Math.min(60_000, Math.max(10_000, durationMs / 4)))
 
 async function worker (): Promise<void> {
   let cursor: string | null = null

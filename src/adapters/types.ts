@@ -106,4 +106,5 @@ export interface AdapterFactoryDeps {
   metrics?: import('../observability/metrics.ts').MetricsRecorder // retries, circuit state, rate budget waits
   random?: () => number // backoff jitter (tests make it deterministic)
   requestTimeoutMs?: number // deadline of a call made without one: limits.request_timeout_ms
+  sharedStore?: import('../state/shared-store.ts').SharedStore // upstream tokens shared by replicas (Redis)
 }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
-import type { Config } from '../config/schema.ts'
+import { CloudlockProviderConfig, ZwaProviderConfig, type Config, type ProviderConfig } from '../config/schema.ts'
+import { validateSection } from '../config/validate.ts'
 import { ConfigError } from '../config/config-error.ts'
 import { buildCloudlockSimulator } from '../simulators/cloudlock/app.ts'
 import { loadFixtures } from '../simulators/common/fixtures.ts'
@@ -48,16 +49,20 @@ export async function startDemo (config: Config): Promise<Demo> {
     const zwaUrl = await zwa.listen({ host: '127.0.0.1', port: 0 })
     const cloudlockUrl = await cloudlock.listen({ host: '127.0.0.1', port: 0 })
     const apiKey = config.demo.api_key ?? `demo-${secret()}`
+    // Full provider settings with their defaults (retries, breaker, ...); the simulators enforce
+    // no vendor quota, so the local rate budget is off.
+    const resilience = () => ({ rate_budget: { enabled: false } })
+    const zwaProvider = { id: 'zwa', type: 'zwa', base_url: zwaUrl, path_prefix: '/dlp/v1', auth: { mode: 'api_key', key_id: zwaKey.keyId, key_secret: zwaKey.keySecret }, timeouts, resilience: resilience() }
+    const cloudlockProvider = { id: 'cloudlock', type: 'cloudlock', base_url: `${cloudlockUrl}/api/v2`, token: cloudlockToken, timeouts, resilience: resilience() }
+    validateSection(ZwaProviderConfig, zwaProvider, '/providers/0', (p) => `demo ${p}`)
+    validateSection(CloudlockProviderConfig, cloudlockProvider, '/providers/1', (p) => `demo ${p}`)
     return {
       apiKey,
       simulators: { zwa: zwaUrl, cloudlock: cloudlockUrl },
       config: {
         ...config,
         cursor: { ...config.cursor, secret: config.cursor.secret ?? randomBytes(32).toString('hex') },
-        providers: [
-          { id: 'zwa', type: 'zwa', base_url: zwaUrl, path_prefix: '/dlp/v1', auth: { mode: 'api_key', key_id: zwaKey.keyId, key_secret: zwaKey.keySecret }, timeouts, max_connections: 16 },
-          { id: 'cloudlock', type: 'cloudlock', base_url: `${cloudlockUrl}/api/v2`, token: cloudlockToken, timeouts, max_connections: 16 }
-        ],
+        providers: [zwaProvider as ProviderConfig, cloudlockProvider as ProviderConfig],
         api_keys: [{ name: 'demo', sha256: createHash('sha256').update(apiKey).digest('hex'), scopes: ['incidents:read', 'incidents:write', 'evidence:read'] }]
       },
       close: async () => { await Promise.allSettled(started.map((s) => s.close())) }

@@ -11,7 +11,7 @@ const Budget = (perMinute: number, perHour: number, what: string) => Type.Object
   per_hour: Type.Integer({ minimum: 0, maximum: 10_000_000, default: perHour, description: `${what}: requests in any hour (0 = no limit)` })
 }, { ...closed, default: {} })
 
-const budgetSection = (classes: Record<string, TSchema>) => Type.Object({
+const budgetSection = <C extends Record<string, TSchema>>(classes: C) => Type.Object({
   enabled: Type.Boolean({ default: true, description: 'false: no local budget (Retry-After hints are still honoured)' }),
   ...classes
 }, { ...closed, default: {} })

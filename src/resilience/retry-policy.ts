@@ -19,19 +19,19 @@ const NO_RETRY = { kind: 'failure', retry: 'no' } as const
 
 // Idempotent calls (reads, search, token) are repeated after transient failures. A write is
 // repeated only when it provably never left the gateway (connection refused, connect timeout,
-// DNS): after it was sent its outcome is unknown, and the client decides with its
-// Idempotency-Key. A 2xx with an unreadable body is not repeated either: the vendor answered.
+// DNS, or the token request it needed failed): after it was sent its outcome is unknown, and the
+// client decides with its Idempotency-Key. A 2xx with an unreadable body is not repeated either:
+// the vendor answered.
 export function judge (err: unknown, idempotent: boolean): Verdict {
   if (isLocal(err)) return { kind: 'local' }
   if (!isGatewayError(err)) return NO_RETRY
   if (CALLER_CODES.has(err.code)) return { kind: 'caller' }
   if (!(err instanceof UpstreamFailure) || err.aborted) return NO_RETRY
   const status = err.upstreamStatus
-  if (status === null) {
-    if (err.notSent) return { kind: 'failure', retry: 'backoff' }
-    return idempotent ? { kind: 'failure', retry: 'backoff' } : NO_RETRY
-  }
-  if (!idempotent) return NO_RETRY
+  // A request that never left the gateway may be repeated even when it is a write.
+  const repeatable = idempotent || err.notSent
+  if (!repeatable) return NO_RETRY
+  if (status === null) return { kind: 'failure', retry: 'backoff' }
   if ((status === 429 || status === 503) && err.hintSeconds !== undefined) {
     return { kind: 'failure', retry: 'hint', hintMs: err.hintSeconds * 1000 }
   }

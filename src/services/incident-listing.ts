@@ -1,8 +1,24 @@
-import type { ListFilters, ListPage, ProviderAdapter, StreamItem } from '../adapters/types.ts'
+import type { ListFilters, ListPage, NativePosition, ProviderAdapter, StreamItem } from '../adapters/types.ts'
 import { GatewayError, isGatewayError } from '../errors/gateway-error.ts'
 import type { IncidentT } from '../schemas/incident.ts'
 import type { ProviderFailureT } from '../schemas/problem.ts'
 import { type CursorCodec, type CursorPayload, type ProviderCursorState, filterDigest } from './cursor.ts'
+import { ReadAheadCache } from './read-ahead-cache.ts'
+
+// Every provider fetch asks for the largest page both vendors allow: a walk then costs the
+// fewest upstream calls, and what one page does not use serves the next.
+const FETCH_SIZE = 100
+
+interface Stream {
+  adapter: ProviderAdapter
+  start: NativePosition | null // the cursor's position for this provider
+  items: StreamItem[] // buffered incidents, newest first
+  head: number // next unconsumed item
+  exhausted: boolean
+  tail: NativePosition | null // where the next fetch continues
+  calls: number
+  error?: GatewayError
+}
 
 export interface ListParams {
   providers: ProviderAdapter[]
@@ -12,6 +28,7 @@ export interface ListParams {
   allowPartial: boolean
   signal?: AbortSignal
   onUnexpected?: (providerId: string, err: unknown) => void // an adapter fault that is not a GatewayError
+  cache?: ReadAheadCache
 }
 
 export interface ProviderOutcome {
@@ -36,9 +53,8 @@ function newer (a: StreamItem, b: StreamItem): boolean {
 const asGatewayError = (providerId: string, err: unknown): GatewayError =>
   isGatewayError(err) ? err : new GatewayError('upstream_error', `Provider '${providerId}' failed.`, { provider: providerId, cause: err })
 
-// One page of the merged listing (spec section 5): every selected provider is asked in parallel
-// for at most `limit` incidents from its cursor position, the streams are merged k-way, and each
-// provider's position advances exactly past what this page consumed.
+// One page of the merged listing (spec section 5): the providers' streams are merged k-way from
+// their cursor positions, and each provider's position advances exactly past what this page used.
 export async function listIncidents (codec: CursorCodec, params: ListParams, now: () => number = Date.now): Promise<ListResult> {
   const ids = params.providers.map((p) => p.id).sort()
   const digest = filterDigest({ providers: ids, ...normalizeFilters(params.filters) })
@@ -47,72 +63,88 @@ export async function listIncidents (codec: CursorCodec, params: ListParams, now
     : { pin: new Date(now()).toISOString(), fd: digest, pos: Object.fromEntries(ids.map((id) => [id, null])) }
 
   const outcomes: Record<string, ProviderOutcome> = {}
-  const active = params.providers.filter((p) => {
-    if (state.pos[p.id] === 'done') {
-      outcomes[p.id] = { status: 'skipped' }
-      return false
+  const streams: Stream[] = []
+  for (const adapter of params.providers) {
+    const start = state.pos[adapter.id]
+    if (start === 'done') {
+      outcomes[adapter.id] = { status: 'skipped' }
+      continue
     }
-    return true
-  })
-
-  const settled = await Promise.allSettled(active.map((p) => p.listPage({
-    filters: params.filters,
-    position: state.pos[p.id] as Exclude<ProviderCursorState, 'done'>,
-    pinnedAt: state.pin,
-    want: params.limit,
-    signal: params.signal
-  })))
-
-  const pages = new Map<string, ListPage>()
-  const failures: ProviderFailureT[] = []
-  settled.forEach((result, i) => {
-    const id = active[i].id
-    if (result.status === 'fulfilled') {
-      pages.set(id, result.value)
-      outcomes[id] = { status: 'ok' }
-    } else {
-      if (!isGatewayError(result.reason)) params.onUnexpected?.(id, result.reason)
-      const error = asGatewayError(id, result.reason)
-      outcomes[id] = { status: 'error', error }
-      failures.push({ provider: id, code: error.code, status: error.statusCode, detail: error.detail })
-    }
-  })
-
-  if (failures.length > 0 && (!params.allowPartial || pages.size === 0)) {
-    const retry = Math.max(0, ...active.map((p) => outcomes[p.id].error?.retryAfter ?? 0))
-    const names = failures.map((f) => `${f.provider} (${f.code})`).join(', ')
-    throw new GatewayError('upstream_error', `Provider${failures.length > 1 ? 's' : ''} ${names} failed, so the listing would be incomplete. Retry later${params.allowPartial ? '' : ', or pass allow_partial=true to receive the other providers\' incidents'}.`, {
-      status: 502,
-      failedProviders: failures,
-      provider: failures.length === 1 ? failures[0].provider : undefined,
-      retryAfter: retry > 0 ? retry : undefined
-    })
+    const hit = params.cache?.take(ReadAheadCache.key(adapter.id, digest, state.pin, start))
+    streams.push({ adapter, start, items: hit?.items ?? [], head: 0, exhausted: hit?.exhausted ?? false, tail: hit ? hit.tail : start, calls: 0 })
   }
 
-  // k-way merge of the provider streams.
-  const heads = new Map<string, number>([...pages.keys()].map((id) => [id, 0]))
+  const failures: ProviderFailureT[] = []
+  const live = (s: Stream) => s.error === undefined
+  const hungry = (s: Stream) => live(s) && !s.exhausted && s.head === s.items.length
+
+  // Fetches, in parallel, every provider whose buffer is used up, at the vendor's largest page.
+  async function refill (): Promise<void> {
+    const needy = streams.filter(hungry)
+    const settled = await Promise.allSettled(needy.map((s) => s.adapter.listPage({
+      filters: params.filters,
+      position: s.tail,
+      pinnedAt: state.pin,
+      want: FETCH_SIZE,
+      signal: params.signal
+    })))
+    settled.forEach((result, i) => {
+      const s = needy[i]
+      if (result.status === 'fulfilled') {
+        const page: ListPage = result.value
+        s.calls += page.upstreamCalls
+        s.items.push(...page.items)
+        s.exhausted = page.exhausted
+        s.tail = page.scannedTo ?? page.items.at(-1)?.after ?? s.tail
+      } else {
+        if (!isGatewayError(result.reason)) params.onUnexpected?.(s.adapter.id, result.reason)
+        s.error = asGatewayError(s.adapter.id, result.reason)
+        failures.push({ provider: s.adapter.id, code: s.error.code, status: s.error.statusCode, detail: s.error.detail })
+      }
+    })
+    if (failures.length > 0 && (!params.allowPartial || !streams.some(live))) {
+      const retry = Math.max(0, ...streams.map((st) => st.error?.retryAfter ?? 0))
+      const names = failures.map((f) => `${f.provider} (${f.code})`).join(', ')
+      throw new GatewayError('upstream_error', `Provider${failures.length > 1 ? 's' : ''} ${names} failed, so the listing would be incomplete. Retry later${params.allowPartial ? '' : ', or pass allow_partial=true to receive the other providers\' incidents'}.`, {
+        status: 502,
+        failedProviders: failures,
+        provider: failures.length === 1 ? failures[0].provider : undefined,
+        retryAfter: retry > 0 ? retry : undefined
+      })
+    }
+  }
+
+  // k-way merge. A provider is fetched only when its buffer runs dry, so over a walk each
+  // vendor page is fetched once: what a page does not use waits in the read-ahead cache.
   const data: IncidentT[] = []
   while (data.length < params.limit) {
-    let best: string | null = null
-    for (const [id, index] of heads) {
-      const item = pages.get(id)!.items[index]
-      if (item && (best === null || newer(item, pages.get(best)!.items[heads.get(best)!]))) best = id
+    if (streams.some(hungry)) {
+      await refill()
+      // Still nothing from a provider that is not finished (its scan budget ran out without a
+      // match): its next incident could be the newest, so the page ends here.
+      if (streams.some(hungry)) break
+    }
+    let best: Stream | null = null
+    for (const s of streams) {
+      if (live(s) && s.head < s.items.length && (best === null || newer(s.items[s.head], best.items[best.head]))) best = s
     }
     if (best === null) break
-    data.push(pages.get(best)!.items[heads.get(best)!].incident)
-    heads.set(best, heads.get(best)! + 1)
+    data.push(best.items[best.head++].incident)
   }
 
   let upstreamCalls = 0
   const pos: Record<string, ProviderCursorState> = { ...state.pos }
-  for (const [id, page] of pages) {
-    upstreamCalls += page.upstreamCalls
-    const consumed = heads.get(id)!
-    if (consumed === page.items.length) {
-      // Everything this provider returned was used: it is done, or resumes after all it examined.
-      pos[id] = page.exhausted ? 'done' : (page.scannedTo ?? page.items[consumed - 1]?.after ?? pos[id])
-    } else if (consumed > 0) {
-      pos[id] = page.items[consumed - 1].after
+  for (const s of streams) {
+    const id = s.adapter.id
+    upstreamCalls += s.calls
+    outcomes[id] = s.error ? { status: 'error', error: s.error } : { status: 'ok' }
+    const at = s.head > 0 ? s.items[s.head - 1].after : s.start
+    if (s.error || s.head < s.items.length) {
+      pos[id] = at
+      if (!s.error) params.cache?.put(ReadAheadCache.key(id, digest, state.pin, at), { items: s.items.slice(s.head), exhausted: s.exhausted, tail: s.tail })
+    } else {
+      // Everything fetched was used: finished, or resume after all that was examined.
+      pos[id] = s.exhausted ? 'done' : s.tail
     }
   }
   const finished = ids.every((id) => pos[id] === 'done')

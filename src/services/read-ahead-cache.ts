@@ -54,6 +54,11 @@ export class ReadAheadCache {
     }
   }
 
+  clear (): void {
+    this.entries.clear()
+    this.items = 0
+  }
+
   get size (): number {
     return this.entries.size
   }

@@ -59,6 +59,8 @@ providers:
     base_url: ${zwaUrl}
     auth: { mode: api_key, key_id: zwa-test-id, key_secret: zwa-test-secret }
     timeouts: { connect_ms: ${t}, headers_ms: ${t}, body_ms: ${t} }
+    # this simulator has no rate limits, and the tests walk far faster than ZWA's 20 searches a minute
+    resilience: { rate_budget: { enabled: false } }
   - id: cloudlock
     type: cloudlock
     base_url: ${cloudlockUrl}/api/v2

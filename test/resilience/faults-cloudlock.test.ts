@@ -2,7 +2,7 @@
 // of call (list, detail, write), the exact problem code of spec §6, the exact number of upstream
 // attempts (from the simulator's request log), no answer later than the deadline, no partial
 // listing presented as complete, and a gateway that keeps serving afterwards.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { startHarness, type Harness } from './harness.ts'
 
 const REQUEST_TIMEOUT = 8_000
@@ -33,21 +33,21 @@ const CASES: Case[] = [
 
 const RESILIENCE = '{ retries: 2, backoff: { base_ms: 20, max_ms: 100 }, max_wait_ms: 1500, retry_budget_burst: 1000, breaker: { failure_threshold: 0 } }'
 
-async function setup (): Promise<{ h: Harness, id: string }> {
+async function setup (t: Test): Promise<{ h: Harness, id: string }> {
   const h = await startHarness({
     requestTimeoutMs: REQUEST_TIMEOUT,
     timeouts: { connect_ms: 1_000, headers_ms: 500, body_ms: 500 },
     cloudlockResilience: RESILIENCE,
     zwaResilience: '{ rate_budget: { enabled: false } }'
   })
+  t.teardown(() => h.close())
   const first = await h.get('/v1/incidents?provider=cloudlock&limit=1')
   if (first.status !== 200) throw new Error(`setup listing failed: ${first.status} ${JSON.stringify(first.body)}`)
   return { h, id: first.body.data[0].native_id }
 }
 
 t.test('every fault on list, detail and write', async (t) => {
-  const { h, id } = await setup()
-  t.teardown(() => h.close())
+  const { h, id } = await setup(t)
   const attempts = async (method: string, exact?: string) =>
     (await h.cloudlock.requests('/api/v2/incidents', method)).filter((r) => exact === undefined || r.path === exact).length
 
@@ -98,8 +98,7 @@ t.test('every fault on list, detail and write', async (t) => {
 })
 
 t.test('partial listings mark the failed provider and keep its position', async (t) => {
-  const { h } = await setup()
-  t.teardown(() => h.close())
+  const { h } = await setup(t)
   await h.cloudlock.fault({ route: 'GET /api/v2/incidents', mode: 'reset' })
   const partial = await h.get('/v1/incidents?limit=5&allow_partial=true')
   t.equal(partial.status, 200)
@@ -123,8 +122,7 @@ t.test('partial listings mark the failed provider and keep its position', async 
 })
 
 t.test('a vendor Retry-After beyond max_wait_ms: one attempt, the hint goes to the client, and the class pauses', async (t) => {
-  const { h, id } = await setup()
-  t.teardown(() => h.close())
+  const { h, id } = await setup(t)
   await h.cloudlock.fault({ route: 'GET /api/v2/incidents/', status: 429, retry_after: 30, count: 1 })
   await h.cloudlock.clearLog()
   const first = await h.get(`/v1/incidents/cloudlock:${id}`)
@@ -142,8 +140,7 @@ t.test('a vendor Retry-After beyond max_wait_ms: one attempt, the hint goes to t
 })
 
 t.test('a write whose outcome is unknown is 504, and its Idempotency-Key lets the client repeat it safely', async (t) => {
-  const { h, id } = await setup()
-  t.teardown(() => h.close())
+  const { h, id } = await setup(t)
   await h.cloudlock.fault({ route: 'PUT /api/v2/incidents', latency_ms: 2_500, count: 1 })
   const key = 'unknown-outcome-1'
   const first = await h.send('PATCH', `/v1/incidents/cloudlock:${id}`, { external_ref: 'UNK-1' }, { 'idempotency-key': key })

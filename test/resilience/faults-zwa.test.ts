@@ -2,7 +2,7 @@
 // and write (POST notes) under every fault of /__sim/faults, with the exact problem code, the exact
 // number of upstream attempts, the deadline, and the token flow (shared token, one
 // re-authentication on 401) still working through the guard.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { startHarness, type Harness } from './harness.ts'
 
 const REQUEST_TIMEOUT = 8_000
@@ -33,20 +33,20 @@ const CASES: Case[] = [
 // Budgets off here: this file counts attempts; the budget has its own test.
 const RESILIENCE = '{ retries: 2, backoff: { base_ms: 20, max_ms: 100 }, max_wait_ms: 1500, retry_budget_burst: 1000, breaker: { failure_threshold: 0 }, rate_budget: { enabled: false } }'
 
-async function setup (): Promise<{ h: Harness, id: string }> {
+async function setup (t: Test): Promise<{ h: Harness, id: string }> {
   const h = await startHarness({
     requestTimeoutMs: REQUEST_TIMEOUT,
     timeouts: { connect_ms: 1_000, headers_ms: 500, body_ms: 500 },
     zwaResilience: RESILIENCE
   })
+  t.teardown(() => h.close())
   const first = await h.get('/v1/incidents?provider=zwa&limit=1')
   if (first.status !== 200) throw new Error(`setup listing failed: ${first.status} ${JSON.stringify(first.body)}`)
   return { h, id: first.body.data[0].native_id }
 }
 
 t.test('every fault on list, detail and write', async (t) => {
-  const { h, id } = await setup()
-  t.teardown(() => h.close())
+  const { h, id } = await setup(t)
   const count = async (method: string, match: (path: string) => boolean) =>
     (await h.zwa.requests('/dlp/v1/incidents', method)).filter((r) => match(r.path)).length
 
@@ -89,8 +89,7 @@ t.test('every fault on list, detail and write', async (t) => {
 })
 
 t.test('re-authentication on 401 still works inside the guard', async (t) => {
-  const { h, id } = await setup()
-  t.teardown(() => h.close())
+  const { h, id } = await setup(t)
   await h.zwa.clearLog()
   await h.zwa.fault({ route: `GET /dlp/v1/incidents/${id}`, status: 401, count: 1 })
   const ok = await h.get(`/v1/incidents/zwa:${id}`)
@@ -105,6 +104,18 @@ t.test('re-authentication on 401 still works inside the guard', async (t) => {
   t.equal(refused.body.code, 'upstream_auth_failed')
   t.equal((await h.zwa.requests('/dlp/v1/incidents', 'GET')).length, 2, 'refusal, re-authentication, refusal: no retries on top')
   t.equal((await h.zwa.requests('/v1/auth', 'POST')).length, 1)
+
+  // A write whose new token could not be fetched was never sent: repeating it is safe.
+  await h.zwa.clearFaults()
+  await h.zwa.clearLog()
+  await h.zwa.fault({ route: `POST /dlp/v1/incidents/${id}/notes`, status: 401, count: 1 })
+  await h.zwa.fault({ route: 'POST /v1/auth/api-key/token', status: 503, count: 1 })
+  const note = await h.send('POST', `/v1/incidents/zwa:${id}/notes`, { text: 'written once' })
+  t.equal(note.status, 200)
+  const notes = await h.zwa.requests('/dlp/v1/incidents', 'POST')
+  t.same(notes.map((r) => r.status), [401, 200], 'refused with the old token, then sent once with the new one')
+  t.same((await h.zwa.requests('/v1/auth', 'POST')).map((r) => r.status), [503, 201])
+  t.equal(note.body.notes.filter((n: any) => n.text === 'written once').length, 1, 'the note exists once')
 })
 
 t.test('a failing token endpoint is retried like a read', async (t) => {
@@ -115,7 +126,6 @@ t.test('a failing token endpoint is retried like a read', async (t) => {
   t.equal(list.status, 200, 'third token request succeeds')
   t.equal((await h.zwa.requests('/v1/auth', 'POST')).length, 3)
   t.equal((await h.zwa.requests('/dlp/v1/incidents', 'POST')).length, 1, 'one search once a token exists')
-
 })
 
 t.test('a token request that never answers ends with the caller\'s deadline', async (t) => {

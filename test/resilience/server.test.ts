@@ -26,7 +26,7 @@ const until = async (check: () => Promise<boolean>, ms: number) => {
 
 t.test('load shedding: a 503 problem document with Retry-After; health, readiness and metrics exempt', async (t) => {
   // A heap limit of one byte: the process is always "over", deterministically.
-  const { app } = await buildTestApp({ GATEWAY_CONFIG: yamlFile('load_shedding: { max_heap_used_bytes: 1, sample_interval_ms: 10, retry_after_s: 7 }\nobservability: { audit_log: off }\n') })
+  const { app } = await buildTestApp({ GATEWAY_CONFIG: yamlFile('load_shedding: { max_event_loop_delay_ms: 0, max_heap_used_bytes: 1, sample_interval_ms: 50, retry_after_s: 7 }\nobservability: { audit_log: off }\n') })
   t.teardown(() => app.close())
   t.ok(await until(async () => (await app.inject({ method: 'GET', url: '/v1/providers' })).statusCode === 503, 3_000), 'shedding starts with the first sample')
   const shed = await app.inject({ method: 'GET', url: '/v1/incidents', headers: { 'x-request-id': 'shed-1' } })

@@ -1,8 +1,12 @@
 // The resilience mechanisms one by one, on injected clocks and scripted attempts: no network, no
 // wall-clock assertions except generous lower bounds where a real wait is the point.
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import t from 'tap'
-import { translateNetworkError, translateStatus } from '../../src/adapters/http/upstream-errors.ts'
+import { beforeSending, translateNetworkError, translateStatus } from '../../src/adapters/http/upstream-errors.ts'
 import type { UpstreamResponse } from '../../src/adapters/http/upstream-client.ts'
+import { loadConfig } from '../../src/config/load.ts'
 import { GatewayError } from '../../src/errors/gateway-error.ts'
 import { CircuitBreaker } from '../../src/resilience/circuit-breaker.ts'
 import { Coalescer, requestKey } from '../../src/resilience/coalescer.ts'
@@ -41,6 +45,8 @@ t.test('retry policy: what is repeated, and after what', async (t) => {
     ['headers timeout write', net('UND_ERR_HEADERS_TIMEOUT'), false, { kind: 'failure', retry: 'no' }],
     ['connection refused write (never sent)', net('ECONNREFUSED'), false, { kind: 'failure', retry: 'backoff' }],
     ['connect timeout write (never sent)', net('UND_ERR_CONNECT_TIMEOUT'), false, { kind: 'failure', retry: 'backoff' }],
+    ['a write whose token request failed (never sent)', beforeSending(status(503)), false, { kind: 'failure', retry: 'backoff' }],
+    ['a write whose token request was refused', beforeSending(status(401)), false, { kind: 'failure', retry: 'no' }],
     ['the deadline', net('', 'TimeoutError'), true, { kind: 'failure', retry: 'no' }],
     ['a 2xx with a broken body', new GatewayError('upstream_error', 'not JSON'), true, { kind: 'failure', retry: 'no' }],
     ['a local refusal', markLocal(new GatewayError('provider_unavailable', 'open')), true, { kind: 'local' }],
@@ -309,4 +315,29 @@ t.test('unguarded adapters (no resilience section) behave as before', async (t) 
   const s = scripted(g, [500, 200])
   await t.rejects(g.run({ operation: 'get', cls: 'default', idempotent: true, key: 'k' }, {}, s.attempt), { code: 'upstream_error' })
   t.equal(s.sent(), 1)
+})
+
+t.test('configuration: documented defaults per provider type, bad values named', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gw-res-config-'))
+  const write = (providers: string) => {
+    const file = join(dir, `c${Math.random()}.yaml`)
+    writeFileSync(file, `cursor: { secret: ${'k'.repeat(40)} }\napi_keys: [{ name: a, sha256: ${'a'.repeat(64)}, scopes: [incidents:read] }]\nproviders:\n${providers}\n`)
+    return file
+  }
+  const config = loadConfig({
+    GATEWAY_CONFIG: write(`  - { id: zwa, type: zwa, base_url: 'https://z.example', auth: { mode: api_key, key_id: i, key_secret: s }, max_connections: 8 }
+  - { id: cl, type: cloudlock, base_url: 'https://c.example/api/v2', token: t }`)
+  })
+  const [zwa, cl] = config.providers.map((p) => guardSettings(p.resilience, p.max_connections))
+  t.same(zwa.rateBudget, {
+    light: [{ limit: 30, ms: 60_000 }, { limit: 1000, ms: 3_600_000 }],
+    medium: [{ limit: 20, ms: 60_000 }, { limit: 400, ms: 3_600_000 }],
+    token: [{ limit: 20, ms: 60_000 }, { limit: 400, ms: 3_600_000 }]
+  }, 'ZWA: the documented limits')
+  t.same(cl.rateBudget, { default: [] }, 'Cloudlock: no documented numbers, no budget')
+  t.match(zwa, { retries: 2, maxWaitMs: 2_000, maxConcurrent: 8, coalesce: true, breaker: { failureThreshold: 5, openMs: 30_000, halfOpenProbes: 1 } })
+  t.throws(() => loadConfig({ GATEWAY_CONFIG: write("  - { id: cl, type: cloudlock, base_url: 'https://c.example', token: t, resilience: { rate_budget: { light: {} } } }") }),
+    { message: /providers\[0\]\.resilience\.rate_budget\.light .*is not a known setting/ })
+  t.throws(() => loadConfig({ GATEWAY_CONFIG: write("  - { id: cl, type: cloudlock, base_url: 'https://c.example', token: t, resilience: { retries: 50 } }") }),
+    { message: /providers\[0\]\.resilience\.retries/ })
 })

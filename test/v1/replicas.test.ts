@@ -42,7 +42,7 @@ t.test('three replicas share rate limits and idempotency through Redis', { skip:
   const config = join(dir, 'gateway.yaml')
   writeFileSync(config, `
 cursor: { secret: ${'r'.repeat(40)} }
-limits: { rate_limit_per_minute: 9 }
+limits: { rate_limit_per_minute: 12 }
 providers:
   - { id: zwa, type: zwa, base_url: "${zwaUrl}", auth: { mode: api_key, key_id: rid, key_secret: rsecret } }
   - { id: cloudlock, type: cloudlock, base_url: "${cloudlockUrl}/api/v2", token: rtoken }
@@ -57,7 +57,7 @@ api_keys:
   })
   const auth = { authorization: `Bearer ${key}` }
 
-  // Idempotency first (4 of the 9 requests in this minute's budget).
+  // Idempotency first (4 of the 12 requests in this minute's budget).
   const list = await request(`${replicas[0].url}/v1/incidents?provider=cloudlock&limit=1`, { headers: auth })
   const id = ((await list.body.json()) as any).data[0].id
   await cloudlock.inject({ method: 'DELETE', url: '/__sim/requests' })
@@ -72,12 +72,21 @@ api_keys:
   t.equal(puts.length, 1, 'one write reached the vendor across three replicas')
   t.equal(writes.filter((w) => w.headers['idempotent-replayed'] === 'true').length, 2)
 
-  // Then the remaining budget of 5, spread round-robin over the replicas: the 6th is refused.
+  // One ZWA token serves all three replicas.
+  for (const r of replicas) {
+    const res = await request(`${r.url}/v1/incidents?provider=zwa&limit=1`, { headers: auth })
+    t.equal(res.statusCode, 200)
+    await res.body.dump()
+  }
+  const tokens = (await zwa.inject({ method: 'GET', url: '/__sim/requests' })).json().requests.filter((r: any) => r.path.endsWith('/token'))
+  t.equal(tokens.length, 1, 'the replicas shared one upstream token through Redis')
+
+  // Then the remaining budget of 5 (12 - 7), spread round-robin over the replicas: the 6th is refused.
   const statuses: number[] = []
   for (let i = 0; i < 7; i++) {
     const res = await request(`${replicas[i % 3].url}/v1/providers`, { headers: auth })
     statuses.push(res.statusCode)
     await res.body.dump()
   }
-  t.same(statuses, [200, 200, 200, 200, 200, 429, 429], 'one budget of 9 per minute across all replicas')
+  t.same(statuses, [200, 200, 200, 200, 200, 429, 429], 'one budget of 12 per minute across all replicas')
 })

@@ -31,6 +31,15 @@ export class UpstreamFailure extends GatewayError {
   }
 }
 
+// The same failure, marked as having happened before the caller's own request was sent (e.g. the
+// token request a ZWA write needed failed): repeating the caller's request is then safe.
+export function beforeSending (err: unknown): unknown {
+  if (!(err instanceof UpstreamFailure) || err.notSent) return err
+  return new UpstreamFailure(err.code, err.detail, { provider: err.provider, retryAfter: err.retryAfter, cause: err }, {
+    upstreamStatus: err.upstreamStatus, notSent: true, aborted: err.aborted, hintSeconds: err.hintSeconds
+  })
+}
+
 export function translateNetworkError (providerId: string, err: unknown): GatewayError {
   if (err instanceof GatewayError) return err
   const e = err as { code?: string, name?: string }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { ZwaProviderConfigT } from '../../config/schema.ts'
 import { GatewayError } from '../../errors/gateway-error.ts'
 import { EnumMapper } from '../../mapping/mapper.ts'
@@ -56,6 +57,9 @@ export function createZwaAdapter (config: ZwaProviderConfigT, deps: AdapterFacto
   const tokens = new TokenManager({
     providerId: id,
     now,
+    shared: deps.sharedStore,
+    // One token per credential and upstream; the key holds no secret.
+    sharedKey: `zwa-token:${createHash('sha256').update(`${id}\n${config.base_url}\n${config.auth.mode === 'api_key' ? config.auth.key_id : config.auth.client_id}`).digest('hex')}`,
     // Logs say that a token was issued and for how long, never the token or the secret.
     fetchToken: async () => {
       const issued = await fetchToken()

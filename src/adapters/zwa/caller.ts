@@ -1,5 +1,5 @@
 import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from '../http/upstream-client.ts'
-import { retryAfterSeconds, translateStatus, vendorMessage } from '../http/upstream-errors.ts'
+import { beforeSending, retryAfterSeconds, translateStatus, vendorMessage } from '../http/upstream-errors.ts'
 import { requestKey } from '../../resilience/coalescer.ts'
 import { raceAbort } from '../../resilience/deadline.ts'
 import type { Attempt, UpstreamGuard } from '../../resilience/upstream-guard.ts'
@@ -42,17 +42,20 @@ export function createCaller (deps: CallerDeps): ZwaCall {
       return client.request({ ...req, headers: { ...headers, ...req.headers }, signal })
     })
 
+    // The token request is shared by concurrent callers; each stops waiting at its own deadline.
+    // Its failure happened before this call's own request was sent.
+    const token = (attempt: Attempt) => raceAbort(tokens.get(), attempt.signal, providerId).catch((err: unknown) => { throw beforeSending(err) })
+
     return guard.run(spec, { signal: req.signal ?? opts.signal, deadline: opts.deadline }, async (attempt) => {
-      // The token request is shared by concurrent callers; each stops waiting at its own deadline.
-      let token = await raceAbort(tokens.get(), attempt.signal, providerId)
-      let res = await send(attempt, token)
+      let bearer = await token(attempt)
+      let res = await send(attempt, bearer)
       if (res.status === 401 || res.status === 403) {
-        tokens.invalidate(token)
-        token = await raceAbort(tokens.get(), attempt.signal, providerId)
-        res = await send(attempt, token)
+        tokens.invalidate(bearer)
+        bearer = await token(attempt)
+        res = await send(attempt, bearer)
       }
       if (res.status < 200 || res.status >= 300) {
-        throw translateStatus(providerId, res.status, scrub(vendorMessage(res.text, res.json, 'internalMessage'), [...deps.secrets, token]), retryAfterSeconds(res.headers, deps.now()))
+        throw translateStatus(providerId, res.status, scrub(vendorMessage(res.text, res.json, 'internalMessage'), [...deps.secrets, bearer]), retryAfterSeconds(res.headers, deps.now()))
       }
       return read(client.expectJson(res))
     })

@@ -1,5 +1,6 @@
 import { GatewayError, isGatewayError } from '../../errors/gateway-error.ts'
 import { markLocal } from '../../resilience/local-errors.ts'
+import type { SharedStore } from '../../state/shared-store.ts'
 
 export interface IssuedToken {
   token: string
@@ -11,6 +12,8 @@ export interface TokenManagerOptions {
   fetchToken: () => Promise<IssuedToken> // one token request; throws a GatewayError on failure
   now: () => number
   maxPerMinute?: number // the native token endpoint allows 20 requests a minute (reference §5)
+  shared?: SharedStore // with Redis: replicas reuse one token instead of each fetching its own
+  sharedKey?: string
 }
 
 const MINUTE = 60_000
@@ -32,13 +35,41 @@ export class TokenManager {
   async get (): Promise<string> {
     if (this.current && this.opts.now() < this.current.refreshAt) return this.current.value
     // The shared request is never tied to one caller's abort signal: others wait on it too.
-    this.inflight ??= this.fetch().finally(() => { this.inflight = null })
+    this.inflight ??= this.obtain().finally(() => { this.inflight = null })
     return this.inflight
   }
 
   // Drops `token` after the upstream refused it; a newer token fetched meanwhile is kept.
   invalidate (token: string): void {
     if (this.current?.value === token) this.current = null
+    const { shared, sharedKey } = this.opts
+    if (shared && sharedKey) {
+      shared.get(sharedKey).then((text) => {
+        if (text && (JSON.parse(text) as { value: string }).value === token) return shared.delete(sharedKey)
+      }).catch(() => {})
+    }
+  }
+
+  // Another replica's token from the shared store when it is still fresh, else a new one (which
+  // is then shared). The store is an optimisation: when it fails, the token endpoint is used.
+  private async obtain (): Promise<string> {
+    const { shared, sharedKey } = this.opts
+    if (shared && sharedKey) {
+      try {
+        const text = await shared.get(sharedKey)
+        const cached = text ? JSON.parse(text) as { value: string, refreshAt: number } : null
+        if (cached && typeof cached.value === 'string' && this.opts.now() < cached.refreshAt) {
+          this.current = cached
+          return cached.value
+        }
+      } catch {}
+    }
+    const token = await this.fetch()
+    if (shared && sharedKey && this.current) {
+      const ttl = this.current.refreshAt - this.opts.now()
+      if (ttl > 0) await shared.set(sharedKey, JSON.stringify(this.current), ttl).catch(() => {})
+    }
+    return token
   }
 
   private async fetch (): Promise<string> {

@@ -5,11 +5,13 @@ import type { Logger } from 'pino'
 import type { Dispatcher } from 'undici'
 import { CursorCodec } from '../../services/cursor.ts'
 import { ProviderRegistry } from '../../services/provider-registry.ts'
+import { ReadAheadCache } from '../../services/read-ahead-cache.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
     providers: ProviderRegistry
     cursorCodec: CursorCodec
+    readAhead: ReadAheadCache
   }
 }
 
@@ -26,11 +28,14 @@ async function providers (app: FastifyInstance, opts: ProvidersPluginOptions) {
     logger: app.log as unknown as Logger,
     // The metrics plugin is registered before this one (src/app.ts); without it, no metrics.
     metrics: app.hasDecorator('metrics') ? app.metrics : undefined,
-    requestTimeoutMs: app.config.limits.request_timeout_ms
+    requestTimeoutMs: app.config.limits.request_timeout_ms,
+    // Upstream tokens are shared through Redis when it is configured; in memory they stay per adapter.
+    sharedStore: app.sharedStore.kind === 'redis' ? app.sharedStore : undefined
   })
   app.decorate('providers', registry)
   app.decorate('cursorCodec', new CursorCodec(app.config.cursor.secret ?? randomBytes(32).toString('hex'), app.config.cursor.previous_secrets))
+  app.decorate('readAhead', new ReadAheadCache())
   app.addHook('onClose', async () => registry.shutdown())
 }
 
-export default fp(providers, { name: 'providers', fastify: '5.x' })
+export default fp(providers, { name: 'providers', fastify: '5.x', dependencies: ['shared-state'] })

@@ -14,6 +14,10 @@ const EXEMPT = new Set(['/healthz', '/readyz', '/metrics'])
 async function loadShedding (app: FastifyInstance) {
   const cfg = app.config.load_shedding
   const retryAfter = cfg.retry_after_s
+  // The first samples measure startup (schema compilation in ready() blocks the loop for a
+  // while), not load: shedding starts two sample intervals after the app is ready.
+  let armedAt = Number.POSITIVE_INFINITY
+  app.addHook('onReady', async () => { armedAt = Date.now() + 2 * cfg.sample_interval_ms })
   await app.register(underPressure, {
     maxEventLoopDelay: cfg.max_event_loop_delay_ms,
     maxEventLoopUtilization: cfg.max_event_loop_utilization,
@@ -23,9 +27,9 @@ async function loadShedding (app: FastifyInstance) {
     retryAfter,
     // undefined lets the request through; a rejected promise goes to the error handler, which
     // writes the problem document (with Retry-After from `retryAfter`).
-    pressureHandler: (request: FastifyRequest, _reply, type, _v) => {
-      if (EXEMPT.has(request.routeOptions.url ?? '')) return undefined
-      request.log.warn({ pressure: type }, 'request shed: the gateway is overloaded'); process.stderr.write(`SHED ${type} ${_v}\n`)
+    pressureHandler: (request: FastifyRequest, _reply, type, value) => {
+      if (EXEMPT.has(request.routeOptions.url ?? '') || Date.now() < armedAt) return undefined
+      request.log.warn({ pressure: type, value }, 'request shed: the gateway is overloaded')
       return Promise.reject(new GatewayError('service_unavailable', 'The gateway is overloaded right now; retry after the time in Retry-After.', { retryAfter }))
     }
   })

@@ -55,7 +55,8 @@ const list: FastifyPluginAsyncTypebox = async (app) => {
       cursor: q.cursor,
       allowPartial: q.allow_partial ?? false,
       signal: AbortSignal.timeout(app.config.limits.request_timeout_ms),
-      onUnexpected: (provider, err) => request.log.error({ err, provider }, 'adapter failed unexpectedly')
+      onUnexpected: (provider, err) => request.log.error({ err, provider }, 'adapter failed unexpectedly'),
+      cache: app.readAhead
     })
     request.log.info({ providers: providers.map((p) => p.id), returned: result.data.length, upstream_calls: result.upstreamCalls }, 'listed incidents')
     const raw = q.include === 'raw'
