@@ -15,15 +15,15 @@ export interface DetailRun {
   rpsRatio: number // gateway req/s / proxy req/s (target >= 0.7)
 }
 export interface DetailResult {
-  distinct: DetailRun // 500 different incidents in turn: every request reaches the vendor
+  distinct: DetailRun // 100 different incidents in turn: every request reaches the vendor
   same: DetailRun // one incident: identical concurrent reads may share one upstream call
 }
 
 // Detail GET three ways against one Cloudlock simulator: direct, bare proxy, gateway.
-export async function benchDetail (duration: number): Promise<DetailResult> {
+export async function benchDetail (duration: number, gatewayYaml = ''): Promise<DetailResult> {
   const sim = await startProcess(here('./servers/simulator.ts'), ['cloudlock', '500'])
   const proxy = await startProcess(here('./servers/passthrough-proxy.ts'), [sim.url])
-  const gateway = await startGateway({ cloudlock: sim.url })
+  const gateway = await startGateway({ cloudlock: sim.url }, gatewayYaml)
   try {
     const first = await request(`${sim.url}/api/v2/incidents?limit=100`, { headers: { authorization: 'Bearer bench-token' } })
     const ids = ((await first.body.json()) as { items: Array<{ id: string }> }).items.map((i) => i.id)

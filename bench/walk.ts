@@ -16,6 +16,7 @@ export interface WalkResult {
   fetchRatio: number // items fetched upstream / items returned
   seconds: number
   rssBeforeMb: number
+  rssAfterFirstMb: number
   rssAfterMb: number
 }
 
@@ -49,8 +50,15 @@ export async function benchWalk (perProvider: number): Promise<WalkResult> {
       cursor = body.next_cursor
     } while (cursor)
     const seconds = (performance.now() - started) / 1000
-    if (seen.size !== returned || returned !== perProvider * 2) throw new Error(`walk returned ${returned} items, ${seen.size} distinct, expected ${perProvider * 2}`)
+    const rssAfterFirstMb = rssMb(gateway.pid)
     const calls = [...await vendorCalls(zwa.url), ...await vendorCalls(cloudlock.url)]
+    // A second walk shows whether memory keeps growing (a leak) or was the heap sizing itself once.
+    cursor = null
+    do {
+      const again: Awaited<ReturnType<typeof request>> = await request(`${gateway.url}/v1/incidents?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { headers })
+      cursor = ((await again.body.json()) as { next_cursor: string | null }).next_cursor
+    } while (cursor)
+    if (seen.size !== returned || returned !== perProvider * 2) throw new Error(`walk returned ${returned} items, ${seen.size} distinct, expected ${perProvider * 2}`)
     const itemsFetched = calls.reduce((sum, c) => sum + Number(c.query.pageSize ?? c.query.limit ?? 0), 0)
     const minimumCalls = 2 * Math.ceil(perProvider / 100)
     return {
@@ -64,6 +72,7 @@ export async function benchWalk (perProvider: number): Promise<WalkResult> {
       fetchRatio: itemsFetched / returned,
       seconds,
       rssBeforeMb,
+      rssAfterFirstMb,
       rssAfterMb: rssMb(gateway.pid)
     }
   } finally {

@@ -27,7 +27,7 @@ api_keys:
   - { name: bench, sha256: "${createHash('sha256').update(BENCH_KEY).digest('hex')}", scopes: [incidents:read, incidents:write, evidence:read] }
 ${extraYaml}
 `)
-  return startProcess(server, [], { GATEWAY_CONFIG: file, PORT: '0' })
+  return startProcess(server, [], { GATEWAY_CONFIG: file, PORT: '0', ...(process.env.GW_NODE_OPTIONS ? { NODE_OPTIONS: process.env.GW_NODE_OPTIONS } : {}) })
 }
 
 // Lifts the vendor rate budgets: the simulators enforce none and the benchmark measures the gateway.

@@ -9,8 +9,8 @@ export interface Proc {
 }
 
 // Starts a Node process that prints `READY <url>` (or the gateway's "listening on <url>").
-export async function startProcess (script: string, args: string[] = [], env: Record<string, string> = {}): Promise<Proc> {
-  const child = spawn(process.execPath, [script, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+export async function startProcess (script: string, args: string[] = [], env: Record<string, string> = {}, nodeFlags: string[] = []): Promise<Proc> {
+  const child = spawn(process.execPath, [...nodeFlags, script, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
   child.stdout!.on('data', (d) => { out += d })

@@ -3,9 +3,9 @@
 type RawJsonApi = { rawJSON: (text: string) => unknown, isRawJSON: (value: unknown) => boolean }
 const RAW = JSON as unknown as RawJsonApi
 
-// Only texts holding a run of 16+ digits can hold such an integer; the others take the plain
-// (several times faster) parse.
-const LONG_DIGITS = /\d{16}/
+// Only texts with a number of 16+ digits (right after `:`, `[` or `,`) can hold such an integer;
+// the others take the plain, several times faster parse. Long digit runs inside strings do not count.
+const LONG_DIGITS = /[:[,]\s*-?\d{16}/
 
 export function parseJsonLossless (text: string): unknown {
   if (!LONG_DIGITS.test(text)) return JSON.parse(text)
