@@ -15,6 +15,7 @@ import { UpstreamGuard } from '../../resilience/upstream-guard.ts'
 import type { AdapterFactoryDeps, CallOptions, CloseRequest, IncidentPatch, ListPage, PageRequest, ProviderAdapter, StreamItem } from '../types.ts'
 import { mapCloudlockIncident, singleRecord, type MappedCloudlock } from './map-incident.ts'
 import { advance, planCloudlockList, readPosition } from './list-query.ts'
+import { scrub } from '../values.ts'
 
 const MAX_PAGE = 100 // the vendor's documented maximum `limit`
 const MAX_SCAN_PAGES = 10 // per call, when the gateway filters: bounds the cost of a selective filter
@@ -47,7 +48,6 @@ export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: 
   })
 
   // A vendor error text is echoed into problem details: never let it carry the token back.
-  const scrub = (message: string | null): string | null => message && message.split(config.token).join('***')
 
   // One upstream call whose 2xx body must be JSON that `read` understands, through the guard.
   // Health and the breaker see the outcome of the whole exchange, so a 200 with a broken body
@@ -61,7 +61,7 @@ export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: 
     return guard.run(spec, { signal: req.signal ?? opts.signal, deadline: opts.deadline }, async (attempt) => {
       const res = await attempt.exchange('default', (signal) => client.request({ ...req, headers: { ...headers, ...req.headers }, signal }))
       if (res.status < 200 || res.status >= 300) {
-        throw translateStatus(id, res.status, scrub(vendorMessage(res.text, res.json, 'message')), retryAfterSeconds(res.headers, now()))
+        throw translateStatus(id, res.status, scrub(vendorMessage(res.text, res.json, 'message'), [config.token]), retryAfterSeconds(res.headers, now()))
       }
       return read(client.expectJson(res))
     })

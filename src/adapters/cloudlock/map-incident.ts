@@ -5,10 +5,10 @@ import type { IncidentT } from '../../schemas/incident.ts'
 import { integerText } from '../http/lossless-json.ts'
 import { incidentTitle } from '../incident-title.ts'
 
-type Obj = Record<string, unknown>
-const obj = (v: unknown): Obj | null => (v !== null && typeof v === 'object' && !Array.isArray(v) ? v as Obj : null)
+import { nonEmpty, obj, type Obj } from '../values.ts'
+
 // Vendor strings as sent; "" means "not set" on Cloudlock (customer_key, mime_type, policy id).
-const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null)
+const str = nonEmpty
 // An id that may come as a string, a number or (beyond 2^53) a lossless raw JSON integer.
 const strOrNumber = (v: unknown): string | null => (typeof v === 'string' ? str(v) : integerText(v))
 

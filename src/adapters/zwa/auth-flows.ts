@@ -3,7 +3,7 @@ import { GatewayError } from '../../errors/gateway-error.ts'
 import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from '../http/upstream-client.ts'
 import { retryAfterSeconds, translateStatus, vendorMessage } from '../http/upstream-errors.ts'
 import type { IssuedToken } from './token-manager.ts'
-import { obj, scrub } from './values.ts'
+import { obj, scrub } from '../values.ts'
 
 export const API_KEY_TOKEN_PATH = '/v1/auth/api-key/token'
 const DEFAULT_LIFETIME_S = 3600 // the Python SDK's assumption when expires_in is missing (reference §2.2)

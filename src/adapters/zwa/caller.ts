@@ -6,7 +6,7 @@ import type { Attempt, UpstreamGuard } from '../../resilience/upstream-guard.ts'
 import type { CallOptions } from '../types.ts'
 import { zwaOperation } from './operations.ts'
 import type { TokenManager } from './token-manager.ts'
-import { scrub } from './values.ts'
+import { scrub } from '../values.ts'
 
 export interface CallerDeps {
   providerId: string

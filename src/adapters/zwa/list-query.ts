@@ -2,7 +2,7 @@ import { GatewayError } from '../../errors/gateway-error.ts'
 import type { EnumMapper } from '../../mapping/mapper.ts'
 import { parseVendorTime } from '../../mapping/timestamps.ts'
 import type { ListFilters } from '../types.ts'
-import { obj, type Obj } from './values.ts'
+import { obj, type Obj } from '../values.ts'
 
 // How normalized filters become one ZWA search body. severity and status take OR lists natively;
 // ZWA has no search field for lastUpdatedAt, so updated_* are applied by the gateway to what it

@@ -5,7 +5,7 @@ import type { ZwaCall } from './caller.ts'
 import { planZwaSearch, searchBody, type ZwaSearchPlan } from './list-query.ts'
 import { mapZwaIncident, type MappedZwa } from './map-incident.ts'
 import { nextKeyset, PAGE_SIZE, readPosition, type ZwaPosition } from './position.ts'
-import { obj } from './values.ts'
+import { obj } from '../values.ts'
 
 const MAX_PAGES = 10 // per listPage call: bounds the cost of a selective gateway-side filter
 

@@ -4,7 +4,7 @@ import { parseVendorTime, toIsoMillis } from '../../mapping/timestamps.ts'
 import { NATIVE_ID_PATTERNS } from '../../schemas/enums.ts'
 import type { IncidentT, LabelT } from '../../schemas/incident.ts'
 import { incidentTitle } from '../incident-title.ts'
-import { nonEmpty, obj, objects, scalarText, str, type Obj } from './values.ts'
+import { nonEmpty, obj, objects, scalarText, str, type Obj } from '../values.ts'
 
 const ID_PATTERN = new RegExp(NATIVE_ID_PATTERNS.zwa)
 

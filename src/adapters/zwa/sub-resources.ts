@@ -2,7 +2,7 @@ import { GatewayError } from '../../errors/gateway-error.ts'
 import { toIsoMillis } from '../../mapping/timestamps.ts'
 import type { HistoryEntry } from '../types.ts'
 import { integerText } from '../http/lossless-json.ts'
-import { asText, list, obj, objects, scalarText, str, type Obj } from './values.ts'
+import { asText, list, obj, objects, scalarText, str, type Obj } from '../values.ts'
 
 // The normalized shapes of ZWA's sub-resources (documented in docs/adapter-zwa.md). Envelopes
 // are checked; fields inside them are read defensively like the incident itself.
