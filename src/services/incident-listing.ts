@@ -27,6 +27,7 @@ export interface ListParams {
   cursor?: string
   allowPartial: boolean
   signal?: AbortSignal
+  deadline?: number // epoch ms of the signal's deadline
   onUnexpected?: (providerId: string, err: unknown) => void // an adapter fault that is not a GatewayError
   cache?: ReadAheadCache
 }
@@ -86,7 +87,8 @@ export async function listIncidents (codec: CursorCodec, params: ListParams, now
       position: s.tail,
       pinnedAt: state.pin,
       want: FETCH_SIZE,
-      signal: params.signal
+      signal: params.signal,
+      deadline: params.deadline
     })))
     settled.forEach((result, i) => {
       const s = needy[i]

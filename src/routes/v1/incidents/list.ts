@@ -9,7 +9,7 @@ import { READ_ERRORS, problemResponses } from '../../../schemas/responses.ts'
 import { listIncidents } from '../../../services/incident-listing.ts'
 import { providersForList } from '../../../services/provider-access.ts'
 import type { FieldErrorT } from '../../../schemas/problem.ts'
-import { principalOf } from '../call-options.ts'
+import { principalOf, requestDeadline } from '../call-options.ts'
 
 function enumList<T extends string> (value: string | undefined, allowed: readonly T[], path: string, errors: FieldErrorT[]): T[] | undefined {
   if (value === undefined) return undefined
@@ -54,7 +54,7 @@ const list: FastifyPluginAsyncTypebox = async (app) => {
       limit: q.limit ?? app.config.limits.default_page_size,
       cursor: q.cursor,
       allowPartial: q.allow_partial ?? false,
-      signal: AbortSignal.timeout(app.config.limits.request_timeout_ms),
+      ...requestDeadline(request),
       onUnexpected: (provider, err) => request.log.error({ err, provider }, 'adapter failed unexpectedly'),
       cache: app.readAhead
     })
