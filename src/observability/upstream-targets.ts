@@ -1,4 +1,5 @@
 import { API_KEY_TOKEN_PATH } from '../adapters/zwa/auth-flows.ts'
+import { zwaOperation as zwaOperationOf } from '../adapters/zwa/operations.ts'
 import type { ProviderConfig } from '../config/schema.ts'
 
 // Maps an outgoing undici request (origin + path) to the configured provider and a named vendor
@@ -18,31 +19,11 @@ export const OPERATIONS = {
 
 export const TOKEN_OPERATION = 'token'
 
-const ZWA_SUB_RESOURCES: Record<string, string> = {
-  close: 'close',
-  notes: 'notes',
-  labels: 'labels',
-  'change-history': 'change_history',
-  evidence: 'evidence',
-  triggers: 'triggers',
-  tickets: 'tickets',
-  'incident-groups/search': 'groups'
-}
-
 const INCIDENT_PATH = /^\/incidents(?:\/([^/]+)(?:\/(.+))?)?$/
 
-// `rest` is the path below the ZWA path prefix (e.g. /incidents/search), without query.
-function zwaOperation (method: string, rest: string): string {
-  const m = INCIDENT_PATH.exec(rest)
-  if (!m || m[1] === undefined) return 'other'
-  const [, first, sub] = m
-  if (sub === undefined) {
-    if (first === 'search' && method === 'POST') return 'search'
-    return method === 'GET' ? 'details' : 'other'
-  }
-  if (first === 'transactions' && method === 'GET' && !sub.includes('/')) return 'transactions'
-  return ZWA_SUB_RESOURCES[sub] ?? 'other'
-}
+// ZWA operation names come from the adapter's own table (src/adapters/zwa/operations.ts), so the
+// metric labels and the rate-budget classes can never drift apart.
+const zwaOperation = (method: string, rest: string): string => zwaOperationOf(method, rest).operation
 
 // `rest` is the path below the Cloudlock base URL's path (/api/v2).
 function cloudlockOperation (method: string, rest: string): string {
