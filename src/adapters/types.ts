@@ -24,6 +24,7 @@ export interface PageRequest {
   want: number // how many incidents the caller can use at most (1..100)
   signal?: AbortSignal // the gateway request's deadline
   deadline?: number // epoch ms of that deadline, when known (else estimated from limits.request_timeout_ms)
+  requestId?: string // forwarded upstream as X-Request-Id
 }
 
 export interface StreamItem {

@@ -28,6 +28,7 @@ export interface ListParams {
   allowPartial: boolean
   signal?: AbortSignal
   deadline?: number // epoch ms of the signal's deadline
+  requestId?: string // forwarded upstream
   onUnexpected?: (providerId: string, err: unknown) => void // an adapter fault that is not a GatewayError
   cache?: ReadAheadCache
 }
@@ -88,7 +89,8 @@ export async function listIncidents (codec: CursorCodec, params: ListParams, now
       pinnedAt: state.pin,
       want: FETCH_SIZE,
       signal: params.signal,
-      deadline: params.deadline
+      deadline: params.deadline,
+      requestId: params.requestId
     })))
     settled.forEach((result, i) => {
       const s = needy[i]

@@ -219,3 +219,20 @@ t.test('provider failures: 502 by default, marked partial results on request', a
   t.equal(none.status, 502, 'nothing to return when every provider failed')
   t.same(none.body.failed_providers.map((f: any) => f.provider).sort(), ['cloudlock', 'zwa'])
 })
+
+t.test('the caller\'s X-Request-Id reaches both vendors on a listing and a detail', async (t) => {
+  const stack = await startStack({ count: 5 })
+  t.teardown(() => stack.close())
+  const { request } = await import('undici')
+  const res = await request(`${stack.url}/v1/incidents?limit=3`, { headers: { authorization: `Bearer ${KEYS.admin}`, 'x-request-id': 'soar-walk-42' } })
+  t.equal(res.headers['x-request-id'], 'soar-walk-42')
+  const first = ((await res.body.json()) as any).data.find((i: any) => i.provider === 'cloudlock')
+  const detail = await request(`${stack.url}/v1/incidents/${first.id}`, { headers: { authorization: `Bearer ${KEYS.admin}`, 'x-request-id': 'soar-detail-7' } })
+  await detail.body.dump()
+  for (const [name, sim] of [['zwa', stack.zwa], ['cloudlock', stack.cloudlock]] as const) {
+    const seen = (await sim.inject({ method: 'GET', url: '/__sim/requests' })).json().requests.filter((r: any) => !r.path.endsWith('/token'))
+    t.ok(seen.some((r: any) => r.headers['x-request-id'] === 'soar-walk-42'), `${name} saw the listing's request id`)
+  }
+  const cl = (await stack.cloudlock.inject({ method: 'GET', url: '/__sim/requests' })).json().requests
+  t.ok(cl.some((r: any) => r.headers['x-request-id'] === 'soar-detail-7'), 'cloudlock saw the detail\'s request id')
+})

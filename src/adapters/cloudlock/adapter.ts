@@ -108,7 +108,7 @@ export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: 
         path: '/incidents',
         query: { ...plan.params, created_before: createdBefore, limit: String(limit), offset: String(offset) },
         signal: request.signal
-      }, { deadline: request.deadline }, readPage)
+      }, { deadline: request.deadline, requestId: request.requestId }, readPage)
       calls++
       let consumedAll = true
       for (const { raw, mapped } of page) {

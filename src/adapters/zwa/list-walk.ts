@@ -92,7 +92,7 @@ export async function walkZwa (request: PageRequest, deps: WalkDeps): Promise<Li
         query: { page: String(step.page), pageSize: String(PAGE_SIZE), pageId: step.pageId ?? undefined },
         body: searchBody(plan, step.endMs),
         signal: request.signal
-      }, { deadline: request.deadline }, readPage(deps, step), () => { calls++ })
+      }, { deadline: request.deadline, requestId: request.requestId }, readPage(deps, step), () => { calls++ })
     } catch (err) {
       // An expired or unknown pageId is a 400 (-> unsupported_value): restart once from the keyset.
       if (step.pageId !== null && !restarted && isGatewayError(err) && err.code === 'unsupported_value') {

@@ -55,6 +55,7 @@ const list: FastifyPluginAsyncTypebox = async (app) => {
       cursor: q.cursor,
       allowPartial: q.allow_partial ?? false,
       ...requestDeadline(request),
+      requestId: String(request.id),
       onUnexpected: (provider, err) => request.log.error({ err, provider }, 'adapter failed unexpectedly'),
       cache: app.readAhead
     })
