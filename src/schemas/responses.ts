@@ -1,6 +1,4 @@
 import { Type } from 'typebox'
-import { PROBLEM_TYPES } from '../errors/gateway-error.ts'
-import type { ErrorCode } from './problem.ts'
 
 const DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request (validation_failed, invalid_cursor)',
@@ -28,8 +26,6 @@ export function problemResponses (...statuses: number[]): Record<number, unknown
   }
   return out
 }
-
-export const statusOf = (code: ErrorCode) => PROBLEM_TYPES[code].status
 
 // Every status a route class can answer with a problem document.
 export const READ_ERRORS = [400, 401, 403, 404, 422, 429, 500, 502, 503, 504]

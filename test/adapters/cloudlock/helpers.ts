@@ -9,6 +9,7 @@ import type { CloudlockProviderConfigT } from '../../../src/config/schema.ts'
 import type { IncidentT } from '../../../src/schemas/incident.ts'
 import { buildCloudlockSimulator, type CloudlockSimOptions } from '../../../src/simulators/cloudlock/app.ts'
 import { formatTimestampUs, parseTimestampUs } from '../../../src/simulators/cloudlock/time.ts'
+import { record as simRecord } from '../../simulators/helpers/cloudlock.ts'
 
 export const TOKEN = 'cl-test-token-5f2b9c7e1d'
 
@@ -180,33 +181,11 @@ export async function walk (adapter: ProviderAdapter, opts: WalkOptions): Promis
 
 export const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0)
 
-// A minimal, realistic native record at a chosen created_at (µs since epoch).
+// A minimal, realistic native record at a chosen created_at (µs since epoch); the simulator
+// tests' builder, with the timestamp given as microseconds.
 export function record (id: string | number, createdMicros: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const at = formatTimestampUs(createdMicros)
-  return {
-    id,
-    customer_key: '',
-    incident_status: 'NEW',
-    severity: 'WARNING',
-    created_at: at,
-    updated_at: at,
-    match_count: 0,
-    entity: {
-      id: `E${id}`,
-      name: `object ${id}`,
-      mime_type: '',
-      owner_email: 'owner@example.com',
-      owner_name: 'Owner',
-      origin_id: `O${id}`,
-      origin_type: 'document',
-      direct_url: `https://example.com/${id}`,
-      vendor: { name: 'google' },
-      extra: { origin_type_label: 'File', origin_type_label_plural: 'Files' }
-    },
-    policy: { id: 'eyaznBzYKv', name: 'PCI' },
-    matches: [],
-    ...extra
-  }
+  return simRecord(id as string, at, at, { id, ...extra })
 }
 
 export { formatTimestampUs, parseTimestampUs }
