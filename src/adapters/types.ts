@@ -22,6 +22,7 @@ export interface PageRequest {
   position: NativePosition | null // null: the start of the walk
   pinnedAt: string // upper created_at bound of the whole walk (RFC 3339), so arrivals do not shift it
   want: number // how many incidents the caller can use at most (1..100)
+  budget?: number // most vendor list calls this page may start (limits.upstream_calls_per_request); default 10
   signal?: AbortSignal // the gateway request's deadline
   deadline?: number // epoch ms of that deadline, when known (else estimated from limits.request_timeout_ms)
   requestId?: string // forwarded upstream as X-Request-Id
@@ -34,10 +35,13 @@ export interface StreamItem {
 }
 
 export interface ListPage {
-  items: StreamItem[] // newest first, in the vendor's stable order
-  exhausted: boolean // true when nothing follows the last item
+  items: StreamItem[] // stream order (src/adapters/stream-order.ts): newest first, ties by native id descending
+  exhausted: boolean // true only when the vendor said nothing follows (an empty page or a reliable total)
   scannedTo?: NativePosition // position after everything examined, when the gateway filtered past the last item
   upstreamCalls: number
+  // A transient failure (rate limit, timeout, open circuit) after some progress: what was read up
+  // to scannedTo is exact and kept, and the walk resumes there.
+  interrupted?: unknown
 }
 
 export interface IncidentPatch {

@@ -21,6 +21,7 @@ const ENV_SETTINGS: Array<{ env: string, path: string[], secret?: boolean }> = [
   { env: 'DEFAULT_PAGE_SIZE', path: ['limits', 'default_page_size'] },
   { env: 'REQUEST_TIMEOUT_MS', path: ['limits', 'request_timeout_ms'] },
   { env: 'RATE_LIMIT_PER_MINUTE', path: ['limits', 'rate_limit_per_minute'] },
+  { env: 'UPSTREAM_CALLS_PER_REQUEST', path: ['limits', 'upstream_calls_per_request'] },
   { env: 'REDIS_URL', path: ['redis_url'], secret: true },
   { env: 'METRICS_ENABLED', path: ['observability', 'metrics'] },
   { env: 'AUDIT_LOG', path: ['observability', 'audit_log'] },

@@ -85,7 +85,8 @@ export const ConfigSchema = Type.Object({
   limits: Type.Object({
     default_page_size: Type.Integer({ minimum: 1, maximum: 100, default: 25 }),
     request_timeout_ms: Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000, description: 'overall deadline of one gateway request' }),
-    rate_limit_per_minute: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 600, description: 'requests per API key per minute' })
+    rate_limit_per_minute: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 600, description: 'requests per API key per minute' }),
+    upstream_calls_per_request: Type.Integer({ minimum: 1, maximum: 100, default: 10, description: 'vendor list calls per provider per GET /v1/incidents; the page then ends early with a cursor' })
   }, { ...closed, default: {} }),
   load_shedding: Type.Object({
     max_event_loop_delay_ms: Type.Integer({ minimum: 0, maximum: 60_000, default: 1_000, description: '503 service_unavailable while the mean event loop delay exceeds this (0 = off)' }),

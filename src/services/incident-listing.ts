@@ -1,3 +1,4 @@
+import { DEFAULT_CALL_BUDGET } from '../adapters/keyset-walk.ts'
 import type { ListFilters, ListPage, NativePosition, ProviderAdapter, StreamItem } from '../adapters/types.ts'
 import { GatewayError, isGatewayError } from '../errors/gateway-error.ts'
 import type { IncidentT } from '../schemas/incident.ts'
@@ -17,6 +18,7 @@ interface Stream {
   exhausted: boolean
   tail: NativePosition | null // where the next fetch continues
   calls: number
+  stalled: boolean // the call budget ran out, or a transient failure stopped it after progress
   error?: GatewayError
 }
 
@@ -31,6 +33,7 @@ export interface ListParams {
   requestId?: string // forwarded upstream
   onUnexpected?: (providerId: string, err: unknown) => void // an adapter fault that is not a GatewayError
   cache?: ReadAheadCache
+  callBudget?: number // vendor list calls per provider per request (limits.upstream_calls_per_request)
 }
 
 export interface ProviderOutcome {
@@ -73,21 +76,25 @@ export async function listIncidents (codec: CursorCodec, params: ListParams, now
       continue
     }
     const hit = params.cache?.take(ReadAheadCache.key(adapter.id, digest, state.pin, start))
-    streams.push({ adapter, start, items: hit?.items ?? [], head: 0, exhausted: hit?.exhausted ?? false, tail: hit ? hit.tail : start, calls: 0 })
+    streams.push({ adapter, start, items: hit?.items ?? [], head: 0, exhausted: hit?.exhausted ?? false, tail: hit ? hit.tail : start, calls: 0, stalled: false })
   }
 
   const failures: ProviderFailureT[] = []
+  const budget = params.callBudget ?? DEFAULT_CALL_BUDGET
   const live = (s: Stream) => s.error === undefined
   const hungry = (s: Stream) => live(s) && !s.exhausted && s.head === s.items.length
+  const fetchable = (s: Stream) => hungry(s) && !s.stalled && s.calls < budget
 
-  // Fetches, in parallel, every provider whose buffer is used up, at the vendor's largest page.
+  // Fetches, in parallel, every provider whose buffer is used up, at the vendor's largest page,
+  // within what is left of its call budget for this request.
   async function refill (): Promise<void> {
-    const needy = streams.filter(hungry)
+    const needy = streams.filter(fetchable)
     const settled = await Promise.allSettled(needy.map((s) => s.adapter.listPage({
       filters: params.filters,
       position: s.tail,
       pinnedAt: state.pin,
       want: FETCH_SIZE,
+      budget: budget - s.calls,
       signal: params.signal,
       deadline: params.deadline,
       requestId: params.requestId
@@ -100,22 +107,14 @@ export async function listIncidents (codec: CursorCodec, params: ListParams, now
         s.items.push(...page.items)
         s.exhausted = page.exhausted
         s.tail = page.scannedTo ?? page.items.at(-1)?.after ?? s.tail
+        if (page.interrupted !== undefined) s.stalled = true
       } else {
         if (!isGatewayError(result.reason)) params.onUnexpected?.(s.adapter.id, result.reason)
         s.error = asGatewayError(s.adapter.id, result.reason)
         failures.push({ provider: s.adapter.id, code: s.error.code, status: s.error.statusCode, detail: s.error.detail })
       }
     })
-    if (failures.length > 0 && (!params.allowPartial || !streams.some(live))) {
-      const retry = Math.max(0, ...streams.map((st) => st.error?.retryAfter ?? 0))
-      const names = failures.map((f) => `${f.provider} (${f.code})`).join(', ')
-      throw new GatewayError('upstream_error', `Provider${failures.length > 1 ? 's' : ''} ${names} failed, so the listing would be incomplete. Retry later${params.allowPartial ? '' : ', or pass allow_partial=true to receive the other providers\' incidents'}.`, {
-        status: 502,
-        failedProviders: failures,
-        provider: failures.length === 1 ? failures[0].provider : undefined,
-        retryAfter: retry > 0 ? retry : undefined
-      })
-    }
+    if (failures.length > 0 && (!params.allowPartial || !streams.some(live))) throw listingFailure(streams, failures, params.allowPartial)
   }
 
   // k-way merge. A provider is fetched only when its buffer runs dry, so over a walk each
@@ -123,9 +122,10 @@ export async function listIncidents (codec: CursorCodec, params: ListParams, now
   const data: IncidentT[] = []
   while (data.length < params.limit) {
     if (streams.some(hungry)) {
-      await refill()
-      // Still nothing from a provider that is not finished (its scan budget ran out without a
-      // match): its next incident could be the newest, so the page ends here.
+      if (streams.some(fetchable)) await refill()
+      // Still nothing from a provider that is not finished (its call budget ran out, or a
+      // transient failure stopped it): its next incident could be the newest, so the page ends
+      // here, with a cursor that resumes exactly there.
       if (streams.some(hungry)) break
     }
     let best: Stream | null = null
@@ -158,6 +158,28 @@ export async function listIncidents (codec: CursorCodec, params: ListParams, now
     providers: outcomes,
     upstreamCalls
   }
+}
+
+// Spec section 5: when every failure is transient (rate limit, open circuit, timeout) the answer
+// says "retry" in the status a SOAR understands: 503 (504 when all timed out) with Retry-After.
+const TRANSIENT = new Set(['upstream_rate_limited', 'provider_unavailable', 'upstream_timeout'])
+const DEFAULT_RETRY_AFTER_S = 5
+
+function listingFailure (streams: Stream[], failures: ProviderFailureT[], allowPartial: boolean): GatewayError {
+  const retry = Math.max(0, ...streams.map((st) => st.error?.retryAfter ?? 0))
+  const names = failures.map((f) => `${f.provider} (${f.code})`).join(', ')
+  const transient = failures.every((f) => TRANSIENT.has(f.code))
+  const timeoutsOnly = failures.every((f) => f.code === 'upstream_timeout')
+  const code = !transient ? 'upstream_error' : timeoutsOnly ? 'upstream_timeout' : failures.some((f) => f.code === 'upstream_rate_limited') ? 'upstream_rate_limited' : 'provider_unavailable'
+  const detail = `Provider${failures.length > 1 ? 's' : ''} ${names} failed, so the listing would be incomplete. ` +
+    `${transient ? 'The failure is temporary: retry the same request after Retry-After' : 'Retry later'}` +
+    `${allowPartial ? '' : ', or pass allow_partial=true to receive the other providers\' incidents'}.`
+  return new GatewayError(code, detail, {
+    status: !transient ? 502 : timeoutsOnly ? 504 : 503,
+    failedProviders: failures,
+    provider: failures.length === 1 ? failures[0].provider : undefined,
+    retryAfter: retry > 0 ? retry : transient ? DEFAULT_RETRY_AFTER_S : undefined
+  })
 }
 
 function normalizeFilters (f: ListFilters): Record<string, unknown> {

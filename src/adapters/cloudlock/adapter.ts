@@ -2,7 +2,6 @@ import type { CloudlockProviderConfigT } from '../../config/schema.ts'
 import { GatewayError, unsupportedValue } from '../../errors/gateway-error.ts'
 import { EnumMapper } from '../../mapping/mapper.ts'
 import { DEFAULT_TABLES, resolveTables } from '../../mapping/tables.ts'
-import { microsToCloudlock } from '../../mapping/timestamps.ts'
 import { NATIVE_ID_PATTERNS } from '../../schemas/enums.ts'
 import type { IncidentT } from '../../schemas/incident.ts'
 import type { CapabilityValue } from '../../schemas/provider.ts'
@@ -12,13 +11,10 @@ import { refuse } from '../unsupported.ts'
 import { requestKey } from '../../resilience/coalescer.ts'
 import { guardSettings } from '../../resilience/settings.ts'
 import { UpstreamGuard } from '../../resilience/upstream-guard.ts'
-import type { AdapterFactoryDeps, CallOptions, CloseRequest, IncidentPatch, ListPage, PageRequest, ProviderAdapter, StreamItem } from '../types.ts'
-import { mapCloudlockIncident, singleRecord, type MappedCloudlock } from './map-incident.ts'
-import { advance, planCloudlockList, readPosition } from './list-query.ts'
+import type { AdapterFactoryDeps, CallOptions, CloseRequest, IncidentPatch, ProviderAdapter } from '../types.ts'
+import { mapCloudlockIncident, singleRecord } from './map-incident.ts'
+import { walkCloudlock, type CloudlockListCall } from './list-walk.ts'
 import { scrub } from '../values.ts'
-
-const MAX_PAGE = 100 // the vendor's documented maximum `limit`
-const MAX_SCAN_PAGES = 10 // per call, when the gateway filters: bounds the cost of a selective filter
 
 const CAPABILITIES: CapabilityValue[] = [
   'list', 'get', 'update_status', 'update_severity', 'update_external_ref', 'close',
@@ -77,61 +73,14 @@ export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: 
 
   const mapOne = (body: unknown): IncidentT => mapCloudlockIncident(singleRecord(body), id, mapper).incident
 
-  // A list answer: the `items` array, every record mapped (a record the gateway cannot read fails
-  // the page rather than vanish from it).
-  const readPage = (body: unknown): Array<{ raw: Record<string, unknown>, mapped: MappedCloudlock }> => {
+  // A list answer: the raw `items` array. Records are mapped after the exchange (list-walk.ts),
+  // so one the gateway cannot read is a data error of the page, not a health failure.
+  const listItems = (body: unknown): unknown[] => {
     const items = (body as { items?: unknown } | null)?.items
     if (!Array.isArray(items)) throw new GatewayError('upstream_error', `Provider '${id}' sent a list response without an items array.`, { provider: id })
-    return items.map((raw) => ({ raw: raw as Record<string, unknown>, mapped: mapCloudlockIncident(raw, id, mapper) }))
+    return items
   }
-
-  async function listPage (request: PageRequest): Promise<ListPage> {
-    const plan = planCloudlockList(request.filters, request.pinnedAt, mapper)
-    if (plan.empty) return { items: [], exhausted: true, upstreamCalls: 0 }
-    let pos = readPosition(request.position)
-    // Items at or before the position's timestamp, skipping those already consumed there.
-    const before = pos ? BigInt(pos.b) + 1n : plan.upperMicros
-    const createdBefore = microsToCloudlock(before < plan.upperMicros ? before : plan.upperMicros)
-    let offset = pos && BigInt(pos.b) + 1n <= plan.upperMicros ? pos.s : 0
-    const items: StreamItem[] = []
-    let calls = 0
-    let exhausted = false
-    let scanned = 0
-
-    // Unfiltered, one call normally suffices; a second covers a vendor that clamps `limit` lower.
-    const maxCalls = plan.keep ? MAX_SCAN_PAGES : 2
-    while (items.length < request.want && calls < maxCalls) {
-      // One extra item tells whether anything follows, at no extra call.
-      const limit = plan.keep ? MAX_PAGE : Math.min(MAX_PAGE, request.want - items.length + 1)
-      const page = await call({
-        method: 'GET',
-        path: '/incidents',
-        query: { ...plan.params, created_before: createdBefore, limit: String(limit), offset: String(offset) },
-        signal: request.signal
-      }, { deadline: request.deadline, requestId: request.requestId }, readPage)
-      calls++
-      let consumedAll = true
-      for (const { raw, mapped } of page) {
-        if (items.length === request.want) {
-          consumedAll = false
-          break
-        }
-        pos = advance(pos, mapped.createdMicros)
-        scanned++
-        if (!plan.keep || plan.keep(raw)) {
-          items.push({ incident: mapped.incident, createdMicros: mapped.createdMicros, after: { ...pos } })
-        }
-      }
-      if (page.length < limit && consumedAll) {
-        exhausted = true
-        break
-      }
-      if (!consumedAll) break
-      offset += page.length
-      if (!plan.keep && items.length >= request.want) break
-    }
-    return { items, exhausted, upstreamCalls: calls, scannedTo: scanned > 0 && pos ? { ...pos } : undefined }
-  }
+  const list: CloudlockListCall = (query, request) => call({ method: 'GET', path: '/incidents', query, signal: request.signal }, { deadline: request.deadline, requestId: request.requestId }, listItems)
 
   async function update (nativeId: string, patch: IncidentPatch, opts: CallOptions = {}): Promise<IncidentT> {
     const path = incidentPath(nativeId)
@@ -159,7 +108,7 @@ export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: 
     capabilities: new Set(CAPABILITIES),
     tables,
     isValidNativeId: (nativeId) => ID_PATTERN.test(nativeId),
-    listPage,
+    listPage: (request) => walkCloudlock(request, id, mapper, list),
     async get (nativeId, opts = {}) {
       return call({ method: 'GET', path: incidentPath(nativeId) }, opts, mapOne)
     },

@@ -1,7 +1,7 @@
 import { GatewayError } from '../../errors/gateway-error.ts'
 import type { EnumMapper } from '../../mapping/mapper.ts'
 import { microsToCloudlock, parseVendorTime } from '../../mapping/timestamps.ts'
-import type { ListFilters, NativePosition } from '../types.ts'
+import type { ListFilters } from '../types.ts'
 
 // How normalized filters become Cloudlock list parameters. Cloudlock takes one value per
 // filter, so a filter that needs several native values is applied by the gateway to what it
@@ -11,6 +11,11 @@ export interface CloudlockListPlan {
   empty: boolean // a requested value has no Cloudlock counterpart at all: nothing can match
   params: Record<string, string>
   keep: ((raw: Record<string, unknown>) => boolean) | null // gateway-side filter, if any
+  // The same filters without any field an incident can change (status, severity, updated_at):
+  // a query on these alone is stable under triage, so offsets in it cannot shift. `matches`
+  // then applies every filter in the gateway.
+  stableParams: Record<string, string>
+  matches: (raw: Record<string, unknown>) => boolean
   upperMicros: bigint // exclusive created_at bound: the walk's pin or the caller's created_before
 }
 
@@ -22,13 +27,16 @@ const micros = (iso: string, name: string): bigint => {
 
 export function planCloudlockList (filters: ListFilters, pinnedAt: string, mapper: EnumMapper): CloudlockListPlan {
   const params: Record<string, string> = { order: '-created_at', count_total: 'false' }
+  const stableParams = { ...params }
   const gateway: Array<(raw: Record<string, unknown>) => boolean> = []
+  const all: Array<(raw: Record<string, unknown>) => boolean> = []
   let empty = false
 
   for (const [kind, native] of [['severity', 'severity'], ['status', 'incident_status']] as const) {
     const wanted: readonly string[] | undefined = filters[kind]
     if (!wanted || wanted.length === 0) continue
     const natives = mapper.nativesFor(kind, wanted)
+    all.push((raw) => wanted.includes(mapper.toNormalized(kind, raw[native])))
     // `unknown` is what any unmapped vendor value reads as: only the gateway can recognise it.
     if (wanted.includes('unknown')) gateway.push((raw) => wanted.includes(mapper.toNormalized(kind, raw[native])))
     else if (natives.length === 0) empty = true
@@ -46,32 +54,24 @@ export function planCloudlockList (filters: ListFilters, pinnedAt: string, mappe
     if (after >= upper) empty = true // an empty window: nothing to ask for
     params.created_after = microsToCloudlock(after)
   }
-  if (filters.updatedAfter) params.updated_after = microsToCloudlock(micros(filters.updatedAfter, 'updated_after'))
-  if (filters.updatedBefore) params.updated_before = microsToCloudlock(micros(filters.updatedBefore, 'updated_before'))
+  const updatedAfter = filters.updatedAfter ? micros(filters.updatedAfter, 'updated_after') : null
+  const updatedBefore = filters.updatedBefore ? micros(filters.updatedBefore, 'updated_before') : null
+  if (updatedAfter !== null) params.updated_after = microsToCloudlock(updatedAfter)
+  if (updatedBefore !== null) params.updated_before = microsToCloudlock(updatedBefore)
+  if (updatedAfter !== null || updatedBefore !== null) {
+    all.push((raw) => {
+      const updated = parseVendorTime(raw.updated_at) ?? parseVendorTime(raw.created_at)
+      return updated !== null && (updatedAfter === null || updated.micros >= updatedAfter) &&
+        (updatedBefore === null || updated.micros < updatedBefore)
+    })
+  }
 
   return {
     empty,
     params,
     keep: gateway.length ? (raw) => gateway.every((f) => f(raw)) : null,
+    stableParams,
+    matches: (raw) => all.every((f) => f(raw)),
     upperMicros: upper
   }
-}
-
-// The resume position is a keyset, not a bare offset: every incident created after `b`
-// (microseconds) is consumed, plus the first `s` of those created exactly at `b`. It survives
-// incidents leaving the filter or arriving meanwhile, which would shift a plain offset.
-export interface KeysetPosition { b: string, s: number }
-
-export function readPosition (position: NativePosition | null): KeysetPosition | null {
-  if (position === null) return null
-  const { b, s } = position as Partial<KeysetPosition>
-  if (typeof b !== 'string' || !/^\d{1,20}$/.test(b) || typeof s !== 'number' || !Number.isSafeInteger(s) || s < 0) {
-    throw new GatewayError('invalid_cursor', 'The cursor holds an invalid Cloudlock position.')
-  }
-  return { b, s }
-}
-
-export function advance (pos: KeysetPosition | null, createdMicros: bigint): KeysetPosition {
-  const b = createdMicros.toString()
-  return pos && pos.b === b ? { b, s: pos.s + 1 } : { b, s: 1 }
 }

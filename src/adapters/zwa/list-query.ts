@@ -13,6 +13,7 @@ export interface ZwaSearchPlan {
   startMs: number | null // inclusive createdAt bound (timeRange.startTime)
   upperMs: number // exclusive createdAt bound: the walk's pin or the caller's created_before
   keep: ((raw: unknown) => boolean) | null // gateway-side filter, if any
+  matches: (raw: unknown) => boolean // every filter, applied by the gateway (for unfiltered reads)
 }
 
 const micros = (iso: string, name: string): bigint => {
@@ -28,11 +29,13 @@ const ceilMs = (us: bigint): number => Number(us / 1000n + (us % 1000n > 0n ? 1n
 export function planZwaSearch (filters: ListFilters, pinnedAt: string, mapper: EnumMapper): ZwaSearchPlan {
   const fields: ZwaSearchPlan['fields'] = []
   const gateway: Array<(r: Obj | null) => boolean> = []
+  const all: Array<(r: Obj | null) => boolean> = []
   let empty = false
   for (const kind of ['severity', 'status'] as const) {
     const wanted: readonly string[] | undefined = filters[kind]
     if (!wanted || wanted.length === 0) continue
     const natives = mapper.nativesFor(kind, wanted)
+    all.push((r) => wanted.includes(mapper.toNormalized(kind, r?.[kind])))
     // `unknown` is whatever the tables do not know: no native list can name it, so the gateway
     // reads every value of that field and keeps the ones that map to a wanted value.
     if (wanted.includes('unknown')) gateway.push((r) => wanted.includes(mapper.toNormalized(kind, r?.[kind])))
@@ -48,13 +51,15 @@ export function planZwaSearch (filters: ListFilters, pinnedAt: string, mapper: E
   const after = filters.updatedAfter ? micros(filters.updatedAfter, 'updated_after') : null
   const before = filters.updatedBefore ? micros(filters.updatedBefore, 'updated_before') : null
   if (after !== null || before !== null) {
-    gateway.push((r) => {
+    const inRange = (r: Obj | null) => {
       const updated = parseVendorTime(r?.lastUpdatedAt) ?? parseVendorTime(r?.createdAt)
       return updated !== null && (after === null || updated.micros >= after) && (before === null || updated.micros < before)
-    })
+    }
+    gateway.push(inRange)
+    all.push(inRange)
   }
   const keep = gateway.length ? (raw: unknown) => gateway.every((f) => f(obj(raw))) : null
-  return { empty, fields, startMs, upperMs, keep }
+  return { empty, fields, startMs, upperMs, keep, matches: (raw) => all.every((f) => f(obj(raw))) }
 }
 
 // The search body for a snapshot whose createdAt range ends (exclusive) at `endMs`.
@@ -62,4 +67,10 @@ export function searchBody (plan: ZwaSearchPlan, endMs: number): Record<string, 
   const endTime = new Date(endMs).toISOString()
   const timeRange = plan.startMs === null ? { endTime } : { startTime: new Date(plan.startMs).toISOString(), endTime }
   return plan.fields.length ? { fields: plan.fields, timeRange } : { timeRange }
+}
+
+// A search on createdAt alone ([startMs, endMs)): stable while incidents are triaged, so its
+// snapshot pages and the gateway-side `matches` decide membership exactly.
+export function stableSearchBody (startMs: number, endMs: number): Record<string, unknown> {
+  return { timeRange: { startTime: new Date(startMs).toISOString(), endTime: new Date(endMs).toISOString() } }
 }

@@ -1,13 +1,14 @@
 import { GatewayError, isGatewayError } from '../../errors/gateway-error.ts'
 import type { EnumMapper } from '../../mapping/mapper.ts'
-import type { ListPage, PageRequest, StreamItem } from '../types.ts'
-import type { ZwaCall } from './caller.ts'
-import { planZwaSearch, searchBody, type ZwaSearchPlan } from './list-query.ts'
-import { mapZwaIncident, type MappedZwa } from './map-incident.ts'
-import { nextKeyset, PAGE_SIZE, readPosition, type ZwaPosition } from './position.ts'
+import { keysetWalk, newestFirst, type FetchedPage, type GroupOutcome, type WalkRecord, type WalkSource } from '../keyset-walk.ts'
+import { mapListRecords } from '../list-records.ts'
+import type { ListPage, PageRequest } from '../types.ts'
 import { obj } from '../values.ts'
+import type { ZwaCall } from './caller.ts'
+import { planZwaSearch, searchBody, stableSearchBody } from './list-query.ts'
+import { mapZwaIncident } from './map-incident.ts'
 
-const MAX_PAGES = 10 // per listPage call: bounds the cost of a selective gateway-side filter
+const PAGE_SIZE = 100 // the vendor's maximum
 
 export interface WalkDeps {
   providerId: string
@@ -16,135 +17,111 @@ export interface WalkDeps {
   mapper: EnumMapper
 }
 
-interface SearchPage {
+interface Snapshot {
   pageId: string | null
-  morePages: boolean
-  records: Array<{ raw: unknown, mapped: MappedZwa, ms: number }>
+  body: Record<string, unknown>
+  size: number // page size the snapshot is read with: what its first page held (a cap, if any)
+  total: number | null // totalElements, when the vendor sent it
+  page: number // last page read
+  read: number // records read from it so far
 }
 
-// A search answer, every record mapped: one the gateway cannot read fails the page rather than
-// vanish from it.
-function readPage (deps: WalkDeps, requested: { pageId: string | null, page: number }) {
-  return (body: unknown): SearchPage => {
+const ms = (micros: bigint): number => Number(micros / 1000n) // ZWA keeps whole milliseconds
+const ceilMs = (micros: bigint): number => Number(micros / 1000n + (micros % 1000n > 0n ? 1n : 0n))
+
+// ZWA's search as a keyset walk. Each step is a fresh search whose createdAt range ends just above
+// the oldest group read so far (page 0 only), so an expired pageId or a page cap never loses the
+// place. A group of equal timestamps as large as a page continues in that search's snapshot
+// (pageId), which the vendor keeps stable; if the snapshot expires it is re-read by a search on
+// that one millisecond without the changeable fields. totalElements, when sent, ends the walk
+// without an extra empty page.
+export async function walkZwa (request: PageRequest, deps: WalkDeps): Promise<ListPage> {
+  const plan = planZwaSearch(request.filters, request.pinnedAt, deps.mapper)
+  if (plan.empty) return { items: [], exhausted: true, upstreamCalls: 0 }
+  let calls = 0
+  let snapshot: Snapshot | null = null
+
+  const search = async (body: Record<string, unknown>, page: number, size: number, pageId: string | null, unfiltered: boolean) => {
+    const res = await deps.call({
+      method: 'POST',
+      path: `${deps.prefix}/incidents/search`,
+      query: { page: String(page), pageSize: String(size), pageId: pageId ?? undefined },
+      body,
+      signal: request.signal
+    }, { deadline: request.deadline, requestId: request.requestId }, readSearch(deps.providerId), () => { calls++ })
+    const records = mapListRecords(res.incidents, deps.providerId, unfiltered, (raw) => mapZwaIncident(raw, deps.providerId, deps.mapper))
+    return { ...res, records }
+  }
+
+  // Reads the rest of a snapshot page by page until `at` is passed, the snapshot ends or `more` stops.
+  const continueSnapshot = async (snap: Snapshot, at: bigint, feed: (r: WalkRecord) => void, more: () => boolean, unfiltered: boolean): Promise<GroupOutcome> => {
+    while (true) {
+      if (snap.total !== null && snap.read >= snap.total) return 'end'
+      if (!more()) return 'budget'
+      const res = await search(snap.body, snap.page + 1, snap.size, snap.pageId, unfiltered)
+      snap.page++
+      snap.read += res.records.length
+      if (res.records.length === 0) return 'end'
+      let passed = false
+      for (const r of newestFirst(res.records)) {
+        feed(r)
+        if (r.micros < at) passed = true
+      }
+      if (passed) return 'complete'
+    }
+  }
+
+  const source: WalkSource = {
+    provider: deps.providerId,
+    get calls () { return calls },
+    async fetchBefore (upper: bigint): Promise<FetchedPage> {
+      const body = searchBody(plan, ceilMs(upper))
+      const res = await search(body, 0, PAGE_SIZE, null, false)
+      snapshot = { pageId: res.pageId, body, size: Math.max(1, Math.min(PAGE_SIZE, res.records.length)), total: res.total, page: 0, read: res.records.length }
+      return { records: res.records, end: res.total !== null && res.records.length >= res.total }
+    },
+    async readGroup (at, feed, more): Promise<GroupOutcome> {
+      const snap = snapshot
+      if (snap !== null && snap.pageId !== null) {
+        try {
+          return await continueSnapshot(snap, at, feed, more, false)
+        } catch (err) {
+          // An expired or unknown pageId is a 400 (unsupported_value): re-read the group below.
+          if (!(isGatewayError(err) && err.code === 'unsupported_value')) throw err
+        }
+      }
+      // No usable snapshot: one millisecond, none of the changeable filters, in a fresh snapshot.
+      if (!more()) return 'budget'
+      const body = stableSearchBody(ms(at), ms(at) + 1)
+      const first = await search(body, 0, PAGE_SIZE, null, true)
+      for (const r of newestFirst(first.records)) feed(r)
+      if (first.records.length === 0) return 'complete'
+      const fresh: Snapshot = { pageId: first.pageId, body, size: first.records.length, total: first.total, page: 0, read: first.records.length }
+      if (fresh.total !== null && fresh.read >= fresh.total) return 'complete'
+      if (fresh.pageId === null) {
+        throw new GatewayError('upstream_error', `Provider '${deps.providerId}' did not return a pageId for a search that needs several pages.`, { provider: deps.providerId })
+      }
+      const outcome = await continueSnapshot(fresh, at, feed, more, true)
+      return outcome === 'end' ? 'complete' : outcome
+    }
+  }
+  return keysetWalk(request, source, { upperMicros: BigInt(plan.upperMs) * 1000n, keep: plan.keep, matches: plan.matches })
+}
+
+// A search answer: its incidents (mapped later, outside the vendor exchange), pageId and total.
+function readSearch (providerId: string) {
+  return (body: unknown): { incidents: unknown[], pageId: string | null, total: number | null } => {
     const o = obj(body)
     const incidents = o?.incidents
     if (!Array.isArray(incidents)) {
-      throw new GatewayError('upstream_error', `Provider '${deps.providerId}' sent a search response without an incidents list.`, { provider: deps.providerId })
+      throw new GatewayError('upstream_error', `Provider '${providerId}' sent a search response without an incidents list.`, { provider: providerId })
     }
     const cursor = obj(o?.cursor)
-    const totalPages = cursor?.totalPages
+    const total = cursor?.totalElements
     return {
-      pageId: typeof cursor?.pageId === 'string' && cursor.pageId !== '' ? cursor.pageId : requested.pageId,
-      // Without totalPages, a full page may have a successor.
-      morePages: Number.isSafeInteger(totalPages) ? requested.page + 1 < (totalPages as number) : incidents.length >= PAGE_SIZE,
-      records: incidents.map((raw) => {
-        const mapped = mapZwaIncident(raw, deps.providerId, deps.mapper)
-        return { raw, mapped, ms: Number(mapped.createdMicros / 1000n) }
-      })
+      incidents,
+      pageId: typeof cursor?.pageId === 'string' && cursor.pageId !== '' ? cursor.pageId : null,
+      total: Number.isSafeInteger(total) && (total as number) >= 0 ? total as number : null
     }
   }
-}
-
-// The next search to send. 'resume' re-reads a snapshot page and checks that the item before
-// `skip` is still the one consumed; 'keyset' is a fresh search ending just after b.
-interface Step {
-  pageId: string | null
-  page: number
-  skip: number
-  endMs: number
-  mode: 'start' | 'resume' | 'keyset' | 'next'
-}
-
-type Keyset = { b: string, s: number }
-
-function keysetStep (k: Keyset, plan: ZwaSearchPlan): Step {
-  return { pageId: null, page: Math.floor(k.s / PAGE_SIZE), skip: k.s % PAGE_SIZE, endMs: Math.min(Number(k.b) + 1, plan.upperMs), mode: 'keyset' }
-}
-
-// One page of the ZWA stream (newest createdAt first, ties by internalId descending), resumable
-// from a ZwaPosition. See position.ts for the two ways a position resumes.
-export async function walkZwa (request: PageRequest, deps: WalkDeps): Promise<ListPage> {
-  const plan = planZwaSearch(request.filters, request.pinnedAt, deps.mapper)
-  const start = readPosition(request.position)
-  if (plan.empty) return { items: [], exhausted: true, upstreamCalls: 0 }
-
-  // s 0 at the last millisecond of the range: nothing consumed yet.
-  let keyset: Keyset = start ? { b: start.b, s: start.s } : { b: String(plan.upperMs - 1), s: 0 }
-  let step: Step = !start
-    ? { pageId: null, page: 0, skip: 0, endMs: plan.upperMs, mode: 'start' }
-    : start.pageId === null
-      ? keysetStep(keyset, plan)
-      : { pageId: start.pageId, page: start.page, skip: start.index, endMs: start.e ? Math.min(Number(start.e), plan.upperMs) : plan.upperMs, mode: 'resume' }
-  const items: StreamItem[] = []
-  let tail: ZwaPosition | null = null // position after everything examined
-  let tailIsItem = false
-  let calls = 0
-  let pages = 0
-  let restarted = false
-  let exhausted = false
-
-  while (true) {
-    let result: SearchPage
-    try {
-      result = await deps.call({
-        method: 'POST',
-        path: `${deps.prefix}/incidents/search`,
-        query: { page: String(step.page), pageSize: String(PAGE_SIZE), pageId: step.pageId ?? undefined },
-        body: searchBody(plan, step.endMs),
-        signal: request.signal
-      }, { deadline: request.deadline, requestId: request.requestId }, readPage(deps, step), () => { calls++ })
-    } catch (err) {
-      // An expired or unknown pageId is a 400 (-> unsupported_value): restart once from the keyset.
-      if (step.pageId !== null && !restarted && isGatewayError(err) && err.code === 'unsupported_value') {
-        restarted = true
-        step = keysetStep(keyset, plan)
-        continue
-      }
-      throw err
-    }
-    const { pageId, morePages, records: page } = result
-    const b = Number(keyset.b)
-
-    let i = step.skip
-    if (step.mode === 'resume' && i > 0 && (i > page.length || page[i - 1].ms !== b) && !restarted) {
-      // The page changed shape (an incident was deleted): the keyset is the safe way on.
-      restarted = true
-      step = keysetStep(keyset, plan)
-      continue
-    }
-    if (step.mode === 'keyset') {
-      // Skip only items still at b, so one deleted meanwhile never pushes the walk past a live item.
-      i = 0
-      while (i < step.skip && i < page.length && page[i].ms === b) i++
-    }
-    const e = step.endMs === plan.upperMs ? {} : { e: String(step.endMs) }
-    const first = i
-    let stopped = false
-    for (; i < page.length; i++) {
-      if (items.length === request.want) {
-        stopped = true
-        break
-      }
-      const { raw, mapped, ms } = page[i]
-      keyset = nextKeyset(keyset, ms)
-      const atEnd = i + 1 === page.length
-      tail = { pageId, page: atEnd ? step.page + 1 : step.page, index: atEnd ? 0 : i + 1, ...keyset, ...e }
-      tailIsItem = !plan.keep || plan.keep(raw)
-      if (tailIsItem) items.push({ incident: mapped.incident, createdMicros: mapped.createdMicros, after: tail })
-    }
-    if (stopped) break
-    if (i === first) {
-      // Nothing left on this page (empty, or every item already consumed): the next page follows.
-      tail = { pageId, page: step.page + 1, index: 0, ...keyset, ...e }
-      tailIsItem = false
-    }
-    pages++
-    if (!morePages) {
-      exhausted = true
-      break
-    }
-    if (items.length === request.want || pages >= MAX_PAGES) break
-    step = { pageId, page: step.page + 1, skip: 0, endMs: step.endMs, mode: 'next' }
-  }
-  return { items, exhausted, upstreamCalls: calls, ...(tail && !tailIsItem ? { scannedTo: tail } : {}) }
 }

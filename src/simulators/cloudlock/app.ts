@@ -1,3 +1,4 @@
+import type { TieOrder } from '../common/tie-order.ts'
 // Builds the Cisco Cloudlock simulator (not listening; the caller listens).
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { systemClock, type Clock } from '../common/clock.ts'
@@ -22,6 +23,8 @@ export interface CloudlockSimOptions {
   countTotalDefault?: boolean // whether `total` is counted when count_total is absent (default false)
   totalWhenNotCounted?: 'zero' | 'omit' // `total` without counting: 0 (default) or left out
   envelopeExtras?: boolean // add limit/offset/results to the list envelope as in the vendor doc (default false)
+  pageCap?: number // list answers hold at most this many items whatever `limit` asks (default: none)
+  tieOrder?: TieOrder // order of incidents created at the same instant (default 'id': id descending)
   multiValueFilters?: 'literal' | 'comma' // a comma in a filter value: literal (default) or a list of values
   unknownParams?: 'ignore' | 'error' // unknown list query parameters: ignored (default) or 400
   rateLimit?: { perMinute: number, retryAfter?: boolean } | false // default off
@@ -88,7 +91,9 @@ export async function buildCloudlockSimulator (opts: CloudlockSimOptions): Promi
       unknownParams: opts.unknownParams ?? 'ignore'
     },
     totalWhenNotCounted: opts.totalWhenNotCounted ?? 'zero',
-    envelopeExtras: opts.envelopeExtras ?? false
+    envelopeExtras: opts.envelopeExtras ?? false,
+    pageCap: opts.pageCap,
+    tieOrder: opts.tieOrder ?? 'id'
   })
   return app
 }

@@ -1,3 +1,4 @@
+import { compareTies, type TieOrder } from '../common/tie-order.ts'
 // Applies a parsed list query to the store: filter, order, page, project, flatten.
 import { flatten } from './flatten.ts'
 import type { FilterName, ListQuery } from './query.ts'
@@ -27,13 +28,14 @@ function matches (incident: StoredIncident, q: ListQuery): boolean {
   return true
 }
 
-export function selectIncidents (all: readonly StoredIncident[], q: ListQuery): StoredIncident[] {
+export function selectIncidents (all: readonly StoredIncident[], q: ListQuery, ties: TieOrder = 'id'): StoredIncident[] {
   const key = q.order.field === 'created_at' ? 'createdUs' : 'updatedUs'
   const sign = q.order.descending ? -1 : 1
   return all.filter((incident) => matches(incident, q)).sort((a, b) => {
     const byTime = a[key] - b[key]
     if (byTime !== 0) return sign * byTime
-    // Equal timestamps: numeric id, in the same direction.
+    // Equal timestamps: numeric id in the same direction, unless the tie order is configured.
+    if (ties !== 'id') return compareTies(String(a.idNum), String(b.idNum), ties)
     return sign * (a.idNum < b.idNum ? -1 : a.idNum > b.idNum ? 1 : 0)
   })
 }

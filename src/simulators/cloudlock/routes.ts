@@ -1,3 +1,4 @@
+import type { TieOrder } from '../common/tie-order.ts'
 // The Cloudlock incident endpoints under /api/v2 (reference §4-§6).
 import type { FastifyPluginAsync } from 'fastify'
 import { CloudlockHttpError } from './errors.ts'
@@ -13,6 +14,8 @@ export interface IncidentRoutesOptions extends GuardOptions {
   query: QueryOptions
   totalWhenNotCounted: 'zero' | 'omit'
   envelopeExtras: boolean
+  pageCap?: number // answers hold at most this many items, whatever `limit` asks (a capping proxy)
+  tieOrder?: TieOrder
 }
 
 const UPDATABLE = ['incident_status', 'severity', 'customer_key']
@@ -57,8 +60,9 @@ export const incidentRoutes: FastifyPluginAsync<IncidentRoutesOptions> = async (
 
   app.get('/incidents', async (request) => {
     const q = parseListQuery(request.query as Record<string, unknown>, opts.query)
-    const selected = selectIncidents(opts.store.all(), q)
-    const items = selected.slice(q.offset, q.offset + q.limit).map((s) => renderItem(s.record, q))
+    const selected = selectIncidents(opts.store.all(), q, opts.tieOrder)
+    const size = Math.min(q.limit, opts.pageCap ?? q.limit)
+    const items = selected.slice(q.offset, q.offset + size).map((s) => renderItem(s.record, q))
     const total = q.countTotal ? selected.length : opts.totalWhenNotCounted === 'zero' ? 0 : undefined
     if (opts.envelopeExtras) {
       // The vendor doc's sample envelope: {limit, offset, total, results, items}.

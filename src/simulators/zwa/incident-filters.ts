@@ -1,3 +1,4 @@
+import { compareTies, type TieOrder } from '../common/tie-order.ts'
 // Filter names of POST …/incidents/search. Only "severity" is a wire name Zscaler shows; the others
 // follow the reference's suggested guesses (§6 #10) and docs/simulator-zwa.md.
 import { badRequest } from './errors.ts'
@@ -62,8 +63,8 @@ export const INCIDENT_FILTERS: FilterTable<Incident> = {
 }
 
 // Newest first; ties by internalId descending so the order is total and repeatable.
-export function compareIncidents (a: Incident, b: Incident): number {
+export function compareIncidents (a: Incident, b: Incident, ties: TieOrder = 'id'): number {
   const diff = Date.parse(b.createdAt) - Date.parse(a.createdAt)
   if (diff !== 0 && !Number.isNaN(diff)) return diff
-  return a.internalId < b.internalId ? 1 : a.internalId > b.internalId ? -1 : 0
+  return compareTies(a.internalId, b.internalId, ties)
 }

@@ -1,3 +1,4 @@
+import type { TieOrder } from '../common/tie-order.ts'
 // Options of buildZwaSimulator and their defaults. Each choice the reference leaves open ([INF]/[?]) is
 // a default here with the alternative behind an option; docs/simulator-zwa.md explains them.
 import type { FastifyServerOptions } from 'fastify'
@@ -42,6 +43,8 @@ export interface ZwaSimOptions {
   pageIdBody?: PageIdBodyPolicy // a pageId request whose body differs: 'ignore' (default) or 'reject'
   defaultPageSize?: number // default 50
   maxPageSize?: number // default 100
+  pageCap?: number // pages hold at most this many items whatever pageSize asks (default: none)
+  tieOrder?: TieOrder // order of incidents created in the same millisecond (default 'id': descending)
   caseSensitiveFilters?: boolean // default false: "high" matches HIGH
   emptyGroupSearch?: 'all' | 'none' // incident-groups/search with [] : every group of the incident, or none
   labelsMode?: WritePolicy['labelsMode'] // default 'merge'
@@ -79,6 +82,8 @@ export interface ResolvedOptions {
   pageIdBody: PageIdBodyPolicy
   defaultPageSize: number
   maxPageSize: number
+  pageCap?: number
+  tieOrder: TieOrder
   caseSensitiveFilters: boolean
   emptyGroupSearch: 'all' | 'none'
   write: WritePolicy
@@ -132,6 +137,8 @@ export function resolveOptions (o: ZwaSimOptions): ResolvedOptions {
     pageIdBody: o.pageIdBody ?? 'ignore',
     defaultPageSize,
     maxPageSize,
+    pageCap: o.pageCap === undefined ? undefined : positiveInt('pageCap', o.pageCap),
+    tieOrder: o.tieOrder ?? 'id',
     caseSensitiveFilters: o.caseSensitiveFilters ?? false,
     emptyGroupSearch: o.emptyGroupSearch ?? 'all',
     write: {

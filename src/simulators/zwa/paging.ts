@@ -7,7 +7,7 @@ import { badRequest } from './errors.ts'
 import { isPlainObject } from './json.ts'
 import type { Cursor } from './types.ts'
 
-export interface PageLimits { defaultPageSize: number, maxPageSize: number }
+export interface PageLimits { defaultPageSize: number, maxPageSize: number, pageCap?: number }
 export interface PageQuery { page: number, pageSize: number, pageId?: string }
 
 function first (value: unknown): unknown {
@@ -30,6 +30,8 @@ export function readPageQuery (query: unknown, limits: PageLimits): PageQuery {
     page: readInt(q, 'page', 0, 0, Number.MAX_SAFE_INTEGER),
     pageSize: readInt(q, 'pageSize', limits.defaultPageSize, 1, limits.maxPageSize)
   }
+  // A capping vendor pages by its own smaller size, whatever was asked.
+  if (limits.pageCap !== undefined) out.pageSize = Math.min(out.pageSize, limits.pageCap)
   const pageId = first(q.pageId)
   if (typeof pageId === 'string' && pageId !== '') out.pageId = pageId
   return out

@@ -57,7 +57,8 @@ const list: FastifyPluginAsyncTypebox = async (app) => {
       ...requestDeadline(request),
       requestId: String(request.id),
       onUnexpected: (provider, err) => request.log.error({ err, provider }, 'adapter failed unexpectedly'),
-      cache: app.readAhead
+      cache: app.readAhead,
+      callBudget: app.config.limits.upstream_calls_per_request
     })
     request.log.info({ providers: providers.map((p) => p.id), returned: result.data.length, upstream_calls: result.upstreamCalls }, 'listed incidents')
     const raw = q.include === 'raw'

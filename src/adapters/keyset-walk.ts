@@ -1,0 +1,135 @@
+import { GatewayError, isGatewayError } from '../errors/gateway-error.ts'
+import type { IncidentT } from '../schemas/incident.ts'
+import { consumedBy, readIdentity, TieGroups, type Candidate, type IdentityPosition } from './stream-order.ts'
+import type { ListPage, PageRequest, StreamItem } from './types.ts'
+
+// The one list walk both vendors share (spec section 5): keyset queries on creation time, each
+// resuming just above the oldest group read so far, so a vendor page cap, a page id that expired
+// or incidents changing between pages can neither skip nor repeat an incident. Each vendor
+// supplies how to read "a page created before X" and "everything created exactly at T".
+
+export const DEFAULT_CALL_BUDGET = 10
+// A group of equal timestamps must be read whole before any of it is handed on (it is sorted by
+// id). When one group needs more calls than the budget and nothing else was emitted, the walk may
+// go on up to this many calls so that it always advances; larger groups are refused explicitly.
+const MAX_GROUP_CALLS = 50
+
+export interface WalkRecord {
+  nativeId: string
+  micros: bigint
+  incident: IncidentT
+  raw: Record<string, unknown>
+  // Read by a query without the vendor's own filters on changeable fields: every filter must be
+  // checked by the gateway. Otherwise only the gateway-side part (`keep`) is.
+  unfiltered?: boolean
+}
+
+export interface FetchedPage {
+  records: WalkRecord[]
+  end: boolean // the vendor said nothing follows these records (a reliable total)
+}
+
+export type GroupOutcome = 'complete' | 'end' | 'budget'
+
+export interface WalkSource {
+  readonly provider: string
+  readonly calls: number // vendor calls made so far by this walk
+  // Records created before `upper` (µs, exclusive) that match the vendor-side filters, newest first.
+  fetchBefore (upper: bigint): Promise<FetchedPage>
+  // Every record created exactly at `at`, fed in any order (records older than `at` may follow
+  // and are fed too). 'complete': the group is whole; 'end': the vendor has nothing older either;
+  // 'budget': `more()` said stop first.
+  readGroup (at: bigint, feed: (r: WalkRecord) => void, more: () => boolean): Promise<GroupOutcome>
+}
+
+export interface WalkFilters {
+  upperMicros: bigint // exclusive created_at bound of the whole walk
+  keep: ((raw: Record<string, unknown>) => boolean) | null // filters the vendor cannot apply
+  matches: (raw: Record<string, unknown>) => boolean // every filter, for unfiltered reads
+}
+
+// Failures after which what was already read is still worth returning (spec section 5).
+const TRANSIENT = new Set(['upstream_rate_limited', 'provider_unavailable', 'upstream_timeout'])
+
+export async function keysetWalk (request: PageRequest, source: WalkSource, filters: WalkFilters): Promise<ListPage> {
+  const start = readIdentity(request.position, source.provider)
+  const budget = request.budget ?? DEFAULT_CALL_BUDGET
+  const groups = new TieGroups<WalkRecord>()
+  const items: StreamItem[] = []
+  let examined: IdentityPosition | null = start
+  let exhausted = false
+  let interrupted: unknown
+
+  const emit = (done: Array<Candidate<WalkRecord>>): void => {
+    for (const c of done) {
+      examined = { b: c.micros.toString(), l: c.nativeId }
+      const r = c.value
+      if (r.unfiltered ? filters.matches(r.raw) : (filters.keep === null || filters.keep(r.raw))) {
+        items.push({ incident: r.incident, createdMicros: c.micros, after: examined })
+      }
+    }
+  }
+  // Re-reads (the overlap of keyset queries, a snapshot read again) are skipped by identity.
+  const feed = (r: WalkRecord): void => {
+    if (consumedBy(examined, r.micros, r.nativeId)) return
+    emit(groups.add({ nativeId: r.nativeId, micros: r.micros, value: r }, source.provider))
+  }
+  const progressed = () => examined !== start
+
+  let upper = start === null ? filters.upperMicros : min(BigInt(start.b) + 1n, filters.upperMicros)
+  try {
+    while (source.calls < budget && items.length < request.want) {
+      const page = await source.fetchBefore(upper)
+      if (page.records.length === 0) {
+        emit(groups.close())
+        exhausted = true
+        break
+      }
+      for (const r of newestFirst(page.records)) feed(r)
+      if (page.end) {
+        emit(groups.close())
+        exhausted = true
+        break
+      }
+      const top = upper - 1n
+      if (!page.records.every((r) => r.micros === top)) {
+        // The open group may go on past this page: the next query starts at it again.
+        upper = (groups.openAt ?? top) + 1n
+        continue
+      }
+      // The page held nothing but the group at `top` (the last group, or one as large as a
+      // page): read that group whole, in a way whose offsets cannot shift.
+      const cap = progressed() ? budget : Math.max(budget, MAX_GROUP_CALLS)
+      const outcome = await source.readGroup(top, feed, () => source.calls < cap)
+      if (outcome === 'budget') {
+        if (!progressed() && source.calls >= MAX_GROUP_CALLS) {
+          throw new GatewayError('upstream_error', `Provider '${source.provider}' has more incidents at one creation time than one listing can read.`, { provider: source.provider })
+        }
+        break
+      }
+      if (outcome === 'end' || groups.openAt === top) emit(groups.close())
+      if (outcome === 'end') {
+        exhausted = true
+        break
+      }
+      upper = groups.openAt === null ? top : groups.openAt + 1n
+    }
+  } catch (err) {
+    if (!(isGatewayError(err) && TRANSIENT.has(err.code) && progressed())) throw err
+    interrupted = err
+  }
+  return {
+    items,
+    exhausted,
+    upstreamCalls: source.calls,
+    ...(progressed() && examined !== null ? { scannedTo: examined } : {}),
+    ...(interrupted === undefined ? {} : { interrupted })
+  }
+}
+
+const min = (a: bigint, b: bigint): bigint => (a < b ? a : b)
+
+// Vendors order by creation time but may cap, shuffle ties or send a page unsorted: sort each page.
+export function newestFirst (records: WalkRecord[]): WalkRecord[] {
+  return records.sort((a, b) => (a.micros === b.micros ? 0 : a.micros > b.micros ? -1 : 1))
+}
