@@ -31,7 +31,8 @@ export const INCIDENT_EXAMPLE = {
   notes: [],
   assignee: null,
   external_ref: null,
-  source: { severity: 'WARNING', status: 'IN PROGRESS', priority: null, resolution: null, sub_status: null }
+  source: { severity: 'WARNING', status: 'IN PROGRESS', priority: null, resolution: null, sub_status: null },
+  transaction_id: null,
 }
 
 export const PROBLEM_EXAMPLE = {

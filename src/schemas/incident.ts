@@ -59,6 +59,11 @@ export const Source = Type.Object({
   sub_status: NullableString()
 }, { ...closed, description: 'vendor enum values verbatim' })
 
+export const MappingError = Type.Object({
+  field: Type.String({ description: 'the normalized field, or the vendor field, that could not be mapped' }),
+  message: Type.String()
+}, closed)
+
 export const Incident = Type.Object({
   id: Type.String({ description: '<provider id>:<native id>' }),
   provider: Type.String(),
@@ -82,6 +87,10 @@ export const Incident = Type.Object({
   assignee: Nullable(Type.Object({ email: NullableString() }, closed)),
   external_ref: NullableString({ description: 'consumer-settable reference (Cloudlock customer_key)' }),
   source: Source,
+  transaction_id: NullableString({ description: 'ZWA transaction id; null at Cloudlock' }),
+  mapping_errors: Type.Optional(Type.Array(MappingError, {
+    description: 'present only when part of the vendor record could not be mapped: those fields hold null, [] or unknown, and include=raw shows the record'
+  })),
   raw: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'the vendor record exactly as received; only with include=raw' }))
 }, { ...closed, $id: 'Incident', title: 'Incident', examples: [INCIDENT_EXAMPLE] })
 

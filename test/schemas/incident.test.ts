@@ -46,7 +46,8 @@ const sample = () => ({
   notes: [],
   assignee: null,
   external_ref: null,
-  source: { severity: 'WARNING', status: 'IN PROGRESS', priority: null, resolution: null, sub_status: null }
+  source: { severity: 'WARNING', status: 'IN PROGRESS', priority: null, resolution: null, sub_status: null },
+  transaction_id: null
 })
 
 t.test('the Incident schema accepts a complete normalized record', async (t) => {

@@ -5,6 +5,7 @@ import type { IncidentT } from '../../schemas/incident.ts'
 import { integerText } from '../http/lossless-json.ts'
 import { incidentTitle } from '../incident-title.ts'
 
+import { isArray, isCount, isObject, isString, MappingIssues } from '../mapping-issues.ts'
 import { nonEmpty, obj, type Obj } from '../values.ts'
 
 // Vendor strings as sent; "" means "not set" on Cloudlock (customer_key, mime_type, policy id).
@@ -25,11 +26,21 @@ export function mapCloudlockIncident (record: unknown, providerId: string, mappe
   if (!r || !nativeId || !/^\d{1,20}$/.test(nativeId) || !created) {
     throw new GatewayError('upstream_error', `Provider '${providerId}' sent an incident without a valid id or created_at.`, { provider: providerId })
   }
+  const issues = new MappingIssues()
   const updated = parseVendorTime(r.updated_at) ?? created
-  const entity = obj(r.entity)
-  const policy = obj(r.policy)
+  if (r.updated_at !== undefined && r.updated_at !== null && updated === created) {
+    issues.add('updated_at', "vendor field 'updated_at' is not a readable timestamp; created_at is shown instead")
+  }
+  issues.check(r, 'severity', 'severity', 'string', isString)
+  issues.check(r, 'incident_status', 'status', 'string', isString)
+  issues.check(r, 'customer_key', 'external_ref', 'string', isString)
+  const entity = issues.check(r, 'entity', 'asset', 'object', isObject) ? r.entity as Obj : null
+  const policy = issues.check(r, 'policy', 'policy', 'object', isObject) ? r.policy as Obj : null
   const vendor = obj(entity?.vendor)
-  const matches = Array.isArray(r.matches) ? r.matches.map(obj).filter((m): m is Obj => m !== null) : []
+  const listed = issues.check(r, 'matches', 'matches', 'array', isArray) ? r.matches as unknown[] : []
+  const matches = listed.map(obj).filter((m): m is Obj => m !== null)
+  if (matches.length < listed.length) issues.add('matches', `${listed.length - matches.length} of the vendor's matches are not objects`)
+  const matchCount = issues.check(r, 'match_count', 'match_count', 'count', isCount) ? r.match_count as number : matches.length
 
   const incident: IncidentT = {
     id: `${providerId}:${nativeId}`,
@@ -61,7 +72,7 @@ export function mapCloudlockIncident (record: unknown, providerId: string, mappe
         }
       : null,
     actor: null,
-    match_count: typeof r.match_count === 'number' && Number.isInteger(r.match_count) && r.match_count >= 0 ? r.match_count : matches.length,
+    match_count: matchCount,
     matches: matches.map((m) => ({
       text: typeof m.text === 'string' ? m.text : null,
       context_before: typeof m.ctx_before === 'string' ? m.ctx_before : null,
@@ -80,6 +91,8 @@ export function mapCloudlockIncident (record: unknown, providerId: string, mappe
       resolution: null,
       sub_status: null
     },
+    transaction_id: null,
+    ...issues.field,
     raw: r
   }
   return { incident, createdMicros: created.micros }

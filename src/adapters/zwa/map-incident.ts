@@ -4,6 +4,7 @@ import { parseVendorTime, toIsoMillis } from '../../mapping/timestamps.ts'
 import { NATIVE_ID_PATTERNS } from '../../schemas/enums.ts'
 import type { IncidentT, LabelT } from '../../schemas/incident.ts'
 import { incidentTitle } from '../incident-title.ts'
+import { isArray, isCount, isObject, isString, MappingIssues } from '../mapping-issues.ts'
 import { nonEmpty, obj, objects, scalarText, str, type Obj } from '../values.ts'
 
 const ID_PATTERN = new RegExp(NATIVE_ID_PATTERNS.zwa)
@@ -22,7 +23,18 @@ export function mapZwaIncident (record: unknown, providerId: string, mapper: Enu
   if (!r || !nativeId || !ID_PATTERN.test(nativeId) || !created) {
     throw new GatewayError('upstream_error', `Provider '${providerId}' sent an incident without a valid internalId or createdAt.`, { provider: providerId })
   }
+  const issues = new MappingIssues()
   const updated = parseVendorTime(r.lastUpdatedAt) ?? created
+  if (r.lastUpdatedAt !== undefined && r.lastUpdatedAt !== null && updated === created) {
+    issues.add('updated_at', "vendor field 'lastUpdatedAt' is not a readable timestamp; created_at is shown instead")
+  }
+  issues.check(r, 'transactionId', 'transaction_id', 'string', isString)
+  issues.check(r, 'matchingPolicies', 'rules', 'object', isObject)
+  issues.check(r, 'labels', 'labels', 'array', isArray)
+  issues.check(r, 'notes', 'notes', 'array', isArray)
+  issues.check(r, 'userInfo', 'actor', 'object', isObject)
+  issues.check(r, 'assignedAdmin', 'assignee', 'object', isObject)
+  issues.check(r, 'matchCount', 'match_count', 'count', isCount)
   const policies = obj(r.matchingPolicies)
   const engines = objects(policies?.engines).filter((e) => typeof e.name === 'string')
   const rules = objects(policies?.rules).filter((e) => typeof e.name === 'string')
@@ -72,6 +84,8 @@ export function mapZwaIncident (record: unknown, providerId: string, mapper: Enu
       resolution,
       sub_status: mapper.isSubStatus(status) ? status : null
     },
+    transaction_id: nonEmpty(r.transactionId),
+    ...issues.field,
     raw: r
   }
   return { incident, createdMicros: created.micros }

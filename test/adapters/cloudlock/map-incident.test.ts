@@ -57,6 +57,7 @@ t.test('seed record 320831601 (list sample)', async (t) => {
     assignee: null,
     external_ref: null,
     source: { severity: 'WARNING', status: 'IN PROGRESS', ...SOURCE_NULLS },
+    transaction_id: null,
     raw
   }
   t.same(incident, expected)
@@ -100,6 +101,7 @@ t.test('seed record 320831602 (list sample): backslash-n text stays verbatim', a
     assignee: null,
     external_ref: null,
     source: { severity: 'WARNING', status: 'IN PROGRESS', ...SOURCE_NULLS },
+    transaction_id: null,
     raw: seed.list[1]
   })
 })
@@ -140,6 +142,7 @@ t.test('seed single GET sample: mime_type null, policy_criteria id int 23 -> det
     assignee: null,
     external_ref: null,
     source: { severity: 'WARNING', status: 'IN PROGRESS', ...SOURCE_NULLS },
+    transaction_id: null,
     raw: seed.get
   })
   t.strictSame(map(singleRecord({ results: [seed.get] })).incident, map(seed.get).incident, 'the {results:[obj]} variant reads the same')
@@ -180,6 +183,7 @@ t.test('seed PUT response: policy with a null id, customer_key, resolved, empty 
     assignee: null,
     external_ref: 'ExternalID',
     source: { severity: 'WARNING', status: 'RESOLVED', ...SOURCE_NULLS },
+    transaction_id: null,
     raw: seed.put
   })
 })
@@ -280,6 +284,7 @@ t.test('absent and odd parts become nulls and empties, never crashes', async (t)
     assignee: null,
     external_ref: null,
     source: { severity: 'INFO', status: null, ...SOURCE_NULLS },
+    transaction_id: null,
     raw: { id: '42', created_at: '2024-03-05T10:15:30.123456+00:00', severity: 'INFO' }
   })
   const odd = map({

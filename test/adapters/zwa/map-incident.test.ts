@@ -51,6 +51,7 @@ t.test('the real getting-started record maps to the exact Incident', async (t) =
     assignee: { email: 'exampledlpadmin@zscaler.com' },
     external_ref: null,
     source: { severity: 'HIGH', status: 'RESOLVED', priority: 'LOW', resolution: 'FALSE_POSITIVE', sub_status: null },
+    transaction_id: '16786974353299200003',
     raw
   })
   t.equal(incident.raw, raw, 'raw is the record as received')
@@ -98,6 +99,7 @@ t.test('the reference §11 example maps to the exact Incident', async (t) => {
     assignee: { email: 'dlp-admin@example.com' },
     external_ref: null,
     source: { severity: 'HIGH', status: 'NEW', priority: 'CRITICAL', resolution: null, sub_status: null },
+    transaction_id: '17500012345678901234',
     raw
   })
   t.ok(Value.Check(Incident, incident))
