@@ -38,7 +38,7 @@ export class MappingIssues {
 
 function typeName (value: unknown): string {
   if (Array.isArray(value)) return 'an array'
-  if (typeof value === 'string') return 'a string that cannot be read'
+  if (typeof value === 'string') return 'a string'
   if (typeof value === 'object') return 'an object'
   return `a ${typeof value}`
 }

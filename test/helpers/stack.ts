@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify'
 import { request } from 'undici'
 import { buildApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config/load.ts'
-import { buildCloudlockSimulator } from '../../src/simulators/cloudlock/app.ts'
+import { buildCloudlockSimulator, type CloudlockSimOptions } from '../../src/simulators/cloudlock/app.ts'
 import { buildZwaSimulator } from '../../src/simulators/zwa/app.ts'
 import { captureLogs, type LogCapture } from './build.ts'
 
@@ -25,6 +25,7 @@ export interface StackOptions {
   cloudlockRecords?: unknown[]
   yaml?: string // extra top-level YAML appended to the generated config
   timeoutsMs?: number
+  cloudlockOptions?: Partial<CloudlockSimOptions> // e.g. lenientRecords, pageCap, tieOrder
 }
 
 export interface Stack {
@@ -44,7 +45,7 @@ export interface Stack {
 // way an operator would.
 export async function startStack (opts: StackOptions = {}): Promise<Stack> {
   const zwa = await buildZwaSimulator({ keyId: 'zwa-test-id', keySecret: 'zwa-test-secret', count: opts.count ?? 60, seed: opts.seed ?? 3, incidents: opts.zwaRecords, defaultResolutionCode: null })
-  const cloudlock = await buildCloudlockSimulator({ token: 'cloudlock-test-token', count: opts.count ?? 60, seed: opts.seed ?? 3, incidents: opts.cloudlockRecords })
+  const cloudlock = await buildCloudlockSimulator({ token: 'cloudlock-test-token', count: opts.count ?? 60, seed: opts.seed ?? 3, incidents: opts.cloudlockRecords, ...opts.cloudlockOptions })
   const zwaUrl = await zwa.listen({ host: '127.0.0.1', port: 0 })
   const cloudlockUrl = await cloudlock.listen({ host: '127.0.0.1', port: 0 })
   const t = opts.timeoutsMs ?? 3000

@@ -23,6 +23,7 @@ export interface CloudlockSimOptions {
   countTotalDefault?: boolean // whether `total` is counted when count_total is absent (default false)
   totalWhenNotCounted?: 'zero' | 'omit' // `total` without counting: 0 (default) or left out
   envelopeExtras?: boolean // add limit/offset/results to the list envelope as in the vendor doc (default false)
+  lenientRecords?: boolean // accept records with malformed fields as they are (only ids are checked)
   pageCap?: number // list answers hold at most this many items whatever `limit` asks (default: none)
   tieOrder?: TieOrder // order of incidents created at the same instant (default 'id': id descending)
   multiValueFilters?: 'literal' | 'comma' // a comma in a filter value: literal (default) or a list of values
@@ -52,7 +53,7 @@ export async function buildCloudlockSimulator (opts: CloudlockSimOptions): Promi
   checkOptions(opts)
   const clock = opts.clock ?? systemClock
   const initial = opts.incidents ?? generateIncidents({ seed: opts.seed ?? 1, count: opts.count ?? 500, anchor: opts.anchor })
-  const store = new IncidentStore(initial, clock)
+  const store = new IncidentStore(initial, clock, opts.lenientRecords ?? false)
 
   const app = Fastify({ logger: opts.logger ?? false })
 

@@ -15,6 +15,7 @@ export interface RecordContext {
   nowUs: number
   takenIds: Set<string> // id keys already in use; grows as ids are assigned
   nextId: () => string
+  lenient?: boolean // keep malformed fields (odd vendor data for client tests); only the id is checked
 }
 
 function fail (index: number, message: string): never {
@@ -35,18 +36,8 @@ function checkString (record: NativeRecord, key: string, index: number, nonEmpty
   if (typeof value !== 'string' || (nonEmpty && value === '')) fail(index, `"${key}" must be a ${nonEmpty ? 'non-empty ' : ''}string`)
 }
 
-export function normalizeRecord (raw: unknown, index: number, ctx: RecordContext): NativeRecord {
-  if (!isPlainObject(raw)) fail(index, 'must be a JSON object')
-  const record = raw
-  const id = record.id
-  if (id !== undefined) {
-    const valid = (typeof id === 'string' && ID.test(id)) || (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0)
-    if (!valid) fail(index, '"id" must be a string of 1 to 20 digits (or a non-negative integer)')
-    const key = idKey(String(id))
-    if (ctx.takenIds.has(key)) fail(index, `duplicate id ${String(id)}`)
-    ctx.takenIds.add(key)
-  }
-  // Severity and status stay free strings: unmapped vendor values are a case the gateway must handle.
+// Severity and status stay free strings: unmapped vendor values are a case the gateway must handle.
+function checkShapes (record: NativeRecord, index: number): void {
   if (typeof record.severity !== 'string' || record.severity === '') fail(index, '"severity" is required (a non-empty string)')
   checkString(record, 'incident_status', index, true)
   checkString(record, 'customer_key', index, false)
@@ -61,12 +52,26 @@ export function normalizeRecord (raw: unknown, index: number, ctx: RecordContext
   for (const key of ['entity', 'policy']) {
     if (record[key] !== undefined && record[key] !== null && !isPlainObject(record[key])) fail(index, `"${key}" must be an object`)
   }
+}
+
+export function normalizeRecord (raw: unknown, index: number, ctx: RecordContext): NativeRecord {
+  if (!isPlainObject(raw)) fail(index, 'must be a JSON object')
+  const record = raw
+  const id = record.id
+  if (id !== undefined) {
+    const valid = (typeof id === 'string' && ID.test(id)) || (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0)
+    if (!valid) fail(index, '"id" must be a string of 1 to 20 digits (or a non-negative integer)')
+    const key = idKey(String(id))
+    if (ctx.takenIds.has(key)) fail(index, `duplicate id ${String(id)}`)
+    ctx.takenIds.add(key)
+  }
+  if (!ctx.lenient) checkShapes(record, index)
 
   const missing: NativeRecord = {}
   if (id === undefined) missing.id = ctx.nextId()
   if (record.customer_key === undefined) missing.customer_key = ''
   if (record.incident_status === undefined) missing.incident_status = 'NEW'
-  const createdAt = (record.created_at as string | undefined) ?? formatTimestampUs(ctx.nowUs)
+  const createdAt = record.created_at ?? formatTimestampUs(ctx.nowUs)
   if (record.created_at === undefined) missing.created_at = createdAt
   if (record.updated_at === undefined) missing.updated_at = createdAt
   if (record.match_count === undefined) missing.match_count = Array.isArray(record.matches) ? record.matches.length : 0

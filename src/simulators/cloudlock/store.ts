@@ -62,8 +62,11 @@ export class IncidentStore {
   #entries: StoredIncident[] = []
   #byKey = new Map<string, StoredIncident>()
 
-  constructor (records: unknown[], clock: Clock) {
+  readonly #lenient: boolean
+
+  constructor (records: unknown[], clock: Clock, lenient = false) {
     this.#clock = clock
+    this.#lenient = lenient
     this.#initial = this.#normalize(records)
     this.reset()
   }
@@ -82,7 +85,8 @@ export class IncidentStore {
     const ctx: RecordContext = {
       nowUs: Math.round(this.#clock()) * 1000,
       takenIds: new Set(this.#byKey.keys()),
-      nextId: () => (++next).toString()
+      nextId: () => (++next).toString(),
+      lenient: this.#lenient
     }
     return records.map((raw, index) => normalizeRecord(raw, index, ctx))
   }
