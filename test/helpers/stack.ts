@@ -8,6 +8,7 @@ import { buildApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config/load.ts'
 import { buildCloudlockSimulator, type CloudlockSimOptions } from '../../src/simulators/cloudlock/app.ts'
 import { buildZwaSimulator } from '../../src/simulators/zwa/app.ts'
+import type { ZwaSimOptions } from '../../src/simulators/zwa/options.ts'
 import { captureLogs, type LogCapture } from './build.ts'
 
 export const KEYS = {
@@ -26,6 +27,7 @@ export interface StackOptions {
   yaml?: string // extra top-level YAML appended to the generated config
   timeoutsMs?: number
   cloudlockOptions?: Partial<CloudlockSimOptions> // e.g. lenientRecords, pageCap, tieOrder
+  zwaOptions?: Partial<ZwaSimOptions> // e.g. rateLimits, pageCap, tieOrder
 }
 
 export interface Stack {
@@ -44,7 +46,7 @@ export interface Stack {
 // Both simulators and the gateway on real loopback ports, configured through a YAML file the
 // way an operator would.
 export async function startStack (opts: StackOptions = {}): Promise<Stack> {
-  const zwa = await buildZwaSimulator({ keyId: 'zwa-test-id', keySecret: 'zwa-test-secret', count: opts.count ?? 60, seed: opts.seed ?? 3, incidents: opts.zwaRecords, defaultResolutionCode: null })
+  const zwa = await buildZwaSimulator({ keyId: 'zwa-test-id', keySecret: 'zwa-test-secret', count: opts.count ?? 60, seed: opts.seed ?? 3, incidents: opts.zwaRecords, defaultResolutionCode: null, ...opts.zwaOptions })
   const cloudlock = await buildCloudlockSimulator({ token: 'cloudlock-test-token', count: opts.count ?? 60, seed: opts.seed ?? 3, incidents: opts.cloudlockRecords, ...opts.cloudlockOptions })
   const zwaUrl = await zwa.listen({ host: '127.0.0.1', port: 0 })
   const cloudlockUrl = await cloudlock.listen({ host: '127.0.0.1', port: 0 })
