@@ -10,7 +10,6 @@ import { startDemo, type Demo } from './demo/start-demo.ts'
 import { createLogger } from './logging/logger.ts'
 import { startTracing } from './observability/tracing-sdk.ts'
 
-// Reads the configuration, builds the app, listens, and shuts down gracefully on SIGTERM/SIGINT.
 // The only flag is --demo (spec 8); anything else is refused like a bad setting, so a misspelt
 // flag never starts something other than what was asked for.
 function readFlags (argv: string[]): { demo: boolean } {
@@ -21,6 +20,7 @@ function readFlags (argv: string[]): { demo: boolean } {
   }
 }
 
+// Reads the configuration, builds the app, listens, and shuts down gracefully on SIGTERM/SIGINT.
 async function main (): Promise<void> {
   let config: Config
   try {
