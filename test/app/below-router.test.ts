@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -10,7 +11,11 @@ import { buildTestApp, type TapTest } from '../helpers/build.ts'
 // and a known path asked with a method it does not serve is 405 with Allow. Raw TCP, since an HTTP
 // client library would refuse to send most of these requests.
 const yaml = join(mkdtempSync(join(tmpdir(), 'gw-below-router-')), 'gateway.yaml')
-writeFileSync(yaml, 'server: { headers_timeout_ms: 300 }\nobservability: { audit_log: "off" }\n')
+const KEY = 'below-router-key-0123456789'
+writeFileSync(yaml, `server: { headers_timeout_ms: 300, client_timeout_ms: 300 }
+observability: { audit_log: "off" }
+api_keys: [{ name: k, sha256: ${createHash('sha256').update(KEY).digest('hex')}, scopes: [incidents:read, incidents:write] }]
+`)
 
 interface RawResponse { status: number, headers: Record<string, string>, body: any, closed: boolean }
 
@@ -79,6 +84,10 @@ t.test('headers that do not arrive in time are a 408 problem document', async (t
   const res = await exchange(port, ['GET /healthz HTTP/1.1\r\nHost: x\r\n']) // never finishes its headers
   isProblem(t, res, 408, 'request_timeout')
   t.equal(res.headers.connection, 'close')
+  // Headers in time, but the body never completes (an authenticated write, so the body is awaited).
+  const body = await exchange(port, [`POST /v1/incidents/zwa:1/notes HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\n` +
+    'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"te'])
+  isProblem(t, body, 408, 'request_timeout')
 })
 
 t.test('a method the gateway does not serve on a known path is 405 with Allow', async (t) => {
