@@ -3,7 +3,9 @@ import type { DestinationStream, Logger } from 'pino'
 import type { Dispatcher } from 'undici'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config/schema.ts'
+import { makeClientErrorHandler, makeConnectHandler } from './errors/client-errors.ts'
 import { frameworkErrorHandler } from './errors/framework-errors.ts'
+import { RouteMethods } from './errors/route-methods.ts'
 import { createLogger } from './logging/logger.ts'
 import apiHardening from './plugins/app/api-hardening.ts'
 import auditLog from './plugins/app/audit-log.ts'
@@ -39,7 +41,8 @@ export interface AppDeps {
 // Builds the gateway with every plugin and route registered, not listening. Registration order
 // is explicit: cross-cutting plugins, then documentation, then routes.
 export async function buildApp (config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
-  const app = Fastify({
+  const routes = new RouteMethods() // filled as routes register; read by 404/405 and socket-level answers
+  const app: FastifyInstance = Fastify({
     loggerInstance: (deps.logger ?? createLogger({ level: config.server.log_level })) as FastifyBaseLogger,
     genReqId,
     requestIdHeader: false,
@@ -49,6 +52,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     routerOptions: { maxParamLength: 256 },
     return503OnClosing: true,
     frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler: makeClientErrorHandler(routes, () => app.log),
     forceCloseConnections: 'idle',
     // Slow clients: headers, then the whole request, must arrive in time; idle keep-alive
     // connections close. A socket quiet while its handler waits upstream must outlive the
@@ -59,6 +63,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     connectionTimeout: config.limits.request_timeout_ms + 10_000
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  app.server.on('connect', makeConnectHandler(() => app.log))
   app.decorate('config', config)
   for (const schema of sharedSchemas) app.addSchema(schema)
 
@@ -67,7 +72,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   await app.register(lifecycle)
   await app.register(validation)
   await app.register(requestId)
-  await app.register(errorHandler)
+  await app.register(errorHandler, { routes })
   await app.register(loadShedding) // before auth: a shed request costs next to nothing
   await app.register(apiHardening)
   await app.register(sharedState)

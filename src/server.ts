@@ -1,17 +1,31 @@
+import { parseArgs } from 'node:util'
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.ts'
 import { ConfigError } from './config/config-error.ts'
+import { describeTypo, envTypos } from './config/env-typos.ts'
 import { isDemoMode, loadConfig } from './config/load.ts'
+import { checkRunMode } from './config/run-mode.ts'
 import type { Config } from './config/schema.ts'
 import { startDemo, type Demo } from './demo/start-demo.ts'
 import { createLogger } from './logging/logger.ts'
 import { startTracing } from './observability/tracing-sdk.ts'
 
+// The only flag is --demo (spec 8); anything else is refused like a bad setting, so a misspelt
+// flag never starts something other than what was asked for.
+function readFlags (argv: string[]): { demo: boolean } {
+  try {
+    return { demo: parseArgs({ args: argv, options: { demo: { type: 'boolean' } }, strict: true }).values.demo === true }
+  } catch (err) {
+    throw new ConfigError(`Invalid arguments: ${(err as Error).message.split('\n')[0]} (the only option is --demo)`)
+  }
+}
+
 // Reads the configuration, builds the app, listens, and shuts down gracefully on SIGTERM/SIGINT.
 async function main (): Promise<void> {
   let config: Config
   try {
-    config = loadConfig(process.env)
+    config = loadConfig(process.env, readFlags(process.argv.slice(2)))
+    checkRunMode(config, process.env)
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`)
@@ -31,6 +45,7 @@ async function main (): Promise<void> {
     config = demo.config
   }
   const logger = createLogger({ level: config.server.log_level })
+  for (const typo of envTypos(process.env)) logger.warn({ variable: typo.name, closest: typo.closest }, describeTypo(typo))
   // Before the app is built, so its tracing plugin finds the SDK. OTEL_* variables are read by the
   // OpenTelemetry SDK itself (the documented exception to "only config/load.ts reads the environment").
   const tracing = startTracing(process.env)

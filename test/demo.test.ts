@@ -10,7 +10,7 @@ import { request } from 'undici'
 const server = fileURLToPath(new URL('../src/server.ts', import.meta.url))
 
 async function startServer (env: Record<string, string>) {
-  const child = spawn(process.execPath, [server], { env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [server, '--demo'], { env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
   child.stdout.on('data', (d) => { out += d })
@@ -25,7 +25,7 @@ async function startServer (env: Record<string, string>) {
   return { child, url, key, out: () => out }
 }
 
-t.test('with no providers configured, npm start runs demo mode end to end', async (t) => {
+t.test('--demo (as npm start passes it) runs demo mode end to end', async (t) => {
   const demo = await startServer({ DEMO_INCIDENTS: '15', DEMO_API_KEY: 'my-demo-key-123456' })
   t.teardown(() => { demo.child.kill('SIGKILL') })
   t.equal(demo.key, 'my-demo-key-123456', 'DEMO_API_KEY sets the key')
@@ -68,7 +68,7 @@ t.test('demo fixtures replace the generated incidents and a key is generated', a
 })
 
 t.test('a missing fixtures file stops startup with one line', async (t) => {
-  const child = spawn(process.execPath, [server], { env: { PATH: process.env.PATH ?? '', PORT: '0', DEMO_ZWA_FIXTURES: '/nonexistent/zwa.json' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [server], { env: { PATH: process.env.PATH ?? '', PORT: '0', DEMO: 'true', DEMO_ZWA_FIXTURES: '/nonexistent/zwa.json' }, stdio: ['ignore', 'pipe', 'pipe'] })
   let err = ''
   child.stderr.on('data', (d) => { err += d })
   const [code] = await once(child, 'exit')

@@ -25,6 +25,7 @@ const ENV_SETTINGS: Array<{ env: string, path: string[], secret?: boolean }> = [
   { env: 'REDIS_URL', path: ['redis_url'], secret: true },
   { env: 'METRICS_ENABLED', path: ['observability', 'metrics'] },
   { env: 'AUDIT_LOG', path: ['observability', 'audit_log'] },
+  { env: 'DEMO', path: ['demo', 'enabled'] },
   { env: 'DEMO_INCIDENTS', path: ['demo', 'incidents'] },
   { env: 'DEMO_SEED', path: ['demo', 'seed'] },
   { env: 'DEMO_API_KEY', path: ['demo', 'api_key'], secret: true },
@@ -106,6 +107,21 @@ function readYaml (file: string): Obj {
   return doc as Obj
 }
 
+// Variables of the single-tenant shorthand below (read by name in envProviders/envApiKeys).
+const SHORTHAND_ENV: Array<{ env: string, secret?: boolean }> = [
+  { env: 'ZWA_BASE_URL' }, { env: 'ZWA_PATH_PREFIX' }, { env: 'ZWA_TOKEN_URL' },
+  { env: 'ZWA_KEY_ID', secret: true }, { env: 'ZWA_KEY_SECRET', secret: true },
+  { env: 'ZWA_CLIENT_ID', secret: true }, { env: 'ZWA_CLIENT_SECRET', secret: true },
+  { env: 'CLOUDLOCK_BASE_URL' }, { env: 'CLOUDLOCK_TOKEN', secret: true }, { env: 'API_KEY_SHA256', secret: true }
+]
+
+// Every environment variable the loader reads, for the boot-time typo report (src/config/env-typos.ts).
+export function knownEnvNames (): string[] {
+  const names = ['GATEWAY_CONFIG']
+  for (const s of [...ENV_SETTINGS, ...SHORTHAND_ENV]) names.push(s.env, ...(s.secret ? [`${s.env}_FILE`] : []))
+  return names
+}
+
 // Single-tenant shorthand: ZWA_* and CLOUDLOCK_* variables configure providers `zwa` and `cloudlock`.
 function envProviders (env: Env, origins: Map<string, string>, index: number): Obj[] {
   const out: Obj[] = []
@@ -171,8 +187,21 @@ function checkAuditLog (target: string, originOf: (p: string) => string): void {
   if (isDir) throw fail('it is a directory')
 }
 
+// Demo mode replaces providers, keys and the cursor secret with its own: a mix means a production
+// configuration with a stray DEMO/--demo, which must not turn into fake data and a printed key.
+function checkDemoMix (config: Config, originOf: (p: string) => string): void {
+  if (!config.demo.enabled) return
+  const mixed = config.providers.length > 0
+    ? `providers (${originOf('/providers/0/base_url')})`
+    : config.api_keys.length > 0
+      ? `API keys (${originOf('/api_keys/0/sha256')})`
+      : config.cursor.secret ? `a cursor secret (${originOf('/cursor/secret')})` : undefined
+  if (mixed) throw new ConfigError(`Invalid configuration: ${originOf('/demo/enabled')} asks for demo mode, which cannot be combined with ${mixed}; remove one of them`)
+}
+
 function checkSemantics (config: Config, originOf: (p: string) => string): void {
   checkAuditLog(config.observability.audit_log, originOf)
+  checkDemoMix(config, originOf)
   const ids = new Set<string>()
   config.providers.forEach((p, i) => {
     if (ids.has(p.id)) throw new ConfigError(`Invalid configuration: ${originOf(`/providers/${i}/id`)} repeats provider id '${p.id}'`)
@@ -197,7 +226,8 @@ function checkSemantics (config: Config, originOf: (p: string) => string): void 
 }
 
 // Builds the validated configuration from the environment and the optional YAML file.
-export function loadConfig (env: Env = process.env): Config {
+// `options.demo` is the `--demo` flag of src/server.ts.
+export function loadConfig (env: Env = process.env, options: { demo?: boolean } = {}): Config {
   const origins = new Map<string, string>()
   const file = env.GATEWAY_CONFIG
   const raw: Obj = file ? readYaml(file) : {}
@@ -216,6 +246,10 @@ export function loadConfig (env: Env = process.env): Config {
     if (!found) continue
     setPath(raw, setting.path, found.value)
     origins.set(pointerOf(setting.path), found.origin)
+  }
+  if (options.demo) {
+    setPath(raw, ['demo', 'enabled'], true)
+    origins.set('/demo/enabled', '--demo')
   }
   const providers = Array.isArray(raw.providers) ? raw.providers as Obj[] : (raw.providers === undefined ? [] : raw.providers)
   if (Array.isArray(providers)) {
@@ -243,4 +277,4 @@ export function loadConfig (env: Env = process.env): Config {
   return config
 }
 
-export const isDemoMode = (config: Config) => config.providers.length === 0
+export const isDemoMode = (config: Config) => config.demo.enabled

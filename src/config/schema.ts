@@ -104,6 +104,7 @@ export const ConfigSchema = Type.Object({
     audit_log: Type.String({ minLength: 1, maxLength: 4096, default: 'stdout', description: 'audit events of writes: stdout, stderr, off, or a file path (appended)' })
   }, { ...closed, default: {} }),
   demo: Type.Object({
+    enabled: Type.Boolean({ default: false, description: 'demo mode (spec 8): simulated providers, a printed key; only on explicit request' }),
     incidents: Type.Integer({ minimum: 0, maximum: 100_000, default: 500 }),
     seed: Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, default: 1 }),
     api_key: Type.Optional(Type.String({ minLength: 16, maxLength: 256, pattern: '^[\\x21-\\x7e]+$' })),

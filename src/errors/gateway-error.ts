@@ -21,7 +21,12 @@ export const PROBLEM_TYPES: Record<ErrorCode, { status: number, title: string }>
   provider_unavailable: { status: 503, title: 'Provider unavailable' },
   service_unavailable: { status: 503, title: 'Service unavailable' },
   upstream_timeout: { status: 504, title: 'Upstream provider timed out' },
-  internal_error: { status: 500, title: 'Internal server error' }
+  internal_error: { status: 500, title: 'Internal server error' },
+  // Below the router (src/errors/client-errors.ts, framework-errors.ts): the HTTP layer itself.
+  bad_request: { status: 400, title: 'Malformed HTTP request' },
+  request_timeout: { status: 408, title: 'Request timeout' },
+  uri_too_long: { status: 414, title: 'URI too long' },
+  request_header_fields_too_large: { status: 431, title: 'Request header fields too large' }
 }
 
 export interface GatewayErrorExtras {

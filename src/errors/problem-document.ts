@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyRequest } from 'fastify'
 import type { ErrorCode, FieldErrorT, ProblemT } from '../schemas/problem.ts'
+import { CLIENT_TIME_RULE } from '../mapping/timestamps.ts'
 import { GatewayError, PROBLEM_TYPES } from './gateway-error.ts'
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8'
@@ -33,6 +34,8 @@ export function fieldErrors (validation: AjvIssue[], context: string | undefined
       message = 'is required'
     } else if (issue.keyword === 'enum') {
       message = `must be one of: ${(params.allowedValues as unknown[] ?? []).join(', ')}`
+    } else if (issue.keyword === 'format' && params.format === 'date-time') {
+      message = CLIENT_TIME_RULE
     }
     const key = `${path} ${message}`
     if (!seen.has(key)) {

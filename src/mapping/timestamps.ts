@@ -48,3 +48,32 @@ export function microsToCloudlock (micros: bigint): string {
   const sub = String(micros - ms * 1000n).padStart(3, '0')
   return new Date(Number(ms)).toISOString().replace('Z', `${sub}+00:00`)
 }
+
+// Client timestamps (list filters): strict RFC 3339 with a calendar date, a time and a zone, as
+// spec 6 requires a 400 rather than a vendor call for anything the vendors cannot take.
+// Up to 9 fractional digits are accepted (nanoseconds are common in clients) and truncated to
+// microseconds, the finest precision either vendor keeps.
+const CLIENT_PATTERN = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$/
+const MIN_MICROS = -62_135_596_800_000_000n // 0001-01-01T00:00:00Z
+const END_MICROS = 253_402_300_800_000_000n // 10000-01-01T00:00:00Z, exclusive
+
+export const CLIENT_TIME_RULE = 'must be an RFC 3339 date-time (e.g. 2024-05-01T12:00:00Z) with a real date, ' +
+  'seconds 00-59 (no leap second), an offset within ±23:59, between 0001-01-01 and 9999-12-31T23:59:59.999999Z in UTC'
+
+export function parseClientTime (value: string): bigint | null {
+  if (!CLIENT_PATTERN.test(value)) return null
+  const parsed = parseVendorTime(value) // checks the calendar, seconds 00-59 and the offset range
+  if (!parsed || parsed.micros < MIN_MICROS || parsed.micros >= END_MICROS) return null
+  return parsed.micros
+}
+
+// Canonical UTC form of a client timestamp: milliseconds, or microseconds when they are not
+// zero, so equal instants give equal filters (and cursor filter digests) however they were written.
+export function clientTimeToIso (value: string): string | null {
+  const micros = parseClientTime(value)
+  if (micros === null) return null
+  const ms = floorDiv(micros, 1000n)
+  const sub = micros - ms * 1000n
+  const iso = new Date(Number(ms)).toISOString()
+  return sub === 0n ? iso : iso.replace('Z', `${String(sub).padStart(3, '0')}Z`)
+}

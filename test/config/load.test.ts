@@ -30,7 +30,7 @@ function failsWith (t: TapTest, env: Record<string, string>, ...fragments: strin
   t.fail('expected a ConfigError')
 }
 
-t.test('an empty environment gives demo mode with documented defaults', async (t) => {
+t.test('an empty environment gives the documented defaults, not demo mode', async (t) => {
   const config = loadConfig({})
   t.equal(config.server.host, '127.0.0.1')
   t.equal(config.server.port, 3000)
@@ -39,7 +39,8 @@ t.test('an empty environment gives demo mode with documented defaults', async (t
   t.equal(config.demo.incidents, 500)
   t.equal(config.demo.seed, 1)
   t.same(config.providers, [])
-  t.ok(isDemoMode(config))
+  t.equal(config.demo.enabled, false)
+  t.notOk(isDemoMode(config), 'demo mode only on explicit request')
 })
 
 t.test('environment variables set and coerce scalars', async (t) => {

@@ -55,4 +55,18 @@ t.test('the ConfigMap holds a configuration the gateway accepts', async (t) => {
   t.same(config.providers.map((p) => p.id), ['zwa', 'cloudlock'])
   t.equal(config.redis_url, 'redis://dlp-gateway-redis:6379')
   t.equal(config.server.shutdown_drain_ms, 5000)
+  t.equal(config.demo.enabled, false, 'never demo mode')
+})
+
+// Spec 8: demo mode only on explicit request, and never in the shipped deployment artefacts.
+t.test('neither the manifests nor the Dockerfile run demo mode', async (t) => {
+  for (const { file, doc } of docs) {
+    for (const c of doc.spec?.template?.spec?.containers ?? []) {
+      t.notOk([...c.command ?? [], ...c.args ?? []].includes('--demo'), `${file}: ${c.name} has no --demo flag`)
+      t.notOk((c.env ?? []).some((e: { name: string }) => e.name === 'DEMO'), `${file}: ${c.name} sets no DEMO`)
+    }
+  }
+  const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8')
+  t.match(dockerfile, /^CMD \["node", "src\/server\.ts"\]$/m, 'the image runs the gateway without flags')
+  t.notMatch(dockerfile, /--demo|\bDEMO\b/, 'and sets no DEMO')
 })

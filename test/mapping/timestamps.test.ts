@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import t from 'tap'
-import { microsToCloudlock, parseVendorTime, toIsoMillis } from '../../src/mapping/timestamps.ts'
+import { clientTimeToIso, microsToCloudlock, parseClientTime, parseVendorTime, toIsoMillis } from '../../src/mapping/timestamps.ts'
 
 t.test('every vendor time format becomes RFC 3339 UTC with milliseconds and Z', async (t) => {
   const cases: Array<[string, string, string]> = [
@@ -81,4 +81,16 @@ t.test('property: parsing agrees with Date on millisecond forms, in any offset',
       return parsed !== null && parsed.ms === date.getTime() && toIsoMillis(text) === date.toISOString()
     }
   ), { numRuns: 1000 })
+})
+
+t.test('client time filters: strict RFC 3339 within years 1-9999 UTC, truncated to microseconds', async (t) => {
+  for (const bad of ['2016-12-31T23:59:60Z', '9999-12-31T23:59:59-23:59', '0001-01-01T00:00:00+00:01', '2021-01-01', '2021-01-01T00:00:00',
+    '2021-01-01T00:00Z', '2021-01-01T00:00:00+2400', '2021-01-01T00:00:00+24:00', '2021-13-01T00:00:00Z', '2021-01-01T00:00:00.0123456789Z']) {
+    t.equal(parseClientTime(bad), null, bad)
+  }
+  t.equal(clientTimeToIso('0001-01-01T00:00:00Z'), '0001-01-01T00:00:00.000Z')
+  t.equal(clientTimeToIso('9999-12-31T23:59:59.999999999Z'), '9999-12-31T23:59:59.999999Z')
+  t.equal(clientTimeToIso('9999-12-31T23:59:59+23:59'), '9999-12-31T00:00:59.000Z')
+  t.equal(clientTimeToIso('2024-02-29t00:00:00.1+01:00'), '2024-02-28T23:00:00.100Z', 'lower-case t, offset applied')
+  t.equal(clientTimeToIso('1969-12-31T23:59:59.0000019Z'), '1969-12-31T23:59:59.000001Z', 'before 1970 truncates toward the past')
 })

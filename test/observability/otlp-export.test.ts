@@ -31,6 +31,7 @@ t.test('OTEL_EXPORTER_OTLP_ENDPOINT sends the request\'s spans to a collector', 
     env: {
       PATH: process.env.PATH ?? '',
       PORT: '0',
+      DEMO: 'true',
       DEMO_INCIDENTS: '5',
       DEMO_API_KEY: KEY,
       AUDIT_LOG: 'off',

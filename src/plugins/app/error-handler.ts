@@ -1,11 +1,33 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { GatewayError } from '../../errors/gateway-error.ts'
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../../errors/problem-document.ts'
+import type { RouteMethods } from '../../errors/route-methods.ts'
 
 // The single place errors become RFC 9457 documents. 5xx details are logged, never returned.
-async function errorHandler (app: FastifyInstance) {
+async function errorHandler (app: FastifyInstance, opts: { routes: RouteMethods }) {
+  const { routes } = opts
+  app.addHook('onRoute', (route) => { routes.add(route.url ?? route.path, route.method) })
+
+  // No route for this method and path: 405 with Allow when the path is served with other methods.
+  const unrouted = (request: FastifyRequest, reply: FastifyReply) => {
+    const path = request.url.split('?')[0].slice(0, 200)
+    const allow = routes.allowedFor(request.url)
+    const err = allow.length > 0
+      ? new GatewayError('method_not_allowed', `${request.method.slice(0, 32)} is not served on ${path}; allowed: ${allow.join(', ')}.`)
+      : new GatewayError('not_found', `No route ${request.method.slice(0, 32)} ${path}. The API is described at /docs.`)
+    const problem = toProblem(err, request)
+    if (allow.length > 0) reply.header('allow', allow.join(', '))
+    reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem.body)
+  }
+
   app.setErrorHandler((err, request, reply) => {
+    // Fastify refuses a QUERY without Content-Type before it reaches the not-found handler; no
+    // route serves QUERY, so it gets the same answer as any other unserved method.
+    if (request.is404 && (err as { code?: string }).code === 'FST_ERR_ROUTE_MISSING_CONTENT_TYPE') {
+      unrouted(request, reply)
+      return
+    }
     const problem = toProblem(err, request)
     if (problem.internal) {
       request.log.error({ err }, 'unhandled error')
@@ -17,12 +39,7 @@ async function errorHandler (app: FastifyInstance) {
     reply.code(problem.status).headers(problem.headers).type(PROBLEM_CONTENT_TYPE).send(problem.body)
   })
 
-  app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0].slice(0, 200)
-    const err = new GatewayError('not_found', `No route ${request.method} ${path}. The API is described at /docs.`)
-    const problem = toProblem(err, request)
-    reply.code(404).type(PROBLEM_CONTENT_TYPE).send(problem.body)
-  })
+  app.setNotFoundHandler(unrouted)
 }
 
 export default fp(errorHandler, { name: 'error-handler', fastify: '5.x' })

@@ -7,9 +7,28 @@ export const OPENAPI_INFO = {
   title: 'Unified DLP incident gateway',
   version: '1.0.0',
   description: 'One normalized API over the DLP incidents of Zscaler Workflow Automation (ZWA) and Cisco Cloudlock. ' +
-    'Errors are RFC 9457 problem documents with a stable `code`. Generated from the route schemas; do not edit by hand.',
+    'Errors are RFC 9457 problem documents with a stable `code`. Besides the answers listed per operation, any request ' +
+    'may get one of the HTTP-layer problems in `components.responses` (400 bad_request, 405 with Allow, 408, 414, 431). ' +
+    'Generated from the route schemas; do not edit by hand.',
   contact: { name: 'DLP gateway team' },
   license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' }
+}
+
+// Problems answered below the routes (src/errors/client-errors.ts, the not-found handler), so on
+// no operation in particular: documented once as reusable responses.
+const problem = (description: string, headers?: Record<string, { description: string, schema: { type: 'string', examples: string[] } }>) => ({
+  description,
+  ...(headers ? { headers } : {}),
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } }
+})
+const HTTP_LAYER_RESPONSES = {
+  MalformedRequest: problem('Not valid HTTP/1.1 (bad_request); the connection is closed'),
+  MethodNotAllowed: problem('The path is served, but not with this method (method_not_allowed)', {
+    Allow: { description: 'the methods served on the path', schema: { type: 'string', examples: ['GET, HEAD, PATCH'] } }
+  }),
+  RequestTimeout: problem('The request headers or body did not arrive in time (request_timeout); the connection is closed'),
+  UriTooLong: problem('A path segment is longer than 256 characters (uri_too_long)'),
+  RequestHeaderFieldsTooLarge: problem('Request line and headers exceed 16 KiB, a long query string included (request_header_fields_too_large); the connection is closed')
 }
 
 // OpenAPI 3.1 built from the route schemas; shared schemas become named components.
@@ -27,7 +46,8 @@ async function swaggerPlugin (app: FastifyInstance) {
       components: {
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <API key>' }
-        }
+        },
+        responses: HTTP_LAYER_RESPONSES
       },
       security: [{ apiKey: [] }]
     },

@@ -4,6 +4,7 @@ import { GatewayError } from '../../../errors/gateway-error.ts'
 import { toProblem } from '../../../errors/problem-document.ts'
 import type { ListFilters } from '../../../adapters/types.ts'
 import { SEVERITIES, STATUSES } from '../../../schemas/enums.ts'
+import { CLIENT_TIME_RULE, clientTimeToIso } from '../../../mapping/timestamps.ts'
 import { ListQuery } from '../../../schemas/requests.ts'
 import { READ_ERRORS, problemResponses } from '../../../schemas/responses.ts'
 import { listIncidents } from '../../../services/incident-listing.ts'
@@ -19,7 +20,14 @@ function enumList<T extends string> (value: string | undefined, allowed: readonl
   return items as T[]
 }
 
-const iso = (value: string | undefined) => (value === undefined ? undefined : new Date(value).toISOString())
+// The schema's date-time format already refused what cannot be converted; this is the backstop
+// that keeps such a value a 400 naming the parameter, never an exception or a vendor call.
+function iso (value: string | undefined, path: string, errors: FieldErrorT[]): string | undefined {
+  if (value === undefined) return undefined
+  const canonical = clientTimeToIso(value)
+  if (canonical === null) errors.push({ path, message: CLIENT_TIME_RULE })
+  return canonical ?? undefined
+}
 
 const list: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/incidents', {
@@ -41,10 +49,10 @@ const list: FastifyPluginAsyncTypebox = async (app) => {
     const filters: ListFilters = {
       severity: enumList(q.severity, SEVERITIES, '/query/severity', errors),
       status: enumList(q.status, STATUSES, '/query/status', errors),
-      createdAfter: iso(q.created_after),
-      createdBefore: iso(q.created_before),
-      updatedAfter: iso(q.updated_after),
-      updatedBefore: iso(q.updated_before)
+      createdAfter: iso(q.created_after, '/query/created_after', errors),
+      createdBefore: iso(q.created_before, '/query/created_before', errors),
+      updatedAfter: iso(q.updated_after, '/query/updated_after', errors),
+      updatedBefore: iso(q.updated_before, '/query/updated_before', errors)
     }
     if (errors.length) throw new GatewayError('validation_failed', `The request is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, { errors })
     const providers = providersForList(app.providers, principalOf(request), q.provider)
