@@ -3,8 +3,7 @@ import { Type } from 'typebox'
 import { CloseBody, IncidentParams, LabelsBody, NoteBody, WriteHeaders } from '../../../schemas/requests.ts'
 import { WRITE_ERRORS, problemResponses } from '../../../schemas/responses.ts'
 import { resolveIncidentId } from '../../../services/provider-access.ts'
-import { callOptions, principalOf } from '../call-options.ts'
-import { withoutRaw } from './detail.ts'
+import { callOptions, principalOf, viewFor } from '../call-options.ts'
 
 const responses = { 200: Type.Ref('Incident'), ...problemResponses(...WRITE_ERRORS) }
 
@@ -25,7 +24,7 @@ const actions: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request) => {
     const { adapter, nativeId } = resolveIncidentId(app.providers, principalOf(request), request.params.id)
-    return withoutRaw(await adapter.close(nativeId, request.body, callOptions(request)))
+    return viewFor(request)(await adapter.close(nativeId, request.body, callOptions(request)))
   })
 
   app.post('/incidents/:id/notes', {
@@ -42,7 +41,7 @@ const actions: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request) => {
     const { adapter, nativeId } = resolveIncidentId(app.providers, principalOf(request), request.params.id)
-    return withoutRaw(await adapter.addNote(nativeId, request.body.text, callOptions(request)))
+    return viewFor(request)(await adapter.addNote(nativeId, request.body.text, callOptions(request)))
   })
 
   app.post('/incidents/:id/labels', {
@@ -59,7 +58,7 @@ const actions: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request) => {
     const { adapter, nativeId } = resolveIncidentId(app.providers, principalOf(request), request.params.id)
-    return withoutRaw(await adapter.addLabels(nativeId, request.body.labels, callOptions(request)))
+    return viewFor(request)(await adapter.addLabels(nativeId, request.body.labels, callOptions(request)))
   })
 }
 

@@ -1,12 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import type { IncidentT } from '../../../schemas/incident.ts'
 import { GetQuery, IncidentParams, PatchBody, WriteHeaders } from '../../../schemas/requests.ts'
 import { READ_ERRORS, WRITE_ERRORS, problemResponses } from '../../../schemas/responses.ts'
 import { resolveIncidentId } from '../../../services/provider-access.ts'
-import { callOptions, principalOf } from '../call-options.ts'
-
-export const withoutRaw = ({ raw: _raw, ...rest }: IncidentT): IncidentT => rest
+import { callOptions, principalOf, viewFor } from '../call-options.ts'
 
 const detail: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/incidents/:id', {
@@ -23,7 +20,7 @@ const detail: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const { adapter, nativeId } = resolveIncidentId(app.providers, principalOf(request), request.params.id)
     const incident = await adapter.get(nativeId, callOptions(request))
-    return request.query.include === 'raw' ? incident : withoutRaw(incident)
+    return viewFor(request, { raw: request.query.include === 'raw' })(incident)
   })
 
   app.patch('/incidents/:id', {
@@ -41,7 +38,7 @@ const detail: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request) => {
     const { adapter, nativeId } = resolveIncidentId(app.providers, principalOf(request), request.params.id)
-    return withoutRaw(await adapter.update(nativeId, request.body, callOptions(request)))
+    return viewFor(request)(await adapter.update(nativeId, request.body, callOptions(request)))
   })
 }
 
