@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { CloseBody, IncidentParams, LabelsBody, NoteBody, WriteHeaders } from '../../../schemas/requests.ts'
+import { CloseBody, IncidentParams, LabelsBody, NoteBody, WriteHeaders, ZwaIncidentParams } from '../../../schemas/requests.ts'
 import { WRITE_ERRORS, problemResponses } from '../../../schemas/responses.ts'
 import { resolveIncidentId } from '../../../services/provider-access.ts'
 import { callOptions, principalOf, viewFor } from '../call-options.ts'
@@ -34,7 +34,7 @@ const actions: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'addIncidentNote',
       summary: 'Add a note',
       description: 'ZWA only; other providers answer 422 `capability_not_supported`.',
-      params: IncidentParams,
+      params: ZwaIncidentParams,
       headers: WriteHeaders,
       body: NoteBody,
       response: responses
@@ -51,7 +51,7 @@ const actions: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'addIncidentLabels',
       summary: 'Add labels',
       description: 'ZWA only; other providers answer 422 `capability_not_supported`.',
-      params: IncidentParams,
+      params: ZwaIncidentParams,
       headers: WriteHeaders,
       body: LabelsBody,
       response: responses

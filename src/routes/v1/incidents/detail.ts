@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { GetQuery, IncidentParams, PatchBody, WriteHeaders } from '../../../schemas/requests.ts'
+import { DEMO_IDS } from '../../../schemas/examples.ts'
+import { GetQuery, IncidentParams, PatchBody, WriteHeaders, incidentParams } from '../../../schemas/requests.ts'
 import { READ_ERRORS, WRITE_ERRORS, problemResponses } from '../../../schemas/responses.ts'
 import { resolveIncidentId } from '../../../services/provider-access.ts'
 import { callOptions, principalOf, viewFor } from '../call-options.ts'
@@ -31,7 +32,7 @@ const detail: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Change status, severity or external_ref',
       description: 'Returns the updated incident. ZWA can only be set to `resolved` (through its close endpoint); a value or ' +
         'field a provider cannot take is 422 `unsupported_value` or `capability_not_supported`, never approximated.',
-      params: IncidentParams,
+      params: incidentParams(DEMO_IDS.cloudlock), // its body example is a change only Cloudlock takes
       headers: WriteHeaders,
       body: PatchBody,
       response: { 200: Type.Ref('Incident'), ...problemResponses(...WRITE_ERRORS) }
