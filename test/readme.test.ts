@@ -29,8 +29,7 @@ async function hasCurl () {
   }
 }
 
-t.test('the README examples answer 2xx against demo mode', async (t) => {
-  if (!(await hasCurl())) return t.skip('needs curl and a POSIX sh')
+t.test('the README examples answer 2xx against demo mode', { skip: (await hasCurl()) ? false : 'needs curl and a POSIX sh' }, async (t) => {
   const commands = curlCommands(README)
   t.ok(commands.length >= 6, `found ${commands.length} curl examples`)
   t.notOk(README.includes('../shared/'), 'the README points only into the repository')
