@@ -1,20 +1,43 @@
 // Makes a new API key and prints it once, with its SHA-256 hash and a config snippet.
-// Usage: npm run keygen -- [--name soar] [--scopes incidents:read,incidents:write] [--providers zwa,cloudlock]
+// Usage: npm run keygen -- [--name soar] [--scopes incidents:read,incidents:write] [--providers zwa,cloudlock] (--help)
 import { createHash, randomBytes } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import { PROVIDER_ID_PATTERN, SCOPES } from '../src/schemas/enums.ts'
 
-const { values } = parseArgs({
-  options: {
-    name: { type: 'string', default: 'client' },
-    scopes: { type: 'string', default: 'incidents:read' },
-    providers: { type: 'string' }
-  }
-})
+const USAGE = `Usage: npm run keygen -- [--name <name>] [--scopes <list>] [--providers <list>]
+Makes a new API key, prints it once with its SHA-256 and the api_keys entry for the configuration.
+  --name <name>        key name (1-64 of A-Z a-z 0-9 . _ -), default client
+  --scopes <list>      comma list of ${SCOPES.join(', ')}; default incidents:read
+  --providers <list>   comma list of provider ids the key may use; default every provider
+  --help               this text
+Example: npm run keygen -- --name soar --scopes incidents:read,incidents:write,evidence:read
+`
 
 function fail (message: string): never {
   process.stderr.write(`keygen: ${message}\n`)
   process.exit(2)
+}
+
+// A bad flag is one line and exit 2, never a stack trace.
+function parse () {
+  try {
+    return parseArgs({
+      options: {
+        name: { type: 'string', default: 'client' },
+        scopes: { type: 'string', default: 'incidents:read' },
+        providers: { type: 'string' },
+        help: { type: 'boolean', short: 'h' }
+      }
+    }).values
+  } catch (err) {
+    return fail(`${(err as Error).message} (--help prints the usage)`)
+  }
+}
+
+const values = parse()
+if (values.help === true) {
+  process.stdout.write(USAGE)
+  process.exit(0)
 }
 
 const name = values.name ?? 'client'

@@ -35,16 +35,20 @@ export async function startDemo (config: Config): Promise<Demo> {
   const zwaKey = { keyId: `demo-${secret()}`, keySecret: secret() }
   const cloudlockToken = secret()
   const started: FastifyInstance[] = []
+  // One anchor for both: their incidents span the same 90 days up to start-up, so the merged list
+  // interleaves the vendors from its first page. Ids depend on the seed only (README examples).
+  const anchor = new Date().toISOString()
   try {
     const zwa = await buildZwaSimulator({
       ...zwaKey,
       seed: config.demo.seed,
+      anchor,
       count: config.demo.incidents,
       incidents: zwaRecords,
       defaultResolutionCode: null // closing without a classification records no resolution
     })
     started.push(zwa)
-    const cloudlock = await buildCloudlockSimulator({ token: cloudlockToken, seed: config.demo.seed, count: config.demo.incidents, incidents: cloudlockRecords })
+    const cloudlock = await buildCloudlockSimulator({ token: cloudlockToken, seed: config.demo.seed, count: config.demo.incidents, anchor, incidents: cloudlockRecords })
     started.push(cloudlock)
     const zwaUrl = await zwa.listen({ host: '127.0.0.1', port: 0 })
     const cloudlockUrl = await cloudlock.listen({ host: '127.0.0.1', port: 0 })

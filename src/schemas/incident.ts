@@ -82,6 +82,10 @@ export const Incident = Type.Object({
   actor: Nullable(Actor),
   match_count: Type.Integer({ minimum: 0 }),
   matches: Type.Array(Match),
+  content_withheld: Type.Optional(Type.Boolean({
+    description: 'true when matched content (matches[].text, context_before, context_after, and the same fields in ' +
+      '`raw`) was removed because the API key lacks scope evidence:read; absent otherwise'
+  })),
   labels: Type.Array(Label),
   notes: Type.Array(Note),
   assignee: Nullable(Type.Object({ email: NullableString() }, closed)),

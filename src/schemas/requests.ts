@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
 import { Classification, Severity, Status } from './enums.ts'
+import { DEMO_IDS } from './examples.ts'
 import { Label } from './incident.ts'
 
 // Request schemas of the /v1 routes. Closed objects: unknown query and body fields are a 400.
@@ -21,37 +22,43 @@ export const ListQuery = Type.Object({
   allow_partial: Type.Optional(Type.Boolean({ default: false, description: 'answer 200 with the providers that succeeded' }))
 }, closed)
 
-export const IncidentParams = Type.Object({
-  id: Type.String({ minLength: 3, maxLength: 128, description: '<provider id>:<native id>', examples: ['cloudlock:320831601', 'zwa:1-152-DFZG-17410647793298599936'] })
+// The id examples of a route are demo incidents the route (with its body example) serves, so
+// Swagger's "Try it out" never starts from a 404 or 422.
+export const incidentParams = (...examples: string[]) => Type.Object({
+  id: Type.String({ minLength: 3, maxLength: 128, description: '<provider id>:<native id>', examples })
 }, closed)
+export const IncidentParams = incidentParams(DEMO_IDS.cloudlock, DEMO_IDS.zwa)
+export const ZwaIncidentParams = incidentParams(DEMO_IDS.zwa) // routes only ZWA serves
 
 export const GetQuery = Type.Object({
   include: Type.Optional(Type.Literal('raw'))
 }, closed)
 
+// Body examples are valid for the first example id of their route (Cloudlock takes no notes or
+// labels on close), so Swagger's defaults succeed against demo mode.
 export const PatchBody = Type.Object({
   status: Type.Optional(Status),
   severity: Type.Optional(Severity),
   external_ref: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()]))
-}, { ...closed, minProperties: 1 })
+}, { ...closed, minProperties: 1, examples: [{ status: 'in_progress', external_ref: 'SOAR-1234' }] })
 
 export const CloseBody = Type.Object({
   classification: Type.Optional(Classification),
   notes: Type.Optional(Type.String({ minLength: 1, maxLength: 10_000 })),
   label: Type.Optional(Label)
-}, closed)
+}, { ...closed, examples: [{ classification: 'false_positive' }] })
 
 export const NoteBody = Type.Object({
   text: Type.String({ minLength: 1, maxLength: 10_000 })
-}, closed)
+}, { ...closed, examples: [{ text: 'Owner contacted; file removed from the shared folder.' }] })
 
 export const LabelsBody = Type.Object({
   labels: Type.Array(Label, { minItems: 1, maxItems: 50 })
-}, closed)
+}, { ...closed, examples: [{ labels: [{ key: 'soar', value: 'case-1234' }] }] })
 
 export const TransactionParams = Type.Object({
-  provider: Type.String({ maxLength: 32 }),
-  transaction_id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9-]+$' })
+  provider: Type.String({ maxLength: 32, examples: ['zwa'] }),
+  transaction_id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9-]+$', examples: [DEMO_IDS.zwaTransaction] })
 }, closed)
 
 // Headers of POST and PATCH routes (other headers are allowed, as HTTP needs).

@@ -17,7 +17,8 @@ export interface CursorPayload {
   pos: Record<string, ProviderCursorState>
 }
 
-const invalid = (why: string) => new GatewayError('invalid_cursor', `The cursor is not valid: ${why}. Start the listing again without a cursor.`)
+const invalid = (why: string, fix = 'Start the listing again without a cursor.') =>
+  new GatewayError('invalid_cursor', `The cursor is not valid: ${why}. ${fix}`)
 
 const deriveKey = (secret: string) => createHash('sha256').update(`dlp-gateway cursor ${secret}`).digest()
 
@@ -61,7 +62,10 @@ export class CursorCodec {
     if (!payload || typeof payload.pin !== 'string' || typeof payload.fd !== 'string' || typeof payload.pos !== 'object' || payload.pos === null) {
       throw invalid('it is corrupt')
     }
-    if (payload.fd !== filterDigest) throw invalid('it was issued for different filters or providers')
+    if (payload.fd !== filterDigest) {
+      throw invalid('it was issued for different filters or providers',
+        'Repeat the same filters and providers as the request that returned this cursor (only limit and include may change).')
+    }
     return payload
   }
 }

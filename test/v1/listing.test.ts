@@ -136,6 +136,7 @@ t.test('a cursor is tamper-evident and bound to its filters', async (t) => {
   t.equal(other.status, 400)
   t.equal(other.body.code, 'invalid_cursor', 'different filters')
   t.match(other.body.detail, /different filters/)
+  t.match(other.body.detail, /repeat the same filters and providers as the request that returned this cursor/i, 'says how to fix it')
   const narrowed = await stack.get(`/v1/incidents?limit=3&severity=high&provider=zwa&cursor=${encodeURIComponent(cursor)}`)
   t.equal(narrowed.body.code, 'invalid_cursor', 'different providers')
   const otherKey = await stack.get(`/v1/incidents?limit=3&severity=high&cursor=${encodeURIComponent(cursor)}`, KEYS.cloudlockOnly)

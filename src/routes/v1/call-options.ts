@@ -1,5 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import type { CallOptions } from '../../adapters/types.ts'
+import type { IncidentT } from '../../schemas/incident.ts'
+import { incidentView } from '../../services/incident-view.ts'
 import type { Principal } from '../../services/principal.ts'
 
 export interface RequestDeadline {
@@ -28,3 +30,8 @@ export const principalOf = (request: FastifyRequest): Principal => {
   if (!request.principal) throw new Error('route without a scope used the principal')
   return request.principal
 }
+
+// An incident as this caller may see it: `raw` only when asked for, matched content only with
+// scope evidence:read (src/services/incident-view.ts).
+export const viewFor = (request: FastifyRequest, opts = { raw: false }) =>
+  (incident: IncidentT): IncidentT => incidentView(incident, principalOf(request), opts)

@@ -3,8 +3,7 @@ import { Type } from 'typebox'
 import { TransactionParams } from '../../schemas/requests.ts'
 import { READ_ERRORS, problemResponses } from '../../schemas/responses.ts'
 import { providerFor } from '../../services/provider-access.ts'
-import { callOptions, principalOf } from './call-options.ts'
-import { withoutRaw } from './incidents/detail.ts'
+import { callOptions, principalOf, viewFor } from './call-options.ts'
 
 const transactions: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/transactions/:provider/:transaction_id/incidents', {
@@ -20,7 +19,7 @@ const transactions: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const adapter = providerFor(app.providers, principalOf(request), request.params.provider, '/path/provider')
     const incidents = await adapter.transactionIncidents(request.params.transaction_id, callOptions(request))
-    return { data: incidents.map(withoutRaw) }
+    return { data: incidents.map(viewFor(request)) }
   })
 }
 

@@ -10,6 +10,8 @@ import { incidentRoutes } from './routes.ts'
 import { IncidentStore } from './store.ts'
 
 export const CLOUDLOCK_PREFIX = '/api/v2'
+// A fixed, documented development token for the standalone runners: the simulator guards nothing real.
+export const CLOUDLOCK_DEV_TOKEN = 'cloudlock-sim-dev-token'
 
 export interface CloudlockSimOptions {
   token: string // the tenant's static bearer token

@@ -2,10 +2,9 @@
 // Arguments win over environment variables (PORT, HOST, CLOUDLOCK_SIM_TOKEN, SEED, COUNT, FIXTURES).
 import { parseArgs } from 'node:util'
 import { loadFixtures } from '../common/fixtures.ts'
-import { buildCloudlockSimulator, CLOUDLOCK_PREFIX } from './app.ts'
+import { buildCloudlockSimulator, CLOUDLOCK_DEV_TOKEN, CLOUDLOCK_PREFIX } from './app.ts'
 
-// A fixed, documented development token: the simulator guards nothing real.
-export const DEV_TOKEN = 'cloudlock-sim-dev-token'
+export const DEV_TOKEN = CLOUDLOCK_DEV_TOKEN
 
 const { values } = parseArgs({
   options: {

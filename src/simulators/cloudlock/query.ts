@@ -35,12 +35,15 @@ function bad (message: string): never {
   throw new CloudlockHttpError(400, message)
 }
 
-// Repeating a parameter is refused rather than silently taking one of the values.
+// A parameter repeated with the same value counts once (Cisco's Splunk app sends count_total=false
+// twice on every poll, and the vendor serves it); repeats that disagree are refused rather than
+// guessing which one the vendor would take.
 function single (query: Record<string, unknown>, name: string): string | undefined {
   const value = query[name]
-  if (value === undefined) return undefined
-  if (typeof value !== 'string') bad(`Query parameter "${name}" must be given once`)
-  return value
+  if (value === undefined || typeof value === 'string') return value
+  const values = Array.isArray(value) ? value : [value]
+  if (values.every((v) => v === values[0]) && typeof values[0] === 'string') return values[0]
+  return bad(`Query parameter "${name}" is repeated with different values; give it once`)
 }
 
 function parseCount (name: string, text: string | undefined, fallback: number): number {

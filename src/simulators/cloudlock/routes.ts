@@ -55,6 +55,11 @@ function parsePatch (body: unknown): IncidentPatch {
 }
 
 export const incidentRoutes: FastifyPluginAsync<IncidentRoutesOptions> = async (app, opts) => {
+  // A body is read as JSON whatever its declared type: Cisco's Postman collection sends the PUT body
+  // without a Content-Type (text/plain or none), and the vendor evidently accepts it. Scoped to the
+  // vendor routes; the /__sim admin API keeps the framework's parsers.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'ignore'))
   const guard = createGuard(opts)
   app.addHook('preValidation', async (request) => guard(request))
 

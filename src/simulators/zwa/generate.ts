@@ -14,6 +14,9 @@ import type { Incident } from './types.ts'
 
 export const DEFAULT_ANCHOR = '2025-06-30T00:00:00Z'
 const SPREAD_DAYS = 90
+// Transaction ids embed a creation time as if the anchor were DEFAULT_ANCHOR, so ids depend on the
+// seed alone: demo mode anchors its data at start-up time and its example ids still exist every day.
+const ID_ANCHOR_MS = Date.parse(DEFAULT_ANCHOR)
 
 export interface GenerateOptions {
   seed: number | string
@@ -43,9 +46,11 @@ export function generateIncidents (opts: GenerateOptions): Incident[] {
     if (shared) {
       tx = rng.pick(transactions)
     } else {
-      const createdMs = anchorMs - rng.int(60, SPREAD_DAYS * 86_400) * 1000 - rng.int(0, 999)
-      let id = `${createdMs}${rng.digits(7)}`
-      while (txIds.has(id)) id = `${createdMs}${rng.digits(7)}`
+      const ageMs = rng.int(60, SPREAD_DAYS * 86_400) * 1000 + rng.int(0, 999)
+      const createdMs = anchorMs - ageMs
+      const idMs = ID_ANCHOR_MS - ageMs
+      let id = `${idMs}${rng.digits(7)}`
+      while (txIds.has(id)) id = `${idMs}${rng.digits(7)}`
       txIds.add(id)
       const app = rng.pick(APPS)
       const file = app.category === 'Collaboration' ? null : rng.pick(FILES)

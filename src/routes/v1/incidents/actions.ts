@@ -1,10 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { CloseBody, IncidentParams, LabelsBody, NoteBody, WriteHeaders } from '../../../schemas/requests.ts'
+import { CloseBody, IncidentParams, LabelsBody, NoteBody, WriteHeaders, ZwaIncidentParams } from '../../../schemas/requests.ts'
 import { WRITE_ERRORS, problemResponses } from '../../../schemas/responses.ts'
 import { resolveIncidentId } from '../../../services/provider-access.ts'
-import { callOptions, principalOf } from '../call-options.ts'
-import { withoutRaw } from './detail.ts'
+import { callOptions, principalOf, viewFor } from '../call-options.ts'
 
 const responses = { 200: Type.Ref('Incident'), ...problemResponses(...WRITE_ERRORS) }
 
@@ -25,7 +24,7 @@ const actions: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request) => {
     const { adapter, nativeId } = resolveIncidentId(app.providers, principalOf(request), request.params.id)
-    return withoutRaw(await adapter.close(nativeId, request.body, callOptions(request)))
+    return viewFor(request)(await adapter.close(nativeId, request.body, callOptions(request)))
   })
 
   app.post('/incidents/:id/notes', {
@@ -35,14 +34,14 @@ const actions: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'addIncidentNote',
       summary: 'Add a note',
       description: 'ZWA only; other providers answer 422 `capability_not_supported`.',
-      params: IncidentParams,
+      params: ZwaIncidentParams,
       headers: WriteHeaders,
       body: NoteBody,
       response: responses
     }
   }, async (request) => {
     const { adapter, nativeId } = resolveIncidentId(app.providers, principalOf(request), request.params.id)
-    return withoutRaw(await adapter.addNote(nativeId, request.body.text, callOptions(request)))
+    return viewFor(request)(await adapter.addNote(nativeId, request.body.text, callOptions(request)))
   })
 
   app.post('/incidents/:id/labels', {
@@ -52,14 +51,14 @@ const actions: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'addIncidentLabels',
       summary: 'Add labels',
       description: 'ZWA only; other providers answer 422 `capability_not_supported`.',
-      params: IncidentParams,
+      params: ZwaIncidentParams,
       headers: WriteHeaders,
       body: LabelsBody,
       response: responses
     }
   }, async (request) => {
     const { adapter, nativeId } = resolveIncidentId(app.providers, principalOf(request), request.params.id)
-    return withoutRaw(await adapter.addLabels(nativeId, request.body.labels, callOptions(request)))
+    return viewFor(request)(await adapter.addLabels(nativeId, request.body.labels, callOptions(request)))
   })
 }
 

@@ -1,12 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import type { IncidentT } from '../../../schemas/incident.ts'
-import { GetQuery, IncidentParams, PatchBody, WriteHeaders } from '../../../schemas/requests.ts'
+import { DEMO_IDS } from '../../../schemas/examples.ts'
+import { GetQuery, IncidentParams, PatchBody, WriteHeaders, incidentParams } from '../../../schemas/requests.ts'
 import { READ_ERRORS, WRITE_ERRORS, problemResponses } from '../../../schemas/responses.ts'
 import { resolveIncidentId } from '../../../services/provider-access.ts'
-import { callOptions, principalOf } from '../call-options.ts'
-
-export const withoutRaw = ({ raw: _raw, ...rest }: IncidentT): IncidentT => rest
+import { callOptions, principalOf, viewFor } from '../call-options.ts'
 
 const detail: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/incidents/:id', {
@@ -23,7 +21,7 @@ const detail: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const { adapter, nativeId } = resolveIncidentId(app.providers, principalOf(request), request.params.id)
     const incident = await adapter.get(nativeId, callOptions(request))
-    return request.query.include === 'raw' ? incident : withoutRaw(incident)
+    return viewFor(request, { raw: request.query.include === 'raw' })(incident)
   })
 
   app.patch('/incidents/:id', {
@@ -34,14 +32,14 @@ const detail: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Change status, severity or external_ref',
       description: 'Returns the updated incident. ZWA can only be set to `resolved` (through its close endpoint); a value or ' +
         'field a provider cannot take is 422 `unsupported_value` or `capability_not_supported`, never approximated.',
-      params: IncidentParams,
+      params: incidentParams(DEMO_IDS.cloudlock), // its body example is a change only Cloudlock takes
       headers: WriteHeaders,
       body: PatchBody,
       response: { 200: Type.Ref('Incident'), ...problemResponses(...WRITE_ERRORS) }
     }
   }, async (request) => {
     const { adapter, nativeId } = resolveIncidentId(app.providers, principalOf(request), request.params.id)
-    return withoutRaw(await adapter.update(nativeId, request.body, callOptions(request)))
+    return viewFor(request)(await adapter.update(nativeId, request.body, callOptions(request)))
   })
 }
 

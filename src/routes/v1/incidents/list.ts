@@ -10,7 +10,7 @@ import { READ_ERRORS, problemResponses } from '../../../schemas/responses.ts'
 import { listIncidents } from '../../../services/incident-listing.ts'
 import { providersForList } from '../../../services/provider-access.ts'
 import type { FieldErrorT } from '../../../schemas/problem.ts'
-import { principalOf, requestDeadline } from '../call-options.ts'
+import { principalOf, requestDeadline, viewFor } from '../call-options.ts'
 
 function enumList<T extends string> (value: string | undefined, allowed: readonly T[], path: string, errors: FieldErrorT[]): T[] | undefined {
   if (value === undefined) return undefined
@@ -69,9 +69,8 @@ const list: FastifyPluginAsyncTypebox = async (app) => {
       callBudget: app.config.limits.upstream_calls_per_request
     })
     request.log.info({ providers: providers.map((p) => p.id), returned: result.data.length, upstream_calls: result.upstreamCalls }, 'listed incidents')
-    const raw = q.include === 'raw'
     return {
-      data: raw ? result.data : result.data.map(({ raw: _raw, ...rest }) => rest),
+      data: result.data.map(viewFor(request, { raw: q.include === 'raw' })),
       next_cursor: result.nextCursor,
       providers: Object.fromEntries(Object.entries(result.providers).map(([id, o]) => [
         id, o.error ? { status: o.status, error: toProblem(o.error, request).body } : { status: o.status }

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { CallOptions, ProviderAdapter } from '../../../adapters/types.ts'
 import type { ScopeValue } from '../../../schemas/enums.ts'
-import { IncidentParams } from '../../../schemas/requests.ts'
+import { ZwaIncidentParams } from '../../../schemas/requests.ts'
 import { READ_ERRORS, problemResponses } from '../../../schemas/responses.ts'
 import { resolveIncidentId } from '../../../services/provider-access.ts'
 import { callOptions, principalOf } from '../call-options.ts'
@@ -34,7 +34,7 @@ const subResources: FastifyPluginAsyncTypebox = async (app) => {
         operationId: sub.operationId,
         summary: sub.summary,
         description: 'ZWA only; other providers answer 422 `capability_not_supported`.',
-        params: IncidentParams,
+        params: ZwaIncidentParams,
         response: { 200: Type.Ref(sub.schema), ...problemResponses(...READ_ERRORS) }
       }
     }, async (request) => {
