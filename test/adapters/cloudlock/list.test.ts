@@ -470,3 +470,30 @@ t.test('the request log entries are those of a well-behaved client', async (t) =
   t.equal(entry.body, null)
   t.notOk(JSON.stringify(entry).includes('cl-test-token'), 'the log never holds the token')
 })
+
+t.test('page caps and tie orders: every incident exactly once, in stream order, never ending at a short page', async (t) => {
+  // 120 incidents in 15 instants of 8 (ids unrelated to time), and a group of 250 at one instant.
+  const ties = Array.from({ length: 120 }, (_, i) => record(String(20_000 + ((i * 37) % 120)), T0 + Math.floor(i / 8) * 1000))
+  const big = Array.from({ length: 250 }, (_, i) => record(String(30_000 + i), T0 - 5_000_000))
+  for (const [pageCap, tieOrder] of [[7, 'reverse'], [50, 'scrambled'], [50, 'reverse'], [7, 'scrambled']] as const) {
+    const sim = await startSim(t, { pageCap, tieOrder, requestLogSize: 1000 })
+    const adapter = makeAdapter(t, sim.url)
+    for (const [name, fixtures] of [['120 in groups of 8', ties], ['a group of 250 at one instant', big]] as const) {
+      if (pageCap === 7 && fixtures === big) continue // 36 group reads: covered by the budget test below
+      await sim.load(fixtures)
+      for (const want of [1, 100]) {
+        const result = await walk(adapter, { want, pinnedAt: PIN })
+        t.same(result.ids, modelOrder(fixtures), `cap ${pageCap}, ties ${tieOrder}, ${name}, want ${want}`)
+        t.ok(result.pages.slice(0, -1).every((p) => !p.exhausted), 'a short page never ends the walk')
+        t.ok(result.pages.every(positionsAreIdentities))
+        t.ok(result.calls.every((c) => c <= 50))
+      }
+    }
+  }
+  // A group needing more than the budget is read whole when nothing else was handed on yet.
+  const sim = await startSim(t, { pageCap: 7, tieOrder: 'scrambled', requestLogSize: 1000 })
+  await sim.load(big.slice(0, 200))
+  const result = await walk(makeAdapter(t, sim.url), { want: 100, pinnedAt: PIN })
+  t.same(result.ids, modelOrder(big.slice(0, 200)), '200 at one instant, cap 7')
+  t.ok(result.calls[0] > 10 && result.calls[0] <= 50, `over the budget for one group (${result.calls})`)
+})

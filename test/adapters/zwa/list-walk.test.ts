@@ -242,3 +242,23 @@ t.test('totalElements ends the walk in the same call', async (t) => {
   const none = await h.adapter.listPage({ filters: { createdAfter: '2030-01-01T00:00:00Z' }, position: null, pinnedAt: '2031-01-01T00:00:00Z', want: 6 })
   t.same(none, { items: [], exhausted: true, upstreamCalls: 1 })
 })
+
+t.test('page caps and tie orders: every incident exactly once, in stream order, never ending at a short page', async (t) => {
+  // 120 incidents in 15 milliseconds of 8, then a group of 250 in one millisecond.
+  const base = Date.parse('2025-06-10T12:00:00.000Z')
+  const ties = Array.from({ length: 120 }, (_, i) => record(`1-143-${String(50_000_000_000_000_000_000n + BigInt((i * 37) % 120))}`, new Date(base - Math.floor(i / 8)).toISOString()))
+  const big = Array.from({ length: 250 }, (_, i) => record(`1-152-G${String(i).padStart(3, '0')}-30000000000000000000`, new Date(base - 5000).toISOString()))
+  for (const [pageCap, tieOrder] of [[7, 'reverse'], [50, 'scrambled'], [50, 'reverse']] as const) {
+    for (const [name, fixtures] of [['120 in groups of 8', ties], ['a group of 250 at one instant', big], ['both', [...ties, ...big]]] as const) {
+      if (pageCap === 7 && fixtures !== ties) continue
+      const h = await startZwa(t, { sim: { incidents: fixtures, pageCap, tieOrder } })
+      for (const want of [1, 100]) {
+        const walk = await walkAll(h.adapter, want)
+        t.same(walk.ids, modelOrder(fixtures), `cap ${pageCap}, ties ${tieOrder}, ${name}, want ${want}`)
+        t.ok(walk.pages.slice(0, -1).every((p) => !p.exhausted), 'a short page never ends the walk')
+        t.ok(walk.pages.every(positionsAreIdentities))
+        t.ok(walk.calls.every((c) => c <= 50))
+      }
+    }
+  }
+})
