@@ -249,7 +249,8 @@ t.test('page caps and tie orders: every incident exactly once, in stream order, 
   const ties = Array.from({ length: 120 }, (_, i) => record(`1-143-${String(50_000_000_000_000_000_000n + BigInt((i * 37) % 120))}`, new Date(base - Math.floor(i / 8)).toISOString()))
   const big = Array.from({ length: 250 }, (_, i) => record(`1-152-G${String(i).padStart(3, '0')}-30000000000000000000`, new Date(base - 5000).toISOString()))
   for (const [pageCap, tieOrder] of [[7, 'reverse'], [50, 'scrambled'], [50, 'reverse']] as const) {
-    for (const [name, fixtures] of [['120 in groups of 8', ties], ['a group of 250 at one instant', big], ['both', [...ties, ...big]]] as const) {
+    const cases: Array<[string, Array<Record<string, unknown>>]> = [['120 in groups of 8', ties], ['a group of 250 at one instant', big], ['both', [...ties, ...big]]]
+    for (const [name, fixtures] of cases) {
       if (pageCap === 7 && fixtures !== ties) continue
       const h = await startZwa(t, { sim: { incidents: fixtures, pageCap, tieOrder } })
       for (const want of [1, 100]) {
