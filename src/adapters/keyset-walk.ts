@@ -78,7 +78,10 @@ export async function keysetWalk (request: PageRequest, source: WalkSource, filt
 
   let upper = start === null ? filters.upperMicros : min(BigInt(start.b) + 1n, filters.upperMicros)
   try {
-    while (source.calls < budget && items.length < request.want) {
+    // Re-reading what the position already consumed is no progress: until something new is
+    // examined the walk may go past the budget (up to MAX_GROUP_CALLS), or a position on a fully
+    // consumed group that costs the whole budget to re-read would be returned unchanged forever.
+    while ((source.calls < budget || (!progressed() && source.calls < MAX_GROUP_CALLS)) && items.length < request.want) {
       const page = await source.fetchBefore(upper)
       if (page.records.length === 0) {
         emit(groups.close())

@@ -165,11 +165,12 @@ export async function walk (adapter: ProviderAdapter, opts: WalkOptions): Promis
     result.calls.push(page.upstreamCalls)
     const take = Math.min(page.items.length, opts.take ? opts.take(page, i) : page.items.length)
     for (const item of page.items.slice(0, take)) result.incidents.push(item.incident)
+    // Positions travel inside a JSON cursor.
     if (take === page.items.length) {
       if (page.exhausted) break
-      position = page.scannedTo ?? page.items[take - 1]?.after ?? position
+      position = json(page.scannedTo ?? page.items[take - 1]?.after ?? position)
     } else if (take > 0) {
-      position = page.items[take - 1].after
+      position = json(page.items[take - 1].after)
     }
     if (opts.between) await opts.between(i, result.incidents)
     if (i === (opts.maxPages ?? 10_000) - 1) throw new Error('walk did not end')
@@ -177,6 +178,33 @@ export async function walk (adapter: ProviderAdapter, opts: WalkOptions): Promis
   result.ids = result.incidents.map((incident) => incident.native_id)
   return result
 }
+
+const json = <T>(value: T): T => JSON.parse(JSON.stringify(value))
+
+// Identity positions (src/adapters/stream-order.ts): each item's position names its own creation
+// instant and native id, and a page's items are in stream order.
+export function positionsAreIdentities (page: ListPage): boolean {
+  return page.items.every((item, i) => {
+    const named = JSON.stringify(item.after) === JSON.stringify({ b: item.createdMicros.toString(), l: item.incident.native_id })
+    const prev = page.items[i - 1]
+    const ordered = prev === undefined || prev.createdMicros > item.createdMicros ||
+      (prev.createdMicros === item.createdMicros && BigInt(prev.incident.native_id) > BigInt(item.incident.native_id))
+    return named && ordered
+  })
+}
+
+// A read of one creation instant (the walk's group mode): created_after and created_before 1 µs apart.
+export const isGroupRead = (e: LoggedRequest): boolean => typeof e.query.created_after === 'string' &&
+  typeof e.query.created_before === 'string' &&
+  parseTimestampUs(e.query.created_before)! - parseTimestampUs(e.query.created_after)! === 1
+
+// Upper bound of the vendor calls of an unfiltered walk of n incidents in `pages` listPage calls.
+// Pages of 100 hand on at least 99 new incidents each (the oldest group waits for the next query),
+// and the end costs up to 4 more: the query that reaches the last group, its group read and the
+// empty page after it, and the empty page that ends the walk. Each resume of a later listPage
+// may re-read up to 4 pages of what its predecessor already examined (the overlap query and a
+// group read of the instant it stopped at).
+export const maxWalkCalls = (n: number, pages: number): number => Math.ceil(n / 99) + 4 + 4 * (pages - 1)
 
 export const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0)
 

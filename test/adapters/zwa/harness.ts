@@ -3,9 +3,10 @@
 import { request } from 'undici'
 import type { ZwaProviderConfigT } from '../../../src/config/schema.ts'
 import { createZwaAdapter } from '../../../src/adapters/zwa/adapter.ts'
-import type { ListFilters, NativePosition, ProviderAdapter } from '../../../src/adapters/types.ts'
+import type { ListFilters, ListPage, NativePosition, ProviderAdapter } from '../../../src/adapters/types.ts'
 import { createManualClock, type ManualClock } from '../../../src/simulators/common/clock.ts'
 import { buildZwaSimulator, type ZwaSimOptions } from '../../../src/simulators/zwa/app.ts'
+import { compareNativeIds } from '../../../src/adapters/stream-order.ts'
 
 export const START = Date.parse('2025-07-01T00:00:00Z')
 export const KEY_ID = 'gw-key-id'
@@ -38,6 +39,8 @@ interface Teardown { teardown: (fn: () => unknown) => void }
 
 export interface HarnessOptions {
   sim?: ZwaSimOptions
+  // Runs before the simulator handles each request (e.g. to move the clock in the middle of a listPage).
+  onRequest?: (req: { method: string, url: string }) => void
   config?: Partial<ZwaProviderConfigT>
   oneApi?: boolean
   logger?: import('pino').Logger
@@ -66,6 +69,8 @@ export async function startZwa (t: Teardown, opts: HarnessOptions = {}): Promise
     clock: clock.clock,
     ...opts.sim
   })
+  const onRequest = opts.onRequest
+  if (onRequest) sim.addHook('onRequest', async (req) => { onRequest({ method: req.method, url: req.url }) })
   const url = await sim.listen({ port: 0, host: '127.0.0.1' })
   const config: ZwaProviderConfigT = {
     id: 'zwa',
@@ -115,19 +120,20 @@ export const tokenCalls = (r: LoggedRequest) => r.path === '/v1/auth/api-key/tok
 export interface Walk {
   ids: string[]
   calls: number[] // upstreamCalls of each listPage
+  pages: ListPage[]
   exhaustedAt: number
 }
 
 // Walks the adapter's stream to its end the way the merge does: positions go through JSON, as they
 // do inside the cursor.
 export async function walkAll (adapter: ProviderAdapter, want: number, filters: ListFilters = {}, pinnedAt = new Date(START).toISOString(), between?: (step: number) => Promise<void>): Promise<Walk> {
-  const walk: Walk = { ids: [], calls: [], exhaustedAt: -1 }
+  const walk: Walk = { ids: [], calls: [], pages: [], exhaustedAt: -1 }
   let position: NativePosition | null = null
   for (let step = 0; step < 1000; step++) {
     if (between) await between(step)
     const page = await adapter.listPage({ filters, position, pinnedAt, want })
     walk.calls.push(page.upstreamCalls)
-    if (page.items.length > want) throw new Error('more items than wanted')
+    walk.pages.push(page)
     walk.ids.push(...page.items.map((i) => i.incident.native_id))
     if (page.exhausted) {
       walk.exhaustedAt = step
@@ -165,4 +171,23 @@ export function record (internalId: string, createdAt: string, extra: Record<str
     labels: null,
     ...extra
   }
+}
+
+// The stream order a walk must produce (spec section 5), whatever order the vendor gives ties in:
+// newest createdAt first, equal ones by internalId descending.
+export function modelOrder (records: Array<Record<string, any>>): string[] {
+  return [...records]
+    .sort((a, b) => (Date.parse(b.createdAt) - Date.parse(a.createdAt)) || compareNativeIds(b.internalId, a.internalId))
+    .map((r) => String(r.internalId))
+}
+
+// Each item's position names its own creation instant (µs) and internalId, and items are in stream order.
+export function positionsAreIdentities (page: ListPage): boolean {
+  return page.items.every((item, i) => {
+    const named = JSON.stringify(item.after) === JSON.stringify({ b: item.createdMicros.toString(), l: item.incident.native_id })
+    const prev = page.items[i - 1]
+    const ordered = prev === undefined || prev.createdMicros > item.createdMicros ||
+      (prev.createdMicros === item.createdMicros && compareNativeIds(prev.incident.native_id, item.incident.native_id) > 0)
+    return named && ordered
+  })
 }

@@ -1,33 +1,28 @@
 import t from 'tap'
-import { incidentCalls, record, START, startZwa, vendorSearchAll, walkAll } from './harness.ts'
+import { incidentCalls, modelOrder, positionsAreIdentities, record, START, startZwa, vendorSearchAll, walkAll } from './harness.ts'
 
 const PIN = new Date(START).toISOString()
 const idsOf = (records: any[]) => records.map((r) => r.internalId as string)
 
-t.test('walks with several want sizes return every incident exactly once, in order, with exact call counts', async (t) => {
+t.test('walks with several want sizes return every incident exactly once, in order, in the fewest searches', async (t) => {
   const h = await startZwa(t)
   const oracle = idsOf(await vendorSearchAll(h, {}))
   t.equal(oracle.length, 250)
-  // [want, upstream calls per listPage]: pages of 100, 100, 50; a page boundary inside a
-  // listPage costs a second call, every other listPage exactly one.
-  const cases: Array<[number, number[]]> = [
-    [100, [1, 1, 1]],
-    [25, [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]],
-    [30, [1, 1, 1, 2, 1, 1, 2, 1, 1]],
-    [75, [1, 2, 2, 1]]
-  ]
-  for (const [want, calls] of cases) {
+  for (const want of [100, 25, 30, 75]) {
     await h.clearLog()
     const walk = await walkAll(h.adapter, want)
     t.same(walk.ids, oracle, `want ${want}: the vendor's order, nothing missing or repeated`)
-    t.same(walk.calls, calls, `want ${want}: upstream calls per page`)
+    // Pages of 100 hand on at least 99 each (the oldest instant waits for the next search), and
+    // totalElements ends the walk without an empty page: ceil(250 / 99) = 3 searches.
+    t.equal(walk.calls.reduce((a, b) => a + b, 0), 3, `want ${want}: 3 searches (${walk.calls})`)
+    t.ok(walk.pages.every((p) => p.exhausted || p.items.length >= want), 'a page short of want only at the end')
+    t.ok(walk.pages.every(positionsAreIdentities), 'stream order; each position names its incident')
     const searches = await h.requests(incidentCalls)
-    t.equal(searches.length, calls.reduce((a, b) => a + b, 0), 'the simulator saw exactly those calls')
+    t.equal(searches.length, 3, 'the simulator saw exactly those calls')
     t.ok(searches.every((r) => r.query.pageSize === '100'), 'pageSize 100 on every search of the walk')
-    t.notOk(searches[0].query.pageId, 'the first search opens a snapshot')
-    t.same(new Set(searches.slice(1).map((r) => r.query.pageId)).size, 1, 'later searches page through its one pageId')
-    t.ok(searches.slice(1).every((r) => typeof r.query.pageId === 'string'))
-    t.ok(searches.every((r) => JSON.stringify(r.body) === JSON.stringify(searches[0].body)), 'the same body on every page')
+    t.ok(searches.every((r) => r.query.page === '0' && !r.query.pageId), 'every step is a fresh search, page 0: no pageId to expire')
+    const ends = searches.map((r) => Date.parse(r.body.timeRange.endTime))
+    t.ok(ends.every((e, i) => i === 0 || e < ends[i - 1]), 'each search ends just above the oldest instant read so far')
   }
 })
 
@@ -40,6 +35,7 @@ t.test('the outgoing search: path, query, headers and body', async (t) => {
     want: 10
   })
   t.equal(page.upstreamCalls, 1)
+  t.ok(page.items.length >= 10, 'every complete instant of the page, not just want')
   const [search] = await h.requests(incidentCalls)
   t.equal(search.method, 'POST')
   t.equal(search.path, '/dlp/v1/incidents/search')
@@ -54,7 +50,7 @@ t.test('the outgoing search: path, query, headers and body', async (t) => {
     // before with sub-millisecond digits moves up to the next whole millisecond (still exclusive)
     timeRange: { startTime: '2025-05-01T00:00:00.000Z', endTime: '2025-06-15T12:00:00.001Z' }
   })
-  const oracle = idsOf(await vendorSearchAll(h, search.body)).slice(0, 10)
+  const oracle = idsOf(await vendorSearchAll(h, search.body)).slice(0, page.items.length)
   t.same(page.items.map((i) => i.incident.native_id), oracle)
   t.ok(page.items.every((i) => i.incident.severity === 'high' && ['new', 'in_progress'].includes(i.incident.status)))
 })
@@ -100,14 +96,18 @@ t.test('updated_after/updated_before are filtered by the gateway on lastUpdatedA
   await h.clearLog()
   const walk = await walkAll(h.adapter, 10, filters)
   t.same(walk.ids, idsOf(expected))
-  for (const r of await h.requests(incidentCalls)) t.same(r.body, { timeRange: { endTime: PIN } }, 'no native updated filter')
+  for (const r of await h.requests(incidentCalls)) {
+    t.same(Object.keys(r.body), ['timeRange'], 'no native updated filter')
+    t.ok(Date.parse(r.body.timeRange.endTime) <= Date.parse(PIN))
+  }
 
   // Scanning past non-matching incidents is remembered in scannedTo.
   const page = await h.adapter.listPage({ filters: { updatedBefore: '2000-01-01T00:00:00Z' }, position: null, pinnedAt: PIN, want: 5 })
   t.same(page.items, [])
-  t.equal(page.exhausted, true, 'all 3 pages scanned: nothing matches')
+  t.equal(page.exhausted, true, 'all 250 scanned: nothing matches')
   t.equal(page.upstreamCalls, 3)
-  t.match(page.scannedTo, { page: 3, index: 0 })
+  const oldest = all.at(-1)
+  t.same(page.scannedTo, { b: String(Date.parse(oldest.createdAt) * 1000), l: oldest.internalId }, 'scannedTo: the oldest incident examined')
 })
 
 t.test('a selective gateway filter stops after 10 pages and resumes from scannedTo', async (t) => {
@@ -116,58 +116,83 @@ t.test('a selective gateway filter stops after 10 pages and resumes from scanned
   const h = await startZwa(t, { sim: { incidents: records } })
   const first = await h.adapter.listPage({ filters: { updatedAfter: '2025-06-10T00:00:00Z' }, position: null, pinnedAt: PIN, want: 5 })
   t.same(first.items, [])
-  t.equal(first.upstreamCalls, 10)
+  t.equal(first.upstreamCalls, 10, 'the default budget of 10 calls')
   t.equal(first.exhausted, false)
-  t.match(first.scannedTo, { page: 10, index: 0, s: 1 })
+  // Each search of 100 hands on 99: its oldest instant waits for the next search, which starts at it.
+  t.same(first.scannedTo, { b: String((Date.parse('2025-06-01T00:00:00Z') - 989 * 1000) * 1000), l: records[989].internalId })
   const second = await h.adapter.listPage({ filters: { updatedAfter: '2025-06-10T00:00:00Z' }, position: JSON.parse(JSON.stringify(first.scannedTo)), pinnedAt: PIN, want: 5 })
   t.same(second.items.map((i) => i.incident.native_id), ['1-143-20000000000000001049'])
   t.equal(second.exhausted, true)
   t.equal(second.upstreamCalls, 1)
 })
 
-t.test('a walk survives pageId expiry without gaps or duplicates, even inside a run of equal createdAt', async (t) => {
-  // 130 incidents share one createdAt (ties broken by internalId descending), 120 more around them.
+t.test('a pause longer than the pageId lifetime between pages changes nothing: no step reuses a pageId', async (t) => {
+  // 130 incidents share one createdAt, 120 more around them.
   const tie = '2025-06-10T12:00:00.000Z'
   const records = [
     ...Array.from({ length: 60 }, (_, i) => record(`1-143-3${String(i).padStart(19, '0')}`, new Date(Date.parse(tie) + (i + 1) * 1000).toISOString())),
     ...Array.from({ length: 130 }, (_, i) => record(`1-152-T${String(i).padStart(3, '0')}-30000000000000000000`, tie)),
     ...Array.from({ length: 60 }, (_, i) => record(`1-143-4${String(i).padStart(19, '0')}`, new Date(Date.parse(tie) - (i + 1) * 1000).toISOString()))
   ]
-  const h = await startZwa(t, { sim: { incidents: records } })
-  const oracle = idsOf(await vendorSearchAll(h, {}))
-  await h.clearLog()
-  // Expire the snapshot after the 5th and the 8th page: positions 150 (s 90 in the tie run) and 240.
-  const walk = await walkAll(h.adapter, 30, {}, PIN, async (step) => {
-    if (step === 5 || step === 8) h.clock.advance(601_000)
-  })
-  t.same(walk.ids, oracle, 'every incident exactly once, in order')
-  t.equal(new Set(walk.ids).size, 250)
-  const log = await h.requests(incidentCalls)
-  const expired = log.filter((r) => r.status === 400)
-  t.equal(expired.length, 2, 'two expired pageIds')
-  const restart = log[log.indexOf(expired[0]) + 1]
-  t.notOk(restart.query.pageId, 'a fresh search after the expiry')
-  t.equal(restart.body.timeRange.endTime, '2025-06-10T12:00:00.001Z', 'ending just after the last consumed createdAt')
-  t.same({ page: restart.query.page }, { page: '0' }, 's 90 < 100: the first page, skipping 90 ties')
-  t.same(walk.calls, [1, 1, 1, 2, 1, 3, 1, 1, 2])
+  for (const tieOrder of ['id', 'reverse', 'scrambled'] as const) {
+    const h = await startZwa(t, { sim: { incidents: records, tieOrder } })
+    const walk = await walkAll(h.adapter, 30, {}, PIN, async () => { h.clock.advance(601_000) })
+    t.same(walk.ids, modelOrder(records), `ties ${tieOrder}: every incident exactly once, in stream order`)
+    const log = await h.requests(incidentCalls)
+    t.ok(log.every((r) => r.status === 200), 'no expired pageId was ever sent')
+  }
 })
 
-t.test('a keyset restart deep inside a run of ties pages past whole pages of them', async (t) => {
+t.test('a pageId expiring in the middle of a large group is survived: the group is re-read on its millisecond', async (t) => {
+  const tie = '2025-06-10T12:00:00.000Z'
+  const records = [
+    ...Array.from({ length: 60 }, (_, i) => record(`1-143-3${String(i).padStart(19, '0')}`, new Date(Date.parse(tie) + (i + 1) * 1000).toISOString())),
+    ...Array.from({ length: 250 }, (_, i) => record(`1-152-T${String(i).padStart(3, '0')}-30000000000000000000`, tie, { status: i % 2 ? 'NEW' : 'ESCALATED' })),
+    ...Array.from({ length: 60 }, (_, i) => record(`1-143-4${String(i).padStart(19, '0')}`, new Date(Date.parse(tie) - (i + 1) * 1000).toISOString()))
+  ]
+  for (const [tieOrder, pageCap, expirePage] of [['scrambled', 50, 2], ['reverse', 100, 1]] as const) {
+    let expired = 0
+    const h: Awaited<ReturnType<typeof startZwa>> = await startZwa(t, {
+      sim: { incidents: records, tieOrder, pageCap },
+      // A page read through the snapshot finds it expired, once.
+      onRequest: (req) => {
+        if (expired === 0 && req.url.includes('pageId=') && req.url.includes(`?page=${expirePage}&`)) {
+          expired++
+          h.clock.advance(601_000)
+        }
+      }
+    })
+    for (const filters of [{}, { status: ['new' as const] }]) {
+      expired = 0
+      await h.clearLog()
+      const walk = await walkAll(h.adapter, 100, filters)
+      const expected = modelOrder(filters.status ? records.filter((r) => r.status === 'NEW') : records)
+      t.same(walk.ids, expected, `cap ${pageCap}, ties ${tieOrder}, ${JSON.stringify(filters)}: every incident exactly once, in order`)
+      const log = await h.requests(incidentCalls)
+      const failed = log.findIndex((r) => r.status === 400)
+      t.equal(expired, 1)
+      t.ok(failed > 0, 'the snapshot expired mid-group')
+      const restart = log[failed + 1]
+      t.notOk(restart.query.pageId, 'a fresh search after the expiry…')
+      t.same(restart.body, { timeRange: { startTime: tie, endTime: '2025-06-10T12:00:00.001Z' } }, '…on that one millisecond, without the changeable fields')
+      t.ok(walk.calls.every((c) => c <= 50), 'at most 50 calls even for a group larger than the budget')
+    }
+  }
+})
+
+t.test('a group larger than a page is read whole through the snapshot, then handed on sorted', async (t) => {
   const tie = '2025-06-10T12:00:00Z'
   const records = Array.from({ length: 230 }, (_, i) => record(`1-152-T${String(i).padStart(3, '0')}-30000000000000000000`, tie))
-  const h = await startZwa(t, { sim: { incidents: records } })
-  const oracle = idsOf(await vendorSearchAll(h, {}))
-  const first = await h.adapter.listPage({ filters: {}, position: null, pinnedAt: PIN, want: 100 })
-  const second = await h.adapter.listPage({ filters: {}, position: JSON.parse(JSON.stringify(first.items[99].after)), pinnedAt: PIN, want: 60 })
-  t.match(second.items[59].after, { page: 1, index: 60, s: 160 })
-  h.clock.advance(601_000)
-  await h.clearLog()
-  const third = await h.adapter.listPage({ filters: {}, position: JSON.parse(JSON.stringify(second.items[59].after)), pinnedAt: PIN, want: 100 })
-  t.same([...first.items, ...second.items, ...third.items].map((i) => i.incident.native_id), oracle)
-  t.equal(third.exhausted, true)
+  const h = await startZwa(t, { sim: { incidents: records, tieOrder: 'scrambled' } })
+  const page = await h.adapter.listPage({ filters: {}, position: null, pinnedAt: PIN, want: 10 })
+  t.same(page.items.map((i) => i.incident.native_id), modelOrder(records), 'all 230, by internalId descending')
+  t.equal(page.exhausted, true, 'totalElements: nothing older')
   const log = await h.requests(incidentCalls)
-  t.same(log.map((r) => [r.status, r.query.page, r.query.pageId ? 'id' : 'fresh']), [[400, '1', 'id'], [200, '1', 'fresh'], [200, '2', 'id']])
-  t.equal(third.upstreamCalls, 3)
+  // The first search (ending at the pin) cannot know its records share one instant; the second
+  // ends just above that instant, finds nothing else, and reads the group on through its snapshot.
+  t.same(log.map((r) => [r.status, r.query.page, r.query.pageId ? 'id' : 'fresh']),
+    [[200, '0', 'fresh'], [200, '0', 'fresh'], [200, '1', 'id'], [200, '2', 'id']])
+  t.equal(page.upstreamCalls, 4)
 })
 
 t.test('incidents added upstream mid-walk do not appear; the walk stays complete', async (t) => {
@@ -187,31 +212,54 @@ t.test('incidents added upstream mid-walk do not appear; the walk stays complete
 t.test('positions: JSON-safe, validated', async (t) => {
   const h = await startZwa(t)
   const page = await h.adapter.listPage({ filters: {}, position: null, pinnedAt: PIN, want: 3 })
-  t.equal(page.items.length, 3)
+  t.ok(page.items.length >= 3)
   for (const item of page.items) {
     t.same(JSON.parse(JSON.stringify(item.after)), item.after)
     t.equal(typeof item.createdMicros, 'bigint')
     t.equal(item.createdMicros, BigInt(Date.parse(item.incident.created_at)) * 1000n)
   }
-  t.match(page.items[2].after, { page: 0, index: 3, pageId: String })
-  const bad = [{}, { ...page.items[0].after, index: 101 }, { ...page.items[0].after, b: '1.5' }, { ...page.items[0].after, extra: 1 },
-    { ...page.items[0].after, s: -1 }, { ...page.items[0].after, pageId: 7 }, { offset: 3 }, { ...page.items[0].after, e: 'x' }]
+  t.ok(page.items.length >= 3)
+  t.ok(positionsAreIdentities(page), 'positions {b, l}: the instant in µs and the internalId')
+  const at = page.items[0].after
+  const bad = [{}, { ...at, b: '1.5' }, { ...at, extra: 1 }, { b: at.b }, { l: at.l }, { ...at, l: '' }, { ...at, l: 7 },
+    { ...at, l: 'x'.repeat(65) }, { offset: 3 }, { page: 0, index: 3, b: at.b, s: 1 }]
   for (const position of bad) {
     await t.rejects(h.adapter.listPage({ filters: {}, position, pinnedAt: PIN, want: 3 }), { code: 'invalid_cursor' }, JSON.stringify(position))
   }
   await t.rejects(h.adapter.listPage({ filters: { createdAfter: 'yesterday' }, position: null, pinnedAt: PIN, want: 3 }), { code: 'validation_failed' })
 })
 
-t.test('a position after the last item says exhausted in the same call', async (t) => {
+t.test('totalElements ends the walk in the same call', async (t) => {
   const h = await startZwa(t, { sim: { count: 7 } })
-  const page = await h.adapter.listPage({ filters: {}, position: null, pinnedAt: PIN, want: 7 })
-  t.equal(page.items.length, 7)
+  const page = await h.adapter.listPage({ filters: {}, position: null, pinnedAt: PIN, want: 3 })
+  t.equal(page.items.length, 7, 'a small result: everything, in one search')
   t.equal(page.exhausted, true)
-  const early = await h.adapter.listPage({ filters: {}, position: null, pinnedAt: PIN, want: 6 })
-  t.equal(early.exhausted, false)
-  const rest = await h.adapter.listPage({ filters: {}, position: early.items[5].after, pinnedAt: PIN, want: 6 })
+  t.equal(page.upstreamCalls, 1)
+  const rest = await h.adapter.listPage({ filters: {}, position: page.items[5].after, pinnedAt: PIN, want: 6 })
   t.same(rest.items.map((i) => i.incident.native_id), [page.items[6].incident.native_id])
   t.equal(rest.exhausted, true)
+  t.equal(rest.upstreamCalls, 1)
   const none = await h.adapter.listPage({ filters: { createdAfter: '2030-01-01T00:00:00Z' }, position: null, pinnedAt: '2031-01-01T00:00:00Z', want: 6 })
-  t.same(none, { items: [], exhausted: true, upstreamCalls: 1, scannedTo: { pageId: none.scannedTo?.pageId, page: 1, index: 0, b: String(Date.parse('2031-01-01T00:00:00Z') - 1), s: 0 } })
+  t.same(none, { items: [], exhausted: true, upstreamCalls: 1 })
+})
+
+t.test('page caps and tie orders: every incident exactly once, in stream order, never ending at a short page', async (t) => {
+  // 120 incidents in 15 milliseconds of 8, then a group of 250 in one millisecond.
+  const base = Date.parse('2025-06-10T12:00:00.000Z')
+  const ties = Array.from({ length: 120 }, (_, i) => record(`1-143-${String(50_000_000_000_000_000_000n + BigInt((i * 37) % 120))}`, new Date(base - Math.floor(i / 8)).toISOString()))
+  const big = Array.from({ length: 250 }, (_, i) => record(`1-152-G${String(i).padStart(3, '0')}-30000000000000000000`, new Date(base - 5000).toISOString()))
+  for (const [pageCap, tieOrder] of [[7, 'reverse'], [50, 'scrambled'], [50, 'reverse']] as const) {
+    const cases: Array<[string, Array<Record<string, unknown>>]> = [['120 in groups of 8', ties], ['a group of 250 at one instant', big], ['both', [...ties, ...big]]]
+    for (const [name, fixtures] of cases) {
+      if (pageCap === 7 && fixtures !== ties) continue
+      const h = await startZwa(t, { sim: { incidents: fixtures, pageCap, tieOrder } })
+      for (const want of [1, 100]) {
+        const walk = await walkAll(h.adapter, want)
+        t.same(walk.ids, modelOrder(fixtures), `cap ${pageCap}, ties ${tieOrder}, ${name}, want ${want}`)
+        t.ok(walk.pages.slice(0, -1).every((p) => !p.exhausted), 'a short page never ends the walk')
+        t.ok(walk.pages.every(positionsAreIdentities))
+        t.ok(walk.calls.every((c) => c <= 50))
+      }
+    }
+  }
 })
