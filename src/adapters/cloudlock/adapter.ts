@@ -57,7 +57,7 @@ export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: 
     if (opts.requestId) headers['x-request-id'] = opts.requestId
     const idempotent = req.method === 'GET'
     const operation = req.method === 'PUT' ? 'update' : req.path === '/incidents' ? 'list' : 'get'
-    const spec = { operation, cls: 'default', idempotent, key: idempotent ? requestKey(req.method, req.path, req.query, req.body) : undefined }
+    const spec = { operation, cls: 'default', idempotent, key: idempotent && !opts.fresh ? requestKey(req.method, req.path, req.query, req.body) : undefined }
     return guard.run(spec, { signal: req.signal ?? opts.signal, deadline: opts.deadline }, async (attempt) => {
       const res = await attempt.exchange('default', (signal) => client.request({ ...req, headers: { ...headers, ...req.headers }, signal }))
       if (res.status < 200 || res.status >= 300) {

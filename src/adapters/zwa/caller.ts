@@ -33,7 +33,7 @@ export function createCaller (deps: CallerDeps): ZwaCall {
 
   return async function call<T> (req: UpstreamRequest, opts: CallOptions, read: (body: unknown) => T, sent?: () => void): Promise<T> {
     const op = zwaOperation(req.method, req.path.slice(deps.prefix.length))
-    const spec = { ...op, key: op.idempotent ? requestKey(req.method, req.path, req.query, req.body) : undefined }
+    const spec = { ...op, key: op.idempotent && !opts.fresh ? requestKey(req.method, req.path, req.query, req.body) : undefined }
 
     const send = (attempt: Attempt, token: string): Promise<UpstreamResponse> => attempt.exchange(op.cls, (signal) => {
       sent?.()

@@ -1,12 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { CloseBody, IncidentParams, LabelsBody, NoteBody, WriteHeaders } from '../../../schemas/requests.ts'
-import { WRITE_ERRORS, problemResponses } from '../../../schemas/responses.ts'
+import { writeProblemResponses } from '../../../schemas/responses.ts'
 import { resolveIncidentId } from '../../../services/provider-access.ts'
-import { callOptions, principalOf } from '../call-options.ts'
+import { performWrite } from '../../../services/write-outcome.ts'
+import { principalOf, writeContext } from '../call-options.ts'
 import { withoutRaw } from './detail.ts'
 
-const responses = { 200: Type.Ref('Incident'), ...problemResponses(...WRITE_ERRORS) }
+const responses = { 200: Type.Ref('Incident'), ...writeProblemResponses() }
 
 // Triage actions; each returns the updated incident.
 const actions: FastifyPluginAsyncTypebox = async (app) => {
@@ -25,7 +26,7 @@ const actions: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request) => {
     const { adapter, nativeId } = resolveIncidentId(app.providers, principalOf(request), request.params.id)
-    return withoutRaw(await adapter.close(nativeId, request.body, callOptions(request)))
+    return withoutRaw(await performWrite(adapter, nativeId, { kind: 'close', request: request.body }, writeContext(request)))
   })
 
   app.post('/incidents/:id/notes', {
@@ -42,7 +43,7 @@ const actions: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request) => {
     const { adapter, nativeId } = resolveIncidentId(app.providers, principalOf(request), request.params.id)
-    return withoutRaw(await adapter.addNote(nativeId, request.body.text, callOptions(request)))
+    return withoutRaw(await performWrite(adapter, nativeId, { kind: 'note', text: request.body.text }, writeContext(request)))
   })
 
   app.post('/incidents/:id/labels', {
@@ -59,7 +60,7 @@ const actions: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request) => {
     const { adapter, nativeId } = resolveIncidentId(app.providers, principalOf(request), request.params.id)
-    return withoutRaw(await adapter.addLabels(nativeId, request.body.labels, callOptions(request)))
+    return withoutRaw(await performWrite(adapter, nativeId, { kind: 'labels', labels: request.body.labels }, writeContext(request)))
   })
 }
 

@@ -2,9 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { IncidentT } from '../../../schemas/incident.ts'
 import { GetQuery, IncidentParams, PatchBody, WriteHeaders } from '../../../schemas/requests.ts'
-import { READ_ERRORS, WRITE_ERRORS, problemResponses } from '../../../schemas/responses.ts'
+import { READ_ERRORS, problemResponses, writeProblemResponses } from '../../../schemas/responses.ts'
 import { resolveIncidentId } from '../../../services/provider-access.ts'
-import { callOptions, principalOf } from '../call-options.ts'
+import { performWrite } from '../../../services/write-outcome.ts'
+import { callOptions, principalOf, writeContext } from '../call-options.ts'
 
 export const withoutRaw = ({ raw: _raw, ...rest }: IncidentT): IncidentT => rest
 
@@ -37,11 +38,11 @@ const detail: FastifyPluginAsyncTypebox = async (app) => {
       params: IncidentParams,
       headers: WriteHeaders,
       body: PatchBody,
-      response: { 200: Type.Ref('Incident'), ...problemResponses(...WRITE_ERRORS) }
+      response: { 200: Type.Ref('Incident'), ...writeProblemResponses() }
     }
   }, async (request) => {
     const { adapter, nativeId } = resolveIncidentId(app.providers, principalOf(request), request.params.id)
-    return withoutRaw(await adapter.update(nativeId, request.body, callOptions(request)))
+    return withoutRaw(await performWrite(adapter, nativeId, { kind: 'update', patch: request.body }, writeContext(request)))
   })
 }
 
