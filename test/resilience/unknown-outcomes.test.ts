@@ -25,30 +25,58 @@ interface Write {
 const zwaWrite = (sub: string) => (id: string) => `POST /dlp/v1/incidents/${id}${sub}`
 const WRITES: Write[] = [
   {
-    name: 'ZWA note', provider: 'zwa', method: 'POST', path: (id) => `/v1/incidents/zwa:${id}/notes`, vendor: zwaWrite('/notes'),
-    body: (tag) => ({ text: `note ${tag}` }), took: (i, tag) => i.notes.filter((n: any) => n.text === `note ${tag}`).length === 1
+    name: 'ZWA note',
+    provider: 'zwa',
+    method: 'POST',
+    path: (id) => `/v1/incidents/zwa:${id}/notes`,
+    vendor: zwaWrite('/notes'),
+    body: (tag) => ({ text: `note ${tag}` }),
+    took: (i, tag) => i.notes.filter((n: any) => n.text === `note ${tag}`).length === 1
   },
   {
-    name: 'ZWA labels', provider: 'zwa', method: 'POST', path: (id) => `/v1/incidents/zwa:${id}/labels`, vendor: zwaWrite('/labels'),
-    body: (tag) => ({ labels: [{ key: 'case', value: tag }] }), took: (i, tag) => i.labels.some((l: any) => l.key === 'case' && l.value === tag)
+    name: 'ZWA labels',
+    provider: 'zwa',
+    method: 'POST',
+    path: (id) => `/v1/incidents/zwa:${id}/labels`,
+    vendor: zwaWrite('/labels'),
+    body: (tag) => ({ labels: [{ key: 'case', value: tag }] }),
+    took: (i, tag) => i.labels.some((l: any) => l.key === 'case' && l.value === tag)
   },
   {
-    name: 'ZWA close', provider: 'zwa', method: 'POST', path: (id) => `/v1/incidents/zwa:${id}/close`, vendor: zwaWrite('/close'),
+    name: 'ZWA close',
+    provider: 'zwa',
+    method: 'POST',
+    path: (id) => `/v1/incidents/zwa:${id}/close`,
+    vendor: zwaWrite('/close'),
     body: (tag) => ({ classification: 'false_positive', notes: `closed ${tag}`, label: { key: 'closed', value: tag } }),
     took: (i, tag) => i.status === 'resolved' && i.classification === 'false_positive' && i.notes.some((n: any) => n.text === `closed ${tag}`)
   },
   {
-    name: 'ZWA PATCH status', provider: 'zwa', method: 'PATCH', path: (id) => `/v1/incidents/zwa:${id}`, vendor: zwaWrite('/close'),
-    body: () => ({ status: 'resolved' }), took: (i) => i.status === 'resolved'
+    name: 'ZWA PATCH status',
+    provider: 'zwa',
+    method: 'PATCH',
+    path: (id) => `/v1/incidents/zwa:${id}`,
+    vendor: zwaWrite('/close'),
+    body: () => ({ status: 'resolved' }),
+    took: (i) => i.status === 'resolved'
   },
   {
-    name: 'Cloudlock PATCH', provider: 'cloudlock', method: 'PATCH', path: (id) => `/v1/incidents/cloudlock:${id}`,
+    name: 'Cloudlock PATCH',
+    provider: 'cloudlock',
+    method: 'PATCH',
+    path: (id) => `/v1/incidents/cloudlock:${id}`,
     vendor: (id) => `PUT /api/v2/incidents/${id}`,
-    body: (tag) => ({ severity: 'high', external_ref: tag }), took: (i, tag) => i.severity === 'high' && i.external_ref === tag
+    body: (tag) => ({ severity: 'high', external_ref: tag }),
+    took: (i, tag) => i.severity === 'high' && i.external_ref === tag
   },
   {
-    name: 'Cloudlock close', provider: 'cloudlock', method: 'POST', path: (id) => `/v1/incidents/cloudlock:${id}/close`,
-    vendor: (id) => `PUT /api/v2/incidents/${id}`, body: () => ({ classification: 'false_positive' }), took: (i) => i.status === 'dismissed'
+    name: 'Cloudlock close',
+    provider: 'cloudlock',
+    method: 'POST',
+    path: (id) => `/v1/incidents/cloudlock:${id}/close`,
+    vendor: (id) => `PUT /api/v2/incidents/${id}`,
+    body: () => ({ classification: 'false_positive' }),
+    took: (i) => i.status === 'dismissed'
   }
 ]
 
