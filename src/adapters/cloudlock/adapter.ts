@@ -165,10 +165,16 @@ export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: 
     },
     update,
     async close (nativeId, request: CloseRequest, opts) {
-      // Cloudlock stores neither notes nor labels: refuse rather than drop them.
+      // Cloudlock stores neither notes nor labels, and no classification but the one DISMISSED
+      // stands for (spec section 4): refuse rather than drop them.
       if (request.notes !== undefined) return refuse(id, 'notes')
       if (request.label !== undefined) return refuse(id, 'labels')
-      return update(nativeId, { status: request.classification === 'false_positive' ? 'dismissed' : 'resolved' }, opts)
+      const { classification } = request
+      if (classification !== undefined && classification !== 'false_positive') {
+        throw unsupportedValue(id, `Provider '${id}' (Cloudlock) cannot store classification '${classification}': it records ` +
+          "only 'false_positive' (as DISMISSED); close without a classification to resolve.")
+      }
+      return update(nativeId, { status: classification === 'false_positive' ? 'dismissed' : 'resolved' }, opts)
     },
     addNote: () => refuse(id, 'notes'),
     addLabels: () => refuse(id, 'labels'),

@@ -17,8 +17,9 @@ const actions: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['incidents'],
       operationId: 'closeIncident',
       summary: 'Close (resolve) an incident',
-      description: 'ZWA: close with resolution code, label and notes. Cloudlock: `false_positive` gives DISMISSED, anything else ' +
-        'RESOLVED; Cloudlock stores no notes or labels, so sending them is 422 `capability_not_supported`.',
+      description: 'ZWA: close with resolution code, label and notes. Cloudlock: `false_positive` gives DISMISSED, no classification ' +
+        'RESOLVED, any other classification 422 `unsupported_value`; Cloudlock stores no notes or labels, so sending them is 422 ' +
+        '`capability_not_supported`. What is sent is stored or refused, never dropped.',
       params: IncidentParams,
       headers: WriteHeaders,
       body: CloseBody,
