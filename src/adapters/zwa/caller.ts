@@ -50,6 +50,8 @@ export function createCaller (deps: CallerDeps): ZwaCall {
       let bearer = await token(attempt)
       let res = await send(attempt, bearer)
       if (res.status === 401 || res.status === 403) {
+        // Not awaited: the manager never hands the refused token out again, whenever the shared
+        // store's delete lands.
         tokens.invalidate(bearer)
         bearer = await token(attempt)
         res = await send(attempt, bearer)
