@@ -80,11 +80,19 @@ export class MemoryStore implements SharedStore {
       this.boundedBytes - (old?.bytes ?? 0) + bytes <= bound.maxBytes
     if (fits()) return
     this.sweep()
+    const victims: string[] = []
+    let count = this.boundedCount - (old ? 1 : 0) + 1
+    let total = this.boundedBytes - (old?.bytes ?? 0) + bytes
     for (const [k, entry] of this.entries) {
-      if (fits()) return
-      if (k !== key && this.bounded(k) && bound.evictable(entry.value)) this.remove(k)
+      if (count <= bound.maxEntries && total <= bound.maxBytes) break
+      if (k === key || !this.bounded(k) || !bound.evictable(entry.value)) continue
+      victims.push(k)
+      count--
+      total -= entry.bytes
     }
-    if (!fits()) throw new StoreFullError()
+    // Nothing is evicted for a write that would not fit anyway.
+    if (count > bound.maxEntries || total > bound.maxBytes) throw new StoreFullError()
+    for (const k of victims) this.remove(k)
   }
 
   async get (key: string): Promise<string | null> {

@@ -61,7 +61,7 @@ export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: 
     return guard.run(spec, { signal: req.signal ?? opts.signal, deadline: opts.deadline }, async (attempt) => {
       const res = await attempt.exchange('default', (signal) => client.request({ ...req, headers: { ...headers, ...req.headers }, signal }))
       if (res.status < 200 || res.status >= 300) {
-        throw translateStatus(id, res.status, scrub(vendorMessage(res.text, res.json, 'message'), [config.token]), retryAfterSeconds(res.headers, now()))
+        throw translateStatus(id, res.status, scrub(vendorMessage(res.text, res.json, 'message'), [config.token]), guard.capHint(retryAfterSeconds(res.headers, now())))
       }
       return read(client.expectJson(res))
     })

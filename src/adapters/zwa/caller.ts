@@ -57,7 +57,7 @@ export function createCaller (deps: CallerDeps): ZwaCall {
         res = await send(attempt, bearer)
       }
       if (res.status < 200 || res.status >= 300) {
-        throw translateStatus(providerId, res.status, scrub(vendorMessage(res.text, res.json, 'internalMessage'), [...deps.secrets, bearer]), retryAfterSeconds(res.headers, deps.now()))
+        throw translateStatus(providerId, res.status, scrub(vendorMessage(res.text, res.json, 'internalMessage'), [...deps.secrets, bearer]), guard.capHint(retryAfterSeconds(res.headers, deps.now())))
       }
       return read(client.expectJson(res))
     })
