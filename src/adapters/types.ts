@@ -69,6 +69,7 @@ export interface CallOptions {
   signal?: AbortSignal // the gateway request's deadline
   deadline?: number // epoch ms of that deadline, when known
   requestId?: string
+  fresh?: boolean // never share a coalesced read: a write's read-back must see the vendor's state now
 }
 
 export interface AdapterHealth {

@@ -17,6 +17,7 @@ export const PROBLEM_TYPES: Record<ErrorCode, { status: number, title: string }>
   rate_limited: { status: 429, title: 'Rate limit exceeded' },
   upstream_error: { status: 502, title: 'Upstream provider error' },
   upstream_auth_failed: { status: 502, title: 'Upstream authentication failed' },
+  write_outcome_unknown: { status: 502, title: 'Write outcome unknown' },
   upstream_rate_limited: { status: 503, title: 'Upstream provider rate limited' },
   provider_unavailable: { status: 503, title: 'Provider unavailable' },
   service_unavailable: { status: 503, title: 'Service unavailable' },

@@ -37,6 +37,7 @@ const common = {
     base_ms: Type.Integer({ minimum: 1, maximum: 60_000, default: 100, description: 'first backoff ceiling; doubles per retry (full jitter)' }),
     max_ms: Type.Integer({ minimum: 1, maximum: 60_000, default: 2_000, description: 'largest backoff ceiling' })
   }, { ...closed, default: {} }),
+  max_retry_after_s: Type.Integer({ minimum: 1, maximum: 86_400, default: 300, description: 'longest pause one vendor Retry-After may impose on a call class (and the longest Retry-After passed on to clients)' }),
   max_wait_ms: Type.Integer({ minimum: 0, maximum: 60_000, default: 2_000, description: 'longest a call waits for the rate budget, a concurrency slot or a Retry-After before giving up with 503' }),
   deadline_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000, description: 'this provider\'s share of a gateway request; default: limits.request_timeout_ms' })),
   breaker: Type.Object({

@@ -12,6 +12,7 @@ export interface GuardSettings {
   breaker: { failureThreshold: number, openMs: number, halfOpenProbes: number }
   rateBudget: Record<string, BudgetWindow[]> // per endpoint class; empty = no local budget
   pauseOnHint: boolean // a vendor Retry-After on 429/503 pauses that class for everyone
+  maxRetryAfterS: number // ... for at most this long, whatever the vendor said
   maxConcurrent: number // 0 = unlimited
   maxQueue: number
   coalesce: boolean
@@ -31,6 +32,7 @@ export const UNGUARDED: GuardSettings = {
   breaker: { failureThreshold: 0, openMs: 30_000, halfOpenProbes: 1 },
   rateBudget: {},
   pauseOnHint: false,
+  maxRetryAfterS: 86_400,
   maxConcurrent: 0,
   maxQueue: 0,
   coalesce: false
@@ -54,6 +56,7 @@ export function guardSettings (config: ResilienceConfig | undefined, maxConnecti
     breaker: { failureThreshold: config.breaker.failure_threshold, openMs: config.breaker.open_ms, halfOpenProbes: config.breaker.half_open_probes },
     rateBudget,
     pauseOnHint: true,
+    maxRetryAfterS: config.max_retry_after_s,
     maxConcurrent: config.max_concurrent ?? maxConnections,
     maxQueue: config.max_queue,
     coalesce: config.coalesce

@@ -197,7 +197,7 @@ export class UpstreamGuard {
     try {
       const res = await send(dl.signal)
       if (this.settings.pauseOnHint && (res.status === 429 || res.status === 503)) {
-        const hint = retryAfterSeconds(res.headers, this.now())
+        const hint = this.capHint(retryAfterSeconds(res.headers, this.now()))
         if (hint !== undefined && hint > 0) this.rates.pause(cls, this.now() + hint * 1000)
       }
       return res
@@ -205,6 +205,12 @@ export class UpstreamGuard {
       this.rates.done(slot)
       this.limiter.release()
     }
+  }
+
+  // A vendor's Retry-After, at most resilience.max_retry_after_s: one answer (a bug, a misread
+  // date) must not stop a call class, or send clients away, for a day.
+  capHint (seconds: number | undefined): number | undefined {
+    return seconds === undefined ? undefined : Math.min(seconds, this.settings.maxRetryAfterS)
   }
 
   health (): AdapterHealth {

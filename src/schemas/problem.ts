@@ -7,7 +7,7 @@ export const ERROR_CODES = [
   'method_not_allowed', 'payload_too_large', 'unsupported_media_type',
   'capability_not_supported', 'unsupported_value', 'idempotency_key_reused', 'rate_limited',
   'upstream_error', 'upstream_timeout', 'upstream_rate_limited', 'upstream_auth_failed',
-  'provider_unavailable', 'service_unavailable', 'internal_error',
+  'provider_unavailable', 'write_outcome_unknown', 'service_unavailable', 'internal_error',
   'bad_request', 'request_timeout', 'uri_too_long', 'request_header_fields_too_large'
 ] as const
 export type ErrorCode = typeof ERROR_CODES[number]

@@ -31,3 +31,14 @@ export function problemResponses (...statuses: number[]): Record<number, unknown
 export const READ_ERRORS = [400, 401, 403, 404, 422, 429, 500, 502, 503, 504]
 export const WRITE_ERRORS = [400, 401, 403, 404, 413, 415, 422, 429, 500, 502, 503, 504]
 export const META_ERRORS = [401, 403, 429, 500]
+
+// Write routes: their 502 also covers a write whose vendor answer was lost (spec section 6).
+export function writeProblemResponses (): Record<number, unknown> {
+  const out = problemResponses(...WRITE_ERRORS)
+  out[502] = {
+    ...(out[502] as object),
+    description: 'An upstream provider failed (upstream_error, upstream_auth_failed), or the vendor never confirmed the write and ' +
+      'the gateway cannot tell yet whether it took effect (write_outcome_unknown: repeat with the same Idempotency-Key)'
+  }
+  return out
+}

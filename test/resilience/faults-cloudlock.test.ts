@@ -17,18 +17,21 @@ interface Case {
   reads: number // attempts of a read (list, detail): 1 + retries when transient
   writes: number // attempts of a write: never repeated once sent
   retryAfter?: string
+  // The write, faulted alone: a definite vendor answer passes through; a lost answer is read
+  // back (spec section 6): applied -> 200, not applied -> the error, not known yet -> 502.
+  write: [number, string]
 }
 
 const CASES: Case[] = [
-  { name: '500', fault: { status: 500 }, code: 'upstream_error', status: 502, reads: 3, writes: 1 },
-  { name: '503', fault: { status: 503 }, code: 'upstream_error', status: 502, reads: 3, writes: 1 },
-  { name: '429 with Retry-After 1', fault: { status: 429, retry_after: 1 }, code: 'upstream_rate_limited', status: 503, reads: 3, writes: 1, retryAfter: '1' },
-  { name: 'latency beyond the headers timeout', fault: { latency_ms: 2_500 }, code: 'upstream_timeout', status: 504, reads: 3, writes: 1 },
-  { name: 'connection reset', fault: { mode: 'reset' }, code: 'upstream_error', status: 502, reads: 3, writes: 1 },
-  { name: 'malformed JSON with 200', fault: { mode: 'malformed' }, code: 'upstream_error', status: 502, reads: 1, writes: 1 },
-  { name: 'truncated body', fault: { mode: 'truncated' }, code: 'upstream_error', status: 502, reads: 3, writes: 1 },
-  { name: 'slow body', fault: { mode: 'slow_body', chunk_interval_ms: 1_500 }, code: 'upstream_timeout', status: 504, reads: 3, writes: 1 },
-  { name: 'HTML error page', fault: { mode: 'html' }, code: 'upstream_error', status: 502, reads: 3, writes: 1 }
+  { name: '500', fault: { status: 500 }, code: 'upstream_error', status: 502, reads: 3, writes: 1, write: [502, 'upstream_error'] },
+  { name: '503', fault: { status: 503 }, code: 'upstream_error', status: 502, reads: 3, writes: 1, write: [502, 'upstream_error'] },
+  { name: '429 with Retry-After 1', fault: { status: 429, retry_after: 1 }, code: 'upstream_rate_limited', status: 503, reads: 3, writes: 1, retryAfter: '1', write: [503, 'upstream_rate_limited'] },
+  { name: 'latency beyond the headers timeout', fault: { latency_ms: 2_500 }, code: 'upstream_timeout', status: 504, reads: 3, writes: 1, write: [502, 'write_outcome_unknown'] },
+  { name: 'connection reset', fault: { mode: 'reset' }, code: 'upstream_error', status: 502, reads: 3, writes: 1, write: [502, 'upstream_error'] },
+  { name: 'malformed JSON with 200', fault: { mode: 'malformed' }, code: 'upstream_error', status: 502, reads: 1, writes: 1, write: [502, 'upstream_error'] },
+  { name: 'truncated body', fault: { mode: 'truncated' }, code: 'upstream_error', status: 502, reads: 3, writes: 1, write: [200, ''] },
+  { name: 'slow body', fault: { mode: 'slow_body', chunk_interval_ms: 1_500 }, code: 'upstream_timeout', status: 504, reads: 3, writes: 1, write: [200, ''] },
+  { name: 'HTML error page', fault: { mode: 'html' }, code: 'upstream_error', status: 502, reads: 3, writes: 1, write: [502, 'upstream_error'] }
 ]
 
 const RESILIENCE = '{ retries: 2, backoff: { base_ms: 20, max_ms: 100 }, max_wait_ms: 1500, retry_budget_burst: 1000, breaker: { failure_threshold: 0 } }'
@@ -76,11 +79,15 @@ t.test('every fault on list, detail and write', async (t) => {
       t.equal(await attempts('GET'), c.reads, `detail: ${c.reads} upstream attempt(s)`)
       t.ok(detail.ms < LATE, `detail answered in ${detail.ms} ms`)
 
-      // write: never repeated once sent
+      // write: never repeated once sent; faulted alone, so the read-back sees the vendor's state
+      await h.cloudlock.clearFaults()
+      await h.cloudlock.fault({ route: 'PUT /api/v2/incidents', ...c.fault })
       await h.cloudlock.clearLog()
-      const write = await h.send('PATCH', `/v1/incidents/cloudlock:${id}`, { external_ref: `X-${c.name.length}` })
-      t.equal(write.status, c.status, 'write: status')
-      t.equal(write.body.code, c.code, 'write: code')
+      const ref = `X-${CASES.indexOf(c)}`
+      const write = await h.send('PATCH', `/v1/incidents/cloudlock:${id}`, { external_ref: ref })
+      t.equal(write.status, c.write[0], 'write: status')
+      if (c.write[0] === 200) t.equal(write.body.external_ref, ref, 'write: the incident read back')
+      else t.equal(write.body.code, c.write[1], 'write: code')
       if (c.retryAfter) t.equal(write.headers['retry-after'], c.retryAfter, 'write: Retry-After')
       t.equal(await attempts('PUT'), c.writes, 'write: exactly one upstream attempt')
       t.ok(write.ms < LATE, `write answered in ${write.ms} ms`)
@@ -139,16 +146,24 @@ t.test('a vendor Retry-After beyond max_wait_ms: one attempt, the hint goes to t
   t.equal((await h.get('/v1/providers')).body.data.find((p: any) => p.id === 'cloudlock').health.last_error.code, 'upstream_rate_limited')
 })
 
-t.test('a write whose outcome is unknown is 504, and its Idempotency-Key lets the client repeat it safely', async (t) => {
+t.test('a write answered too late: 502 write_outcome_unknown until the read-back decides, never a second PUT', async (t) => {
   const { h, id } = await setup(t)
+  // The simulator holds the PUT 2.5 s, then applies it; the gateway gave up after 0.5 s.
   await h.cloudlock.fault({ route: 'PUT /api/v2/incidents', latency_ms: 2_500, count: 1 })
   const key = 'unknown-outcome-1'
-  const first = await h.send('PATCH', `/v1/incidents/cloudlock:${id}`, { external_ref: 'UNK-1' }, { 'idempotency-key': key })
-  t.equal(first.status, 504)
-  t.equal(first.body.code, 'upstream_timeout')
-  t.equal((await h.cloudlock.requests('/api/v2/incidents', 'PUT')).length, 1, 'sent once, not repeated by the gateway')
-  const again = await h.send('PATCH', `/v1/incidents/cloudlock:${id}`, { external_ref: 'UNK-1' }, { 'idempotency-key': key })
-  t.equal(again.status, 200, 'the 504 released the key: the repeat runs')
-  t.equal(again.body.external_ref, 'UNK-1')
-  t.equal(again.headers['idempotent-replayed'], undefined, 'a real second run, not a replay')
+  const patch = () => h.send('PATCH', `/v1/incidents/cloudlock:${id}`, { external_ref: 'UNK-1' }, { 'idempotency-key': key })
+  const first = await patch()
+  t.equal(first.status, 502)
+  t.equal(first.body.code, 'write_outcome_unknown', 'not there yet, but the vendor may still apply it')
+  const early = await patch()
+  t.equal(early.body.code, 'write_outcome_unknown', 'a repeat while the vendor still holds it: still unknown')
+  // Wait until the vendor has applied the write (its log shows the PUT answered).
+  while ((await h.cloudlock.requests('/api/v2/incidents', 'PUT'))[0].status === null) await new Promise((resolve) => setTimeout(resolve, 100))
+  const decided = await patch()
+  t.equal(decided.status, 200, 'the read-back found the change: applied')
+  t.equal(decided.body.external_ref, 'UNK-1')
+  const replay = await patch()
+  t.equal(replay.status, 200)
+  t.equal(replay.headers['idempotent-replayed'], 'true', 'the decided outcome is stored under the key')
+  t.equal((await h.cloudlock.requests('/api/v2/incidents', 'PUT')).length, 1, 'one PUT in all: never sent twice')
 })

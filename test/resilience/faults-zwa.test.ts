@@ -16,18 +16,21 @@ interface Case {
   reads: number
   writes: number
   retryAfter?: string
+  // The write, faulted alone: a definite vendor answer passes through; a lost answer is read
+  // back (spec section 6): applied -> 200, not applied -> the error, not known yet -> 502.
+  write: [number, string]
 }
 
 const CASES: Case[] = [
-  { name: '500', fault: { status: 500 }, code: 'upstream_error', status: 502, reads: 3, writes: 1 },
-  { name: '503', fault: { status: 503 }, code: 'upstream_error', status: 502, reads: 3, writes: 1 },
-  { name: '429 with Retry-After 1', fault: { status: 429, retry_after: 1 }, code: 'upstream_rate_limited', status: 503, reads: 3, writes: 1, retryAfter: '1' },
-  { name: 'latency beyond the headers timeout', fault: { latency_ms: 2_500 }, code: 'upstream_timeout', status: 504, reads: 3, writes: 1 },
-  { name: 'connection reset', fault: { mode: 'reset' }, code: 'upstream_error', status: 502, reads: 3, writes: 1 },
-  { name: 'malformed JSON with 200', fault: { mode: 'malformed' }, code: 'upstream_error', status: 502, reads: 1, writes: 1 },
-  { name: 'truncated body', fault: { mode: 'truncated' }, code: 'upstream_error', status: 502, reads: 3, writes: 1 },
-  { name: 'slow body', fault: { mode: 'slow_body', chunk_interval_ms: 1_500 }, code: 'upstream_timeout', status: 504, reads: 3, writes: 1 },
-  { name: 'HTML error page', fault: { mode: 'html' }, code: 'upstream_error', status: 502, reads: 3, writes: 1 }
+  { name: '500', fault: { status: 500 }, code: 'upstream_error', status: 502, reads: 3, writes: 1, write: [502, 'upstream_error'] },
+  { name: '503', fault: { status: 503 }, code: 'upstream_error', status: 502, reads: 3, writes: 1, write: [502, 'upstream_error'] },
+  { name: '429 with Retry-After 1', fault: { status: 429, retry_after: 1 }, code: 'upstream_rate_limited', status: 503, reads: 3, writes: 1, retryAfter: '1', write: [503, 'upstream_rate_limited'] },
+  { name: 'latency beyond the headers timeout', fault: { latency_ms: 2_500 }, code: 'upstream_timeout', status: 504, reads: 3, writes: 1, write: [502, 'write_outcome_unknown'] },
+  { name: 'connection reset', fault: { mode: 'reset' }, code: 'upstream_error', status: 502, reads: 3, writes: 1, write: [502, 'upstream_error'] },
+  { name: 'malformed JSON with 200', fault: { mode: 'malformed' }, code: 'upstream_error', status: 502, reads: 1, writes: 1, write: [502, 'upstream_error'] },
+  { name: 'truncated body', fault: { mode: 'truncated' }, code: 'upstream_error', status: 502, reads: 3, writes: 1, write: [200, ''] },
+  { name: 'slow body', fault: { mode: 'slow_body', chunk_interval_ms: 1_500 }, code: 'upstream_timeout', status: 504, reads: 3, writes: 1, write: [200, ''] },
+  { name: 'HTML error page', fault: { mode: 'html' }, code: 'upstream_error', status: 502, reads: 3, writes: 1, write: [502, 'upstream_error'] }
 ]
 
 // Budgets off here: this file counts attempts; the budget has its own test.
@@ -71,10 +74,14 @@ t.test('every fault on list, detail and write', async (t) => {
       t.equal(await count('GET', (p) => p.endsWith(id)), c.reads, `detail: ${c.reads} attempt(s)`)
       t.ok(detail.ms < LATE, `detail answered in ${detail.ms} ms`)
 
+      // The write alone is faulted, so the baseline read and the read-back see the vendor's state.
+      await h.zwa.clearFaults()
+      await h.zwa.fault({ route: `POST /dlp/v1/incidents/${id}/notes`, ...c.fault })
       await h.zwa.clearLog()
       const write = await h.send('POST', `/v1/incidents/zwa:${id}/notes`, { text: `note during ${c.name}` })
-      t.equal(write.status, c.status, 'write: status')
-      t.equal(write.body.code, c.code, 'write: code')
+      t.equal(write.status, c.write[0], 'write: status')
+      if (c.write[0] === 200) t.ok(write.body.notes.some((n: any) => n.text === `note during ${c.name}`), 'write: the incident read back')
+      else t.equal(write.body.code, c.write[1], 'write: code')
       t.equal(await count('POST', (p) => p.endsWith('/notes')), c.writes, 'write: exactly one attempt')
       t.ok(write.ms < LATE, `write answered in ${write.ms} ms`)
       t.equal((await h.zwa.requests('/v1/auth')).length, 0, 'the cached token served every attempt')

@@ -194,6 +194,7 @@ const settings = (over: Partial<GuardSettings> = {}): GuardSettings => ({
     retry_budget_burst: 10,
     backoff: { base_ms: 1, max_ms: 2 },
     max_wait_ms: 1_000,
+    max_retry_after_s: 300,
     breaker: { failure_threshold: 0, open_ms: 1_000, half_open_probes: 1 },
     max_queue: 10,
     coalesce: true,

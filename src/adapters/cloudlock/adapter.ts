@@ -53,11 +53,11 @@ export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: 
     if (opts.requestId) headers['x-request-id'] = opts.requestId
     const idempotent = req.method === 'GET'
     const operation = req.method === 'PUT' ? 'update' : req.path === '/incidents' ? 'list' : 'get'
-    const spec = { operation, cls: 'default', idempotent, key: idempotent ? requestKey(req.method, req.path, req.query, req.body) : undefined }
+    const spec = { operation, cls: 'default', idempotent, key: idempotent && !opts.fresh ? requestKey(req.method, req.path, req.query, req.body) : undefined }
     return guard.run(spec, { signal: req.signal ?? opts.signal, deadline: opts.deadline }, async (attempt) => {
       const res = await attempt.exchange('default', (signal) => client.request({ ...req, headers: { ...headers, ...req.headers }, signal }))
       if (res.status < 200 || res.status >= 300) {
-        throw translateStatus(id, res.status, scrub(vendorMessage(res.text, res.json, 'message'), [config.token]), retryAfterSeconds(res.headers, now()))
+        throw translateStatus(id, res.status, scrub(vendorMessage(res.text, res.json, 'message'), [config.token]), guard.capHint(retryAfterSeconds(res.headers, now())))
       }
       return read(client.expectJson(res))
     })
@@ -114,10 +114,16 @@ export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: 
     },
     update,
     async close (nativeId, request: CloseRequest, opts) {
-      // Cloudlock stores neither notes nor labels: refuse rather than drop them.
+      // Cloudlock stores neither notes nor labels, and no classification but the one DISMISSED
+      // stands for (spec section 4): refuse rather than drop them.
       if (request.notes !== undefined) return refuse(id, 'notes')
       if (request.label !== undefined) return refuse(id, 'labels')
-      return update(nativeId, { status: request.classification === 'false_positive' ? 'dismissed' : 'resolved' }, opts)
+      const { classification } = request
+      if (classification !== undefined && classification !== 'false_positive') {
+        throw unsupportedValue(id, `Provider '${id}' (Cloudlock) cannot store classification '${classification}': it records ` +
+          "only 'false_positive' (as DISMISSED); close without a classification to resolve.")
+      }
+      return update(nativeId, { status: classification === 'false_positive' ? 'dismissed' : 'resolved' }, opts)
     },
     addNote: () => refuse(id, 'notes'),
     addLabels: () => refuse(id, 'labels'),

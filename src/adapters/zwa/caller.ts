@@ -33,7 +33,7 @@ export function createCaller (deps: CallerDeps): ZwaCall {
 
   return async function call<T> (req: UpstreamRequest, opts: CallOptions, read: (body: unknown) => T, sent?: () => void): Promise<T> {
     const op = zwaOperation(req.method, req.path.slice(deps.prefix.length))
-    const spec = { ...op, key: op.idempotent ? requestKey(req.method, req.path, req.query, req.body) : undefined }
+    const spec = { ...op, key: op.idempotent && !opts.fresh ? requestKey(req.method, req.path, req.query, req.body) : undefined }
 
     const send = (attempt: Attempt, token: string): Promise<UpstreamResponse> => attempt.exchange(op.cls, (signal) => {
       sent?.()
@@ -50,12 +50,14 @@ export function createCaller (deps: CallerDeps): ZwaCall {
       let bearer = await token(attempt)
       let res = await send(attempt, bearer)
       if (res.status === 401 || res.status === 403) {
+        // Not awaited: the manager never hands the refused token out again, whenever the shared
+        // store's delete lands.
         tokens.invalidate(bearer)
         bearer = await token(attempt)
         res = await send(attempt, bearer)
       }
       if (res.status < 200 || res.status >= 300) {
-        throw translateStatus(providerId, res.status, scrub(vendorMessage(res.text, res.json, 'internalMessage'), [...deps.secrets, bearer]), retryAfterSeconds(res.headers, deps.now()))
+        throw translateStatus(providerId, res.status, scrub(vendorMessage(res.text, res.json, 'internalMessage'), [...deps.secrets, bearer]), guard.capHint(retryAfterSeconds(res.headers, deps.now())))
       }
       return read(client.expectJson(res))
     })

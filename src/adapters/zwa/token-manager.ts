@@ -17,13 +17,20 @@ export interface TokenManagerOptions {
 }
 
 const MINUTE = 60_000
+const REMEMBERED_REFUSALS = 16
 
 // Caches the bearer token and refreshes it shortly before it expires. Concurrent callers share one
 // in-flight request (single flight), and the manager never calls the token endpoint faster than
 // its documented limit nor before a 429's Retry-After has passed.
+//
+// A token the vendor refused is never handed out again (issue 14 item 7): it is remembered as
+// refused, a cached copy of it (in memory or in the shared store, however late the store's delete
+// lands) is skipped, and a token request that began before the refusal is not joined after it.
 export class TokenManager {
   private current: { value: string, refreshAt: number } | null = null
-  private inflight: Promise<string> | null = null
+  private inflight: { generation: number, promise: Promise<string> } | null = null
+  private generation = 0 // bumped by each refusal
+  private readonly refused: string[] = [] // the last few refused tokens
   private blockedUntil = 0
   private recent: number[] = [] // start times of token requests in the last minute
   private readonly opts: TokenManagerOptions
@@ -34,20 +41,31 @@ export class TokenManager {
 
   async get (): Promise<string> {
     if (this.current && this.opts.now() < this.current.refreshAt) return this.current.value
-    // The shared request is never tied to one caller's abort signal: others wait on it too.
-    this.inflight ??= this.obtain().finally(() => { this.inflight = null })
-    return this.inflight
+    // The shared request is never tied to one caller's abort signal: others wait on it too. One
+    // started before the latest refusal may bring back the refused token, so it is not joined.
+    if (this.inflight?.generation !== this.generation) {
+      const promise: Promise<string> = this.obtain().finally(() => {
+        if (this.inflight?.promise === promise) this.inflight = null
+      })
+      this.inflight = { generation: this.generation, promise }
+    }
+    return this.inflight.promise
   }
 
-  // Drops `token` after the upstream refused it; a newer token fetched meanwhile is kept.
-  invalidate (token: string): void {
+  // Drops `token` after the upstream refused it. The shared copy is removed by compare-and-delete
+  // of exactly that token, so a newer token another replica stored meanwhile is kept.
+  invalidate (token: string): Promise<void> {
+    if (!this.refused.includes(token)) {
+      this.refused.push(token)
+      if (this.refused.length > REMEMBERED_REFUSALS) this.refused.shift()
+    }
+    this.generation++
     if (this.current?.value === token) this.current = null
     const { shared, sharedKey } = this.opts
-    if (shared && sharedKey) {
-      shared.get(sharedKey).then((text) => {
-        if (text && (JSON.parse(text) as { value: string }).value === token) return shared.delete(sharedKey)
-      }).catch(() => {})
-    }
+    if (!shared || !sharedKey) return Promise.resolve()
+    return shared.get(sharedKey).then(async (text) => {
+      if (text && (JSON.parse(text) as { value: string }).value === token) await shared.deleteIfEquals(sharedKey, text)
+    }).catch(() => {})
   }
 
   // Another replica's token from the shared store when it is still fresh, else a new one (which
@@ -58,7 +76,8 @@ export class TokenManager {
       try {
         const text = await shared.get(sharedKey)
         const cached = text ? JSON.parse(text) as { value: string, refreshAt: number } : null
-        if (cached && typeof cached.value === 'string' && this.opts.now() < cached.refreshAt) {
+        const usable = cached && typeof cached.value === 'string' && !this.refused.includes(cached.value)
+        if (cached && usable && this.opts.now() < cached.refreshAt) {
           this.current = cached
           return cached.value
         }

@@ -2,11 +2,21 @@ import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { GatewayError } from '../../errors/gateway-error.ts'
-import { StoreUnavailableError } from '../../state/shared-store.ts'
+import { newTracker, type UnknownOutcome, type WriteTracker } from '../../services/write-outcome.ts'
+import { StoreFullError, StoreUnavailableError } from '../../state/shared-store.ts'
+
+// One keyed write in progress: its record's key and fingerprint, the tracker the write-outcome
+// service fills in, and (on a repeat) the stored unknown outcome this request must decide.
+export interface IdempotentRequest {
+  storeKey: string
+  fingerprint: string
+  tracker: WriteTracker
+  prior: { text: string, outcome: UnknownOutcome } | null
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
-    idempotency: { storeKey: string, fingerprint: string } | null
+    idempotency: IdempotentRequest | null
   }
 }
 
@@ -14,9 +24,22 @@ const RETENTION_MS = 24 * 60 * 60 * 1000
 const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/
 const POLL_MS = 50
 
+export const KEY_PREFIX = 'idem:'
+
 interface Pending { state: 'pending', fp: string }
 interface Done { state: 'done', fp: string, status: number, type: string, body: string }
-type IdempotencyRecord = Pending | Done
+// The write was sent and its outcome is not known: repeats decide it, never write again.
+interface Unknown { state: 'unknown', fp: string, outcome: UnknownOutcome }
+type IdempotencyRecord = Pending | Done | Unknown
+
+// Only completed records may be evicted from a full in-memory store (src/state/memory-store.ts).
+export const isEvictable = (text: string): boolean => {
+  try {
+    return (JSON.parse(text) as IdempotencyRecord).state === 'done'
+  } catch {
+    return true
+  }
+}
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -30,13 +53,16 @@ function canonical (value: unknown): string {
   return JSON.stringify(value) ?? 'null'
 }
 
-const unavailable = (cause: unknown) => new GatewayError('service_unavailable',
-  'The idempotency store is unavailable, so this request cannot be deduplicated. Retry shortly, or send it without Idempotency-Key.',
-  { retryAfter: 1, cause })
+const unavailable = (cause: unknown) => new GatewayError('service_unavailable', cause instanceof StoreFullError
+  ? 'The idempotency store is full of writes still running or with an unknown outcome. Retry shortly.'
+  : 'The idempotency store is unavailable, so this request cannot be deduplicated. Retry shortly, or send it without Idempotency-Key.',
+{ retryAfter: 1, cause })
 
 // Idempotency-Key on POST and PATCH (spec section 7): the first request with a key runs and its
 // answer (below 500) is kept 24 h; a repeat with the same body replays it, another body is 422;
 // concurrent duplicates wait for the first instead of reaching the vendor. Keys are per API key.
+// A write whose vendor answer was lost keeps its key as `unknown` (spec section 6): a repeat runs
+// the route, which only reads the incident back to decide (src/services/write-outcome.ts).
 async function idempotency (app: FastifyInstance) {
   const store = app.sharedStore
   const lockMs = app.config.limits.request_timeout_ms + 5_000
@@ -49,13 +75,13 @@ async function idempotency (app: FastifyInstance) {
     if (typeof header !== 'string' || !KEY_FORMAT.test(header)) {
       throw new GatewayError('validation_failed', 'Idempotency-Key must be 1 to 255 visible ASCII characters.', { errors: [{ path: '/headers/idempotency-key', message: 'must be 1 to 255 visible ASCII characters' }] })
     }
-    const storeKey = `idem:${sha256(`${request.principal.name}\n${header}`)}`
+    const storeKey = `${KEY_PREFIX}${sha256(`${request.principal.name}\n${header}`)}`
     const fingerprint = sha256(`${request.method} ${request.url}\n${canonical(request.body)}`)
     const deadline = Date.now() + lockMs
     try {
       while (true) {
         if (await store.setIfAbsent(storeKey, JSON.stringify({ state: 'pending', fp: fingerprint } satisfies Pending), lockMs)) {
-          request.idempotency = { storeKey, fingerprint }
+          request.idempotency = { storeKey, fingerprint, tracker: newTracker(), prior: null }
           return
         }
         const text = await store.get(storeKey)
@@ -66,6 +92,10 @@ async function idempotency (app: FastifyInstance) {
         }
         if (record.state === 'done') {
           return reply.code(record.status).header('idempotent-replayed', 'true').type(record.type).send(record.body)
+        }
+        if (record.state === 'unknown') {
+          request.idempotency = { storeKey, fingerprint, tracker: newTracker(), prior: { text, outcome: record.outcome } }
+          return
         }
         if (Date.now() > deadline) {
           throw new GatewayError('service_unavailable', 'The first request with this Idempotency-Key is still running; retry later.', { retryAfter: 1 })
@@ -83,18 +113,32 @@ async function idempotency (app: FastifyInstance) {
     if (!idem) return payload
     request.idempotency = null
     try {
-      if (reply.statusCode >= 500 || typeof payload !== 'string') {
-        // Unknown or transient outcome: release the key so the client may safely repeat.
-        await store.delete(idem.storeKey)
-      } else {
-        const record: Done = { state: 'done', fp: idem.fingerprint, status: reply.statusCode, type: String(reply.getHeader('content-type') ?? 'application/json'), body: payload }
-        await store.set(idem.storeKey, JSON.stringify(record), RETENTION_MS)
-      }
+      await settle(idem, reply.statusCode, String(reply.getHeader('content-type') ?? 'application/json'), payload)
     } catch (err) {
       request.log.warn({ err: { message: (err as Error).message } }, 'could not record the idempotent response')
     }
     return payload
   })
+
+  // What the key keeps once the answer goes out. A repeat that decided an unknown outcome only
+  // replaces or releases the record it read, so a newer one (another replica's) is never lost.
+  async function settle (idem: IdempotentRequest, status: number, type: string, payload: unknown): Promise<void> {
+    const { storeKey, fingerprint: fp, tracker, prior } = idem
+    if (status < 500 && typeof payload === 'string') {
+      const done = JSON.stringify({ state: 'done', fp, status, type, body: payload } satisfies Done)
+      if (prior) await store.replaceIfEquals(storeKey, prior.text, done, RETENTION_MS)
+      else await store.set(storeKey, done, RETENTION_MS)
+      return
+    }
+    if (tracker.outcome && (tracker.state === 'maybe_applied' || tracker.state === 'applied')) {
+      // May have been applied: the key stays taken, so no repeat ever sends the write again.
+      if (!prior) await store.set(storeKey, JSON.stringify({ state: 'unknown', fp, outcome: tracker.outcome } satisfies Unknown), RETENTION_MS)
+      return
+    }
+    // Not sent, or read back and not applied: release the key so the client may safely repeat.
+    if (prior) await store.deleteIfEquals(storeKey, prior.text)
+    else await store.delete(storeKey)
+  }
 }
 
 export default fp(idempotency, { name: 'idempotency', fastify: '5.x', dependencies: ['shared-state', 'auth'] })

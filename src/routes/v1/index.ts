@@ -5,9 +5,13 @@ import list from './incidents/list.ts'
 import subResources from './incidents/sub-resources.ts'
 import providers from './providers.ts'
 import transactions from './transactions.ts'
+import { rememberResponse } from './call-options.ts'
 
 // The /v1 API of spec section 4.
 const v1: FastifyPluginAsync = async (app) => {
+  // Request deadlines end with the response (call-options.ts).
+  app.decorateRequest('rawResponse', null)
+  app.addHook('onRequest', rememberResponse)
   await app.register(list)
   await app.register(detail)
   await app.register(actions)

@@ -97,14 +97,11 @@ t.test('a configured alias does not make the documented value unwritable', async
   t.equal(updated.severity, 'critical')
 })
 
-t.test('close: false_positive dismisses, anything else resolves; classification stays null', async (t) => {
+t.test('close: false_positive dismisses, none resolves; classification stays null', async (t) => {
   const { sim, adapter } = await setup(t)
   const cases: Array<[Record<string, unknown>, string, string]> = [
     [{}, 'RESOLVED', 'resolved'],
-    [{ classification: 'false_positive' }, 'DISMISSED', 'dismissed'],
-    [{ classification: 'true_positive' }, 'RESOLVED', 'resolved'],
-    [{ classification: 'benign' }, 'RESOLVED', 'resolved'],
-    [{ classification: 'unknown' }, 'RESOLVED', 'resolved']
+    [{ classification: 'false_positive' }, 'DISMISSED', 'dismissed']
   ]
   for (const [request, native, status] of cases) {
     await sim.vendor('PUT', '/incidents/320831601', { incident_status: 'NEW' })
@@ -115,6 +112,17 @@ t.test('close: false_positive dismisses, anything else resolves; classification 
     t.equal(closed.classification, null, 'Cloudlock stores no resolution')
     t.equal((await sim.vendor('GET', '/incidents/320831601')).json.incident_status, native)
   }
+})
+
+t.test('close with a classification Cloudlock cannot store is 422 unsupported_value, nothing written', async (t) => {
+  const { sim, adapter } = await setup(t)
+  for (const classification of ['true_positive', 'benign', 'unknown']) {
+    const err = await adapter.close('320831601', { classification } as Record<string, unknown>).catch((e) => e)
+    t.same([err.code, err.statusCode, err.provider], ['unsupported_value', 422, 'cl'], classification)
+    t.match(err.detail, new RegExp(`'${classification}'.*only 'false_positive'`))
+  }
+  t.same(await sim.requests(), [], 'no upstream call')
+  t.equal((await sim.vendor('GET', '/incidents/320831601')).json.incident_status, 'IN PROGRESS', 'the status did not change')
 })
 
 t.test('close with notes or a label is refused, not half done', async (t) => {

@@ -1,11 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { CloseBody, IncidentParams, LabelsBody, NoteBody, WriteHeaders, ZwaIncidentParams } from '../../../schemas/requests.ts'
-import { WRITE_ERRORS, problemResponses } from '../../../schemas/responses.ts'
+import { writeProblemResponses } from '../../../schemas/responses.ts'
 import { resolveIncidentId } from '../../../services/provider-access.ts'
-import { callOptions, principalOf, viewFor } from '../call-options.ts'
+import { performWrite } from '../../../services/write-outcome.ts'
+import { principalOf, viewFor, writeContext } from '../call-options.ts'
 
-const responses = { 200: Type.Ref('Incident'), ...problemResponses(...WRITE_ERRORS) }
+const responses = { 200: Type.Ref('Incident'), ...writeProblemResponses() }
 
 // Triage actions; each returns the updated incident.
 const actions: FastifyPluginAsyncTypebox = async (app) => {
@@ -15,8 +16,9 @@ const actions: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['incidents'],
       operationId: 'closeIncident',
       summary: 'Close (resolve) an incident',
-      description: 'ZWA: close with resolution code, label and notes. Cloudlock: `false_positive` gives DISMISSED, anything else ' +
-        'RESOLVED; Cloudlock stores no notes or labels, so sending them is 422 `capability_not_supported`.',
+      description: 'ZWA: close with resolution code, label and notes. Cloudlock: `false_positive` gives DISMISSED, no classification ' +
+        'RESOLVED, any other classification 422 `unsupported_value`; Cloudlock stores no notes or labels, so sending them is 422 ' +
+        '`capability_not_supported`. What is sent is stored or refused, never dropped.',
       params: IncidentParams,
       headers: WriteHeaders,
       body: CloseBody,
@@ -24,7 +26,7 @@ const actions: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request) => {
     const { adapter, nativeId } = resolveIncidentId(app.providers, principalOf(request), request.params.id)
-    return viewFor(request)(await adapter.close(nativeId, request.body, callOptions(request)))
+    return viewFor(request)(await performWrite(adapter, nativeId, { kind: 'close', request: request.body }, writeContext(request)))
   })
 
   app.post('/incidents/:id/notes', {
@@ -41,7 +43,7 @@ const actions: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request) => {
     const { adapter, nativeId } = resolveIncidentId(app.providers, principalOf(request), request.params.id)
-    return viewFor(request)(await adapter.addNote(nativeId, request.body.text, callOptions(request)))
+    return viewFor(request)(await performWrite(adapter, nativeId, { kind: 'note', text: request.body.text }, writeContext(request)))
   })
 
   app.post('/incidents/:id/labels', {
@@ -58,7 +60,7 @@ const actions: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request) => {
     const { adapter, nativeId } = resolveIncidentId(app.providers, principalOf(request), request.params.id)
-    return viewFor(request)(await adapter.addLabels(nativeId, request.body.labels, callOptions(request)))
+    return viewFor(request)(await performWrite(adapter, nativeId, { kind: 'labels', labels: request.body.labels }, writeContext(request)))
   })
 }
 

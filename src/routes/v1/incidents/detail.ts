@@ -2,9 +2,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { DEMO_IDS } from '../../../schemas/examples.ts'
 import { GetQuery, IncidentParams, PatchBody, WriteHeaders, incidentParams } from '../../../schemas/requests.ts'
-import { READ_ERRORS, WRITE_ERRORS, problemResponses } from '../../../schemas/responses.ts'
+import { READ_ERRORS, problemResponses, writeProblemResponses } from '../../../schemas/responses.ts'
 import { resolveIncidentId } from '../../../services/provider-access.ts'
-import { callOptions, principalOf, viewFor } from '../call-options.ts'
+import { performWrite } from '../../../services/write-outcome.ts'
+import { callOptions, principalOf, viewFor, writeContext } from '../call-options.ts'
+
 
 const detail: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/incidents/:id', {
@@ -35,11 +37,11 @@ const detail: FastifyPluginAsyncTypebox = async (app) => {
       params: incidentParams(DEMO_IDS.cloudlock), // its body example is a change only Cloudlock takes
       headers: WriteHeaders,
       body: PatchBody,
-      response: { 200: Type.Ref('Incident'), ...problemResponses(...WRITE_ERRORS) }
+      response: { 200: Type.Ref('Incident'), ...writeProblemResponses() }
     }
   }, async (request) => {
     const { adapter, nativeId } = resolveIncidentId(app.providers, principalOf(request), request.params.id)
-    return viewFor(request)(await adapter.update(nativeId, request.body, callOptions(request)))
+    return viewFor(request)(await performWrite(adapter, nativeId, { kind: 'update', patch: request.body }, writeContext(request)))
   })
 }
 
