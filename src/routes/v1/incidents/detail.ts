@@ -7,7 +7,6 @@ import { resolveIncidentId } from '../../../services/provider-access.ts'
 import { performWrite } from '../../../services/write-outcome.ts'
 import { callOptions, principalOf, viewFor, writeContext } from '../call-options.ts'
 
-
 const detail: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/incidents/:id', {
     config: { scope: 'incidents:read' },
