@@ -23,7 +23,7 @@ const detail: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const { adapter, nativeId } = resolveIncidentId(app.providers, principalOf(request), request.params.id)
     const incident = await adapter.get(nativeId, callOptions(request))
-    return request.query.include === 'raw' ? incident : withoutRaw(incident)
+    return request.query.include?.includes('raw') === true ? incident : withoutRaw(incident)
   })
 
   app.patch('/incidents/:id', {
