@@ -24,8 +24,10 @@ export const ProviderType = named('ProviderType', PROVIDER_TYPES, 'Provider prod
 export const Scope = Type.Enum(SCOPES)
 export const CircuitState = named('CircuitState', ['closed', 'open', 'half_open'] as const, 'Circuit breaker state')
 export const HealthStatus = named('HealthStatus', ['ok', 'degraded', 'unavailable', 'unknown'] as const, 'Provider health')
-// Named enums registered with addSchema (src/schemas/index.ts); adding one is one line here.
-export const enumSchemas = [Severity, Priority, Status, Classification, ProviderType, CircuitState, HealthStatus]
+// Named enums, keyed by $id (the context TypeBox's Value.Check resolves references in), and
+// registered with addSchema (src/schemas/index.ts); adding one is one line here.
+export const namedEnums = { Severity, Priority, Status, Classification, ProviderType, CircuitState, HealthStatus }
+export const enumSchemas = Object.values(namedEnums)
 
 export type SeverityValue = typeof SEVERITIES[number]
 export type PriorityValue = typeof PRIORITIES[number]
