@@ -38,7 +38,8 @@ export const RESPONSE_HEADERS: Record<string, HeaderSpec> = {
   'Retry-After': {
     description: 'Seconds to wait before retrying, when the gateway knows (also `retry_after` in the problem document).',
     schema: { type: 'integer', minimum: 0 },
-    on: (path, _m, status) => isV1(path) && (status === 429 || status === 503 || status === 504)
+    // 429 and 503 always; a listing's 502/504 when a failed provider asked for a wait
+    on: (path, _m, status) => isV1(path) && [429, 502, 503, 504].includes(status)
   },
   'Idempotent-Replayed': {
     description: '`true` when this answer is the stored answer to an earlier request with the same Idempotency-Key.',
