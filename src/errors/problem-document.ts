@@ -1,50 +1,12 @@
 import type { FastifyError, FastifyRequest } from 'fastify'
-import type { ErrorCode, FieldErrorT, ProblemT } from '../schemas/problem.ts'
-import { CLIENT_TIME_RULE } from '../mapping/timestamps.ts'
+import type { ErrorCode, ProblemT } from '../schemas/problem.ts'
+import { fieldErrors, type AjvIssue } from './field-errors.ts'
 import { GatewayError, PROBLEM_TYPES } from './gateway-error.ts'
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8'
 export const problemTypeUri = (code: ErrorCode) => `urn:dlp-gateway:problem:${code}`
 
 const INTERNAL_DETAIL = 'An unexpected error occurred. Quote the request_id when reporting it.'
-
-interface AjvIssue {
-  instancePath?: string
-  keyword?: string
-  message?: string
-  params?: Record<string, unknown>
-}
-
-const PARTS: Record<string, string> = { querystring: 'query', body: 'body', params: 'path', headers: 'headers' }
-
-// One entry per bad field, with a JSON-pointer-like path the caller can act on.
-export function fieldErrors (validation: AjvIssue[], context: string | undefined): FieldErrorT[] {
-  const part = PARTS[context ?? ''] ?? context ?? 'request'
-  const seen = new Set<string>()
-  const out: FieldErrorT[] = []
-  for (const issue of validation) {
-    let path = `/${part}${issue.instancePath ?? ''}`
-    let message = issue.message ?? 'is invalid'
-    const params = issue.params ?? {}
-    if (issue.keyword === 'additionalProperties') {
-      path += `/${String(params.additionalProperty)}`
-      message = 'is not a known field'
-    } else if (issue.keyword === 'required') {
-      path += `/${String(params.missingProperty)}`
-      message = 'is required'
-    } else if (issue.keyword === 'enum') {
-      message = `must be one of: ${(params.allowedValues as unknown[] ?? []).join(', ')}`
-    } else if (issue.keyword === 'format' && params.format === 'date-time') {
-      message = CLIENT_TIME_RULE
-    }
-    const key = `${path} ${message}`
-    if (!seen.has(key)) {
-      seen.add(key)
-      out.push({ path, message })
-    }
-  }
-  return out
-}
 
 // Fastify's own 4xx errors mapped to stable codes with messages that never echo the body.
 const FASTIFY_CODES: Record<string, { code: ErrorCode, detail: string }> = {

@@ -45,6 +45,8 @@ export const INCIDENT_EXAMPLE = {
   transaction_id: null
 }
 
+export const EXAMPLE_REQUEST_ID = '5f0c6f7e-8a53-4d8e-9d0c-0f1d1e2a3b4c'
+
 export const PROBLEM_EXAMPLE = {
   type: 'urn:dlp-gateway:problem:capability_not_supported',
   title: 'Capability not supported by provider',
@@ -52,7 +54,7 @@ export const PROBLEM_EXAMPLE = {
   detail: "Provider 'cloudlock' does not support 'notes'; GET /v1/providers lists what each provider can do.",
   instance: `/v1/incidents/${DEMO_IDS.cloudlock}/notes`,
   code: 'capability_not_supported',
-  request_id: '5f0c6f7e-8a53-4d8e-9d0c-0f1d1e2a3b4c',
+  request_id: EXAMPLE_REQUEST_ID,
   provider: 'cloudlock',
   capability: 'notes'
 }

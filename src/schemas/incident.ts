@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { Classification, Priority, ProviderType, Severity, Status } from './enums.ts'
+import { ClassificationRef, PriorityRef, ProviderTypeRef, SeverityRef, StatusRef } from './enums.ts'
 import { INCIDENT_EXAMPLE } from './examples.ts'
 import { Nullable, NullableString } from './nullable.ts'
 
@@ -67,13 +67,13 @@ export const MappingError = Type.Object({
 export const Incident = Type.Object({
   id: Type.String({ description: '<provider id>:<native id>' }),
   provider: Type.String(),
-  provider_type: ProviderType,
+  provider_type: ProviderTypeRef,
   native_id: Type.String(),
   title: Type.String(),
-  severity: Severity,
-  priority: Nullable(Priority),
-  status: Status,
-  classification: Nullable(Classification),
+  severity: SeverityRef,
+  priority: Nullable(PriorityRef),
+  status: StatusRef,
+  classification: Nullable(ClassificationRef),
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
   policy: Nullable(PolicyRef),

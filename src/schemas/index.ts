@@ -1,3 +1,4 @@
+import { enumSchemas } from './enums.ts'
 import { Incident } from './incident.ts'
 import { IncidentList } from './incident-list.ts'
 import { MappingList, ProviderMapping } from './mapping.ts'
@@ -8,6 +9,7 @@ import { Evidence, GroupList, HistoryList, IncidentArray, TicketList, Triggers }
 // Shared schemas registered with addSchema; routes refer to them by $id so the OpenAPI
 // document gets one named component each.
 export const sharedSchemas = [
+  ...enumSchemas,
   Problem, Incident, IncidentList, IncidentArray, Provider, ProviderList, ProviderMapping, MappingList,
   HistoryList, Evidence, Triggers, TicketList, GroupList
 ]

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { ProviderType } from './enums.ts'
+import { ProviderTypeRef } from './enums.ts'
 
 const Entry = Type.Object({
   native: Type.String(),
@@ -10,7 +10,7 @@ const Entry = Type.Object({
 // The enum mapping tables of spec section 3.1 as served at GET /v1/mappings.
 export const ProviderMapping = Type.Object({
   provider: Type.String(),
-  provider_type: ProviderType,
+  provider_type: ProviderTypeRef,
   severity: Type.Array(Entry),
   priority: Type.Array(Entry),
   status: Type.Array(Entry),

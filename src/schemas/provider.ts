@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { ProviderType } from './enums.ts'
+import { ProviderTypeRef, ref } from './enums.ts'
 import { NullableString } from './nullable.ts'
 
 // What an adapter can do; `GET /v1/providers` lists them so clients know before they ask.
@@ -11,8 +11,8 @@ export const CAPABILITIES = [
 export type CapabilityValue = typeof CAPABILITIES[number]
 
 export const ProviderHealth = Type.Object({
-  status: Type.Enum(['ok', 'degraded', 'unavailable', 'unknown']),
-  circuit: Type.Enum(['closed', 'open', 'half_open']),
+  status: ref<'ok' | 'degraded' | 'unavailable' | 'unknown'>('HealthStatus'),
+  circuit: ref<'closed' | 'open' | 'half_open'>('CircuitState'),
   last_error: Type.Union([Type.Object({
     code: Type.String(),
     detail: Type.String(),
@@ -22,7 +22,7 @@ export const ProviderHealth = Type.Object({
 
 export const Provider = Type.Object({
   id: Type.String(),
-  type: ProviderType,
+  type: ProviderTypeRef,
   base_url: Type.String({ description: 'upstream base URL, never with credentials' }),
   capabilities: Type.Array(Type.Enum(CAPABILITIES)),
   health: ProviderHealth,

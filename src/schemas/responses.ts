@@ -1,4 +1,5 @@
 import { Type } from 'typebox'
+import { problemExamples } from './problem-examples.ts'
 
 const DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request (validation_failed, invalid_cursor)',
@@ -15,13 +16,14 @@ const DESCRIPTIONS: Record<number, string> = {
   504: 'An upstream provider timed out (upstream_timeout)'
 }
 
-// Response entries for problem documents, keyed by status, for a route's `response` schema.
+// Response entries for problem documents, keyed by status, for a route's `response` schema, each
+// with an example of every code answered with that status.
 export function problemResponses (...statuses: number[]): Record<number, unknown> {
   const out: Record<number, unknown> = {}
   for (const status of statuses) {
     out[status] = {
       description: DESCRIPTIONS[status] ?? 'Problem',
-      content: { 'application/problem+json': { schema: Type.Ref('Problem') } }
+      content: { 'application/problem+json': { schema: Type.Ref('Problem'), examples: problemExamples(status) } }
     }
   }
   return out

@@ -18,12 +18,8 @@ export function providerFor (registry: ProviderRegistry, principal: Principal, p
 }
 
 // The providers a listing covers: the named ones, or every provider the key may see.
-export function providersForList (registry: ProviderRegistry, principal: Principal, param: string | undefined): ProviderAdapter[] {
-  if (param === undefined) return registry.all().filter((a) => mayUseProvider(principal, a.id))
-  const ids = [...new Set(param.split(',').map((s) => s.trim()))]
-  if (ids.some((id) => id === '')) {
-    throw new GatewayError('validation_failed', 'provider must be a comma list of provider ids.', { errors: [{ path: '/query/provider', message: 'has an empty entry' }] })
-  }
+export function providersForList (registry: ProviderRegistry, principal: Principal, ids: string[] | undefined): ProviderAdapter[] {
+  if (ids === undefined) return registry.all().filter((a) => mayUseProvider(principal, a.id))
   return ids.map((id) => providerFor(registry, principal, id, '/query/provider'))
 }
 

@@ -4,10 +4,11 @@ import t from 'tap'
 import { Incident } from '../../src/schemas/incident.ts'
 import { IncidentList } from '../../src/schemas/incident-list.ts'
 import { Problem } from '../../src/schemas/problem.ts'
-import { CLASSIFICATIONS, NATIVE_ID_PATTERNS, PRIORITIES, PROVIDER_ID_PATTERN, SEVERITIES, STATUSES } from '../../src/schemas/enums.ts'
+import { CLASSIFICATIONS, enumSchemas, NATIVE_ID_PATTERNS, PRIORITIES, PROVIDER_ID_PATTERN, SEVERITIES, STATUSES } from '../../src/schemas/enums.ts'
 
 const ajv = new Ajv({ allErrors: true, strict: false })
 addFormats.default(ajv)
+for (const schema of enumSchemas) ajv.addSchema(schema)
 ajv.addSchema(Problem)
 ajv.addSchema(Incident)
 const validIncident = ajv.compile({ $ref: 'Incident' })

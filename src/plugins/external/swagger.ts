@@ -2,6 +2,9 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { finishDocument } from '../../openapi/finish-document.ts'
+import { problemExampleComponents } from '../../schemas/problem-examples.ts'
+import { META_ERRORS, READ_ERRORS, WRITE_ERRORS } from '../../schemas/responses.ts'
 
 export const OPENAPI_INFO = {
   title: 'Unified DLP incident gateway',
@@ -47,10 +50,12 @@ async function swaggerPlugin (app: FastifyInstance) {
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <API key>' }
         },
-        responses: HTTP_LAYER_RESPONSES
+        responses: HTTP_LAYER_RESPONSES,
+        examples: problemExampleComponents([...new Set([...READ_ERRORS, ...WRITE_ERRORS, ...META_ERRORS])])
       },
       security: [{ apiKey: [] }]
     },
+    transformObject: (documentObject) => finishDocument((documentObject as { openapiObject: object }).openapiObject),
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`)
     }

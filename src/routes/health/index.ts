@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { ref } from '../../schemas/enums.ts'
 
 const Health = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false })
 const UpstreamState = Type.Object({
-  circuit: Type.Enum(['closed', 'open', 'half_open']),
-  status: Type.Enum(['ok', 'degraded', 'unavailable', 'unknown'])
+  circuit: ref<'closed' | 'open' | 'half_open'>('CircuitState'),
+  status: ref<'ok' | 'degraded' | 'unavailable' | 'unknown'>('HealthStatus')
 }, { additionalProperties: false })
 const Readiness = Type.Object({
   status: Type.Enum(['ready', 'not_ready']),

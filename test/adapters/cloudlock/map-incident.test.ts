@@ -8,6 +8,7 @@ import { parseJsonLossless } from '../../../src/adapters/http/lossless-json.ts'
 import { EnumMapper } from '../../../src/mapping/mapper.ts'
 import { DEFAULT_TABLES, resolveTables } from '../../../src/mapping/tables.ts'
 import { microsToCloudlock } from '../../../src/mapping/timestamps.ts'
+import { enumSchemas } from '../../../src/schemas/enums.ts'
 import { Incident, type IncidentT } from '../../../src/schemas/incident.ts'
 
 // The vendor seed document's records, verbatim (list sample, single GET sample, PUT response).
@@ -17,6 +18,7 @@ const map = (record: unknown, m = mapper) => mapCloudlockIncident(record, 'cloud
 
 const ajv = new Ajv({ allErrors: true, strict: false })
 addFormats.default(ajv)
+for (const schema of enumSchemas) ajv.addSchema(schema)
 const validIncident = ajv.compile(Incident)
 
 const SOURCE_NULLS = { priority: null, resolution: null, sub_status: null }

@@ -4,6 +4,7 @@ import { Value } from 'typebox/value'
 import { mapZwaIncident } from '../../../src/adapters/zwa/map-incident.ts'
 import { EnumMapper } from '../../../src/mapping/mapper.ts'
 import { DEFAULT_TABLES, resolveTables } from '../../../src/mapping/tables.ts'
+import { namedEnums } from '../../../src/schemas/enums.ts'
 import { Incident } from '../../../src/schemas/incident.ts'
 import { BIG_GROUPS_TEXT, DOC_START_TEXT, parse, REF_11_TEXT } from './samples.ts'
 
@@ -56,7 +57,7 @@ t.test('the real getting-started record maps to the exact Incident', async (t) =
   })
   t.equal(incident.raw, raw, 'raw is the record as received')
   t.equal(createdMicros, BigInt(Date.parse('2023-03-13T08:50:46Z')) * 1000n)
-  t.ok(Value.Check(Incident, incident), 'valid against the Incident schema')
+  t.ok(Value.Check(namedEnums, Incident, incident), 'valid against the Incident schema')
 })
 
 t.test('the reference §11 example maps to the exact Incident', async (t) => {
@@ -102,7 +103,7 @@ t.test('the reference §11 example maps to the exact Incident', async (t) => {
     transaction_id: '17500012345678901234',
     raw
   })
-  t.ok(Value.Check(Incident, incident))
+  t.ok(Value.Check(namedEnums, Incident, incident))
 })
 
 t.test('ids beyond 2^53 stay exact: note authors and the raw record', async (t) => {
@@ -192,7 +193,7 @@ t.test('odd but real shapes', async (t) => {
   t.same(incident.notes, [{ text: '', created_at: null, author: 'svc-bot' }])
   t.equal(incident.match_count, 0)
   t.equal(incident.updated_at, incident.created_at, 'no lastUpdatedAt: created_at')
-  t.ok(Value.Check(Incident, incident))
+  t.ok(Value.Check(namedEnums, Incident, incident))
 })
 
 t.test('a record without a valid internalId or createdAt is an upstream error', async (t) => {
@@ -239,7 +240,7 @@ t.test('property: mapping is total on arbitrary JSON records and always yields a
   fc.assert(fc.property(record, extra, (r, more) => {
     const raw = { ...more, ...r }
     const { incident, createdMicros } = map(raw)
-    return Value.Check(Incident, incident) && incident.raw === raw && incident.native_id === r.internalId &&
+    return Value.Check(namedEnums, Incident, incident) && incident.raw === raw && incident.native_id === r.internalId &&
       createdMicros === BigInt(Date.parse(r.createdAt)) * 1000n && incident.created_at === r.createdAt
   }), { numRuns: 400 })
 })

@@ -22,7 +22,7 @@ const detail: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const { adapter, nativeId } = resolveIncidentId(app.providers, principalOf(request), request.params.id)
     const incident = await adapter.get(nativeId, callOptions(request))
-    return viewFor(request, { raw: request.query.include === 'raw' })(incident)
+    return viewFor(request, { raw: request.query.include?.includes('raw') === true })(incident)
   })
 
   app.patch('/incidents/:id', {
