@@ -1,6 +1,6 @@
 import { GatewayError, isGatewayError } from '../errors/gateway-error.ts'
 import type { IncidentT } from '../schemas/incident.ts'
-import { consumedBy, readIdentity, TieGroups, type Candidate, type IdentityPosition } from './stream-order.ts'
+import { consumedBy, readIdentity, resumeBound, TieGroups, type Candidate, type IdentityPosition } from './stream-order.ts'
 import type { ListPage, PageRequest, StreamItem } from './types.ts'
 
 // The one list walk both vendors share (spec section 5): keyset queries on creation time, each
@@ -60,23 +60,27 @@ export async function keysetWalk (request: PageRequest, source: WalkSource, filt
   let exhausted = false
   let interrupted: unknown
 
+  // A complete group is handed on whole; the position after its last incident says the whole
+  // instant is consumed (l ''), so a resume never reads it again.
   const emit = (done: Array<Candidate<WalkRecord>>): void => {
-    for (const c of done) {
-      examined = { b: c.micros.toString(), l: c.nativeId }
+    done.forEach((c, i) => {
+      examined = { b: c.micros.toString(), l: i === done.length - 1 ? '' : c.nativeId }
       const r = c.value
       if (r.unfiltered ? filters.matches(r.raw) : (filters.keep === null || filters.keep(r.raw))) {
         items.push({ incident: r.incident, createdMicros: c.micros, after: examined })
       }
-    }
+    })
   }
   // Re-reads (the overlap of keyset queries, a snapshot read again) are skipped by identity.
+  let fresh = 0
   const feed = (r: WalkRecord): void => {
-    if (consumedBy(examined, r.micros, r.nativeId)) return
+    if (consumedBy(examined, r.micros, r.nativeId) || groups.holds(r.nativeId, r.micros)) return
+    fresh++
     emit(groups.add({ nativeId: r.nativeId, micros: r.micros, value: r }, source.provider))
   }
   const progressed = () => examined !== start
 
-  let upper = start === null ? filters.upperMicros : min(BigInt(start.b) + 1n, filters.upperMicros)
+  let upper = start === null ? filters.upperMicros : min(resumeBound(start), filters.upperMicros)
   try {
     // Re-reading what the position already consumed is no progress: until something new is
     // examined the walk may go past the budget (up to MAX_GROUP_CALLS), or a position on a fully
@@ -88,34 +92,35 @@ export async function keysetWalk (request: PageRequest, source: WalkSource, filt
         exhausted = true
         break
       }
+      fresh = 0
       for (const r of newestFirst(page.records)) feed(r)
       if (page.end) {
         emit(groups.close())
         exhausted = true
         break
       }
-      const top = upper - 1n
-      if (!page.records.every((r) => r.micros === top)) {
-        // The open group may go on past this page: the next query starts at it again.
-        upper = (groups.openAt ?? top) + 1n
+      if (fresh > 0) {
+        // The open group may go on past this page: the next query continues from it.
+        upper = (groups.openAt ?? upper - 1n) + 1n
         continue
       }
-      // The page held nothing but the group at `top` (the last group, or one as large as a
-      // page): read that group whole, in a way whose offsets cannot shift.
+      // Nothing new: the page held only one instant already read in part (a group as large as a
+      // page, re-read from its start). Read that instant whole, in a way offsets cannot disturb.
+      const at = page.records[0].micros
       const cap = progressed() ? budget : Math.max(budget, MAX_GROUP_CALLS)
-      const outcome = await source.readGroup(top, feed, () => source.calls < cap)
+      const outcome = await source.readGroup(at, feed, () => source.calls < cap)
       if (outcome === 'budget') {
         if (!progressed() && source.calls >= MAX_GROUP_CALLS) {
           throw new GatewayError('upstream_error', `Provider '${source.provider}' has more incidents at one creation time than one listing can read.`, { provider: source.provider })
         }
         break
       }
-      if (outcome === 'end' || groups.openAt === top) emit(groups.close())
+      if (outcome === 'end' || groups.openAt === at) emit(groups.close())
       if (outcome === 'end') {
         exhausted = true
         break
       }
-      upper = groups.openAt === null ? top : groups.openAt + 1n
+      upper = groups.openAt === null ? at : groups.openAt + 1n
     }
   } catch (err) {
     if (!(isGatewayError(err) && TRANSIENT.has(err.code) && progressed())) throw err

@@ -16,7 +16,8 @@ export function compareNativeIds (a: string, b: string): number {
 const DIGITS = /^\d+$/
 
 // Identity position: every incident created after `b` (µs since epoch, as a decimal string) is
-// consumed, and of those created exactly at `b`, the ones whose native id sorts at or above `l`.
+// consumed, and of those created exactly at `b`, the ones whose native id sorts at or above `l`;
+// `l` '' means the whole instant `b` is consumed (its group was read complete).
 // It stays exact whatever enters, leaves or is deleted between pages, and costs O(1) in a cursor
 // (test/adapters/walk-property.test.ts drives ties, filter churn, caps and replicas against it).
 export type IdentityPosition = { b: string, l: string }
@@ -28,7 +29,7 @@ export function readIdentity (position: NativePosition | null, provider: string)
   if (position === null) return null
   const { b, l } = position as Partial<IdentityPosition>
   const keys = Object.keys(position)
-  if (keys.length !== 2 || typeof b !== 'string' || !MICROS.test(b) || typeof l !== 'string' || l.length === 0 || l.length > MAX_ID) {
+  if (keys.length !== 2 || typeof b !== 'string' || !MICROS.test(b) || typeof l !== 'string' || l.length > MAX_ID) {
     throw new GatewayError('invalid_cursor', `The cursor holds an invalid position for provider '${provider}'. Start the listing again without a cursor.`)
   }
   return { b, l }
@@ -38,8 +39,11 @@ export function readIdentity (position: NativePosition | null, provider: string)
 export function consumedBy (pos: IdentityPosition | null, micros: bigint, nativeId: string): boolean {
   if (pos === null) return false
   const b = BigInt(pos.b)
-  return micros > b || (micros === b && compareNativeIds(nativeId, pos.l) >= 0)
+  return micros > b || (micros === b && (pos.l === '' || compareNativeIds(nativeId, pos.l) >= 0))
 }
+
+// The exclusive upper creation-time bound of the query that resumes after `pos`.
+export const resumeBound = (pos: IdentityPosition): bigint => (pos.l === '' ? BigInt(pos.b) : BigInt(pos.b) + 1n)
 
 export interface Candidate<T> {
   nativeId: string
@@ -67,6 +71,11 @@ export class TieGroups<T> {
 
   get openSize (): number {
     return this.open.length
+  }
+
+  // True when the record is already in the open group (read again by an overlapping query).
+  holds (nativeId: string, micros: bigint): boolean {
+    return micros === this.at && this.openIds.has(nativeId)
   }
 
   // Returns the groups this record completed, in stream order. A record already in the open

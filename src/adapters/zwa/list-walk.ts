@@ -24,17 +24,20 @@ interface Snapshot {
   total: number | null // totalElements, when the vendor sent it
   page: number // last page read
   read: number // records read from it so far
+  oldest: bigint // creation time (µs) of the oldest record read from it
 }
 
+const oldestOf = (records: WalkRecord[]): bigint | null =>
+  records.reduce<bigint | null>((m, r) => (m === null || r.micros < m ? r.micros : m), null)
 const ms = (micros: bigint): number => Number(micros / 1000n) // ZWA keeps whole milliseconds
 const ceilMs = (micros: bigint): number => Number(micros / 1000n + (micros % 1000n > 0n ? 1n : 0n))
 
-// ZWA's search as a keyset walk. Each step is a fresh search whose createdAt range ends just above
-// the oldest group read so far (page 0 only), so an expired pageId or a page cap never loses the
-// place. A group of equal timestamps as large as a page continues in that search's snapshot
-// (pageId), which the vendor keeps stable; if the snapshot expires it is re-read by a search on
-// that one millisecond without the changeable fields. totalElements, when sent, ends the walk
-// without an extra empty page.
+// ZWA's search as a keyset walk. Each listPage starts a fresh search whose createdAt range ends just
+// above its position and goes on through that search's snapshot (pageId), which the vendor keeps
+// stable; an expired pageId or a capped page only means a fresh search from the oldest group read
+// so far, so neither loses the place. A millisecond that such a fresh search cannot get past is
+// read by a search on that millisecond alone without the changeable fields. totalElements, when
+// sent, ends the walk without an extra empty page.
 export async function walkZwa (request: PageRequest, deps: WalkDeps): Promise<ListPage> {
   const plan = planZwaSearch(request.filters, request.pinnedAt, deps.mapper)
   if (plan.empty) return { items: [], exhausted: true, upstreamCalls: 0 }
@@ -53,56 +56,64 @@ export async function walkZwa (request: PageRequest, deps: WalkDeps): Promise<Li
     return { ...res, records }
   }
 
-  // Reads the rest of a snapshot page by page until `at` is passed, the snapshot ends or `more` stops.
-  const continueSnapshot = async (snap: Snapshot, at: bigint, feed: (r: WalkRecord) => void, more: () => boolean, unfiltered: boolean): Promise<GroupOutcome> => {
-    while (true) {
-      if (snap.total !== null && snap.read >= snap.total) return 'end'
-      if (!more()) return 'budget'
-      const res = await search(snap.body, snap.page + 1, snap.size, snap.pageId, unfiltered)
-      snap.page++
-      snap.read += res.records.length
-      if (res.records.length === 0) return 'end'
-      let passed = false
-      for (const r of newestFirst(res.records)) {
-        feed(r)
-        if (r.micros < at) passed = true
-      }
-      if (passed) return 'complete'
-    }
+  // One more page of a snapshot, read with the size its first page had (a cap, if any).
+  const nextOf = async (snap: Snapshot, unfiltered: boolean) => {
+    const res = await search(snap.body, snap.page + 1, snap.size, snap.pageId, unfiltered)
+    snap.page++
+    snap.read += res.records.length
+    snap.oldest = oldestOf(res.records) ?? snap.oldest
+    return res.records
   }
+  // Page p of a snapshot covers its entries [p × size, (p + 1) × size): a short page (a cap, or an
+  // incident deleted since the snapshot) never leaves a gap, at worst an overlap.
+  const finished = (snap: Snapshot) => snap.total !== null && (snap.page + 1) * snap.size >= snap.total
 
   const source: WalkSource = {
     provider: deps.providerId,
     get calls () { return calls },
     async fetchBefore (upper: bigint): Promise<FetchedPage> {
-      const body = searchBody(plan, ceilMs(upper))
-      const res = await search(body, 0, PAGE_SIZE, null, false)
-      snapshot = { pageId: res.pageId, body, size: Math.max(1, Math.min(PAGE_SIZE, res.records.length)), total: res.total, page: 0, read: res.records.length }
-      return { records: res.records, end: res.total !== null && res.records.length >= res.total }
-    },
-    async readGroup (at, feed, more): Promise<GroupOutcome> {
       const snap = snapshot
-      if (snap !== null && snap.pageId !== null) {
+      if (snap !== null && snap.pageId !== null && upper === snap.oldest + 1n && !finished(snap)) {
+        // The next page of the same search: its snapshot is stable, so no overlap is needed.
         try {
-          return await continueSnapshot(snap, at, feed, more, false)
+          const records = await nextOf(snap, false)
+          return { records, end: records.length === 0 || finished(snap) }
         } catch (err) {
-          // An expired or unknown pageId is a 400 (unsupported_value): re-read the group below.
+          // An expired or unknown pageId is a 400 (unsupported_value): a fresh search takes over.
           if (!(isGatewayError(err) && err.code === 'unsupported_value')) throw err
         }
       }
-      // No usable snapshot: one millisecond, none of the changeable filters, in a fresh snapshot.
+      const body = searchBody(plan, ceilMs(upper))
+      const res = await search(body, 0, PAGE_SIZE, null, false)
+      snapshot = {
+        pageId: res.pageId,
+        body,
+        size: Math.max(1, Math.min(PAGE_SIZE, res.records.length)),
+        total: res.total,
+        page: 0,
+        read: res.records.length,
+        oldest: oldestOf(res.records) ?? upper
+      }
+      return { records: res.records, end: finished(snapshot) }
+    },
+    // A millisecond read in part that no snapshot continues: one search on that millisecond alone,
+    // without the changeable filters, paged in its own snapshot.
+    async readGroup (at, feed, more): Promise<GroupOutcome> {
       if (!more()) return 'budget'
       const body = stableSearchBody(ms(at), ms(at) + 1)
       const first = await search(body, 0, PAGE_SIZE, null, true)
       for (const r of newestFirst(first.records)) feed(r)
-      if (first.records.length === 0) return 'complete'
-      const fresh: Snapshot = { pageId: first.pageId, body, size: first.records.length, total: first.total, page: 0, read: first.records.length }
-      if (fresh.total !== null && fresh.read >= fresh.total) return 'complete'
-      if (fresh.pageId === null) {
-        throw new GatewayError('upstream_error', `Provider '${deps.providerId}' did not return a pageId for a search that needs several pages.`, { provider: deps.providerId })
+      const snap: Snapshot = { pageId: first.pageId, body, size: Math.max(1, first.records.length), total: first.total, page: 0, read: first.records.length, oldest: at }
+      while (first.records.length > 0 && !finished(snap)) {
+        if (snap.pageId === null) {
+          throw new GatewayError('upstream_error', `Provider '${deps.providerId}' did not return a pageId for a search that needs several pages.`, { provider: deps.providerId })
+        }
+        if (!more()) return 'budget'
+        const records = await nextOf(snap, true)
+        if (records.length === 0) break
+        for (const r of newestFirst(records)) feed(r)
       }
-      const outcome = await continueSnapshot(fresh, at, feed, more, true)
-      return outcome === 'end' ? 'complete' : outcome
+      return 'complete'
     }
   }
   return keysetWalk(request, source, { upperMicros: BigInt(plan.upperMs) * 1000n, keep: plan.keep, matches: plan.matches })
