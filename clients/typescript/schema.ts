@@ -587,7 +587,26 @@ export interface components {
             type: components["schemas"]["ProviderType"];
             /** @description upstream base URL, never with credentials */
             base_url: string;
-            capabilities: ("list" | "get" | "update_status" | "update_severity" | "update_external_ref" | "close" | "notes" | "labels" | "history" | "evidence" | "triggers" | "tickets" | "groups" | "transactions" | "filter_severity" | "filter_status" | "filter_created" | "filter_updated")[];
+            capabilities: ("list" | "get" | "update_status" | "update_severity" | "update_external_ref" | "close" | "notes" | "labels" | "history" | "evidence" | "triggers" | "tickets" | "groups" | "transactions" | "filter_severity" | "filter_status" | "filter_created" | "filter_updated" | "filter_priority" | "filter_external_ref" | "filter_label" | "filter_policy_id")[];
+            /** @description how each list filter is applied: native (in the vendor query), gateway (by the gateway over what it fetches, within the per-request call budget) or none (the vendor has no such field: the filter matches none of its incidents) */
+            filtering: {
+                /** @enum {unknown} */
+                severity: "native" | "gateway" | "none";
+                /** @enum {unknown} */
+                status: "native" | "gateway" | "none";
+                /** @enum {unknown} */
+                created: "native" | "gateway" | "none";
+                /** @enum {unknown} */
+                updated: "native" | "gateway" | "none";
+                /** @enum {unknown} */
+                priority: "native" | "gateway" | "none";
+                /** @enum {unknown} */
+                external_ref: "native" | "gateway" | "none";
+                /** @enum {unknown} */
+                label: "native" | "gateway" | "none";
+                /** @enum {unknown} */
+                policy_id: "native" | "gateway" | "none";
+            };
             health: {
                 status: components["schemas"]["HealthStatus"];
                 circuit: components["schemas"]["CircuitState"];
@@ -890,6 +909,14 @@ export interface operations {
                 updated_after?: string;
                 /** @description RFC 3339, exclusive; years 0001-9999 UTC, no leap second, fraction truncated to µs */
                 updated_before?: string;
+                /** @description comma list of normalized priorities (providers without priorities match none) */
+                priority?: components["schemas"]["Priority"][];
+                /** @description exact external reference (Cloudlock customer_key) */
+                external_ref?: string;
+                /** @description key:value, both exact (the first colon separates them); providers without labels match none */
+                label?: string;
+                /** @description exact policy id */
+                policy_id?: string;
                 /** @description page size, default 25 */
                 limit?: number;
                 /** @description opaque next_cursor of the previous page */

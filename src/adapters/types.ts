@@ -1,5 +1,5 @@
 import type { IncidentT, LabelT } from '../schemas/incident.ts'
-import type { ClassificationValue, ProviderTypeValue, SeverityValue, StatusValue } from '../schemas/enums.ts'
+import type { ClassificationValue, PriorityValue, ProviderTypeValue, SeverityValue, StatusValue } from '../schemas/enums.ts'
 import type { CapabilityValue } from '../schemas/provider.ts'
 import type { MappingTables } from '../mapping/tables.ts'
 
@@ -12,7 +12,18 @@ export interface ListFilters {
   createdBefore?: string // RFC 3339, exclusive
   updatedAfter?: string // inclusive
   updatedBefore?: string // exclusive
+  priority?: PriorityValue[]
+  externalRef?: string // exact
+  label?: LabelT // exact key and value
+  policyId?: string // exact
 }
+
+// How a provider applies each list filter (GET /v1/providers `filtering`): in its own query, by the
+// gateway over what it fetches (within the per-request call budget), or not at all because the
+// vendor has no such field (the filter then matches none of its incidents).
+export type FilterSupport = 'native' | 'gateway' | 'none'
+export const LIST_FILTERS = ['severity', 'status', 'created', 'updated', 'priority', 'external_ref', 'label', 'policy_id'] as const
+export type ListFilterName = typeof LIST_FILTERS[number]
 
 // A native resume position: JSON-serializable, opaque to everything but its adapter.
 export type NativePosition = Record<string, unknown>
@@ -83,6 +94,7 @@ export interface ProviderAdapter {
   readonly type: ProviderTypeValue
   readonly baseUrl: string // without credentials
   readonly capabilities: ReadonlySet<CapabilityValue>
+  readonly filtering: Readonly<Record<ListFilterName, FilterSupport>>
   readonly tables: MappingTables
 
   isValidNativeId (nativeId: string): boolean

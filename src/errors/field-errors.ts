@@ -18,7 +18,8 @@ const PATTERN_HINTS: Record<string, string> = {
     '(a ZWA native id is 1 to 64 letters, digits or -; a Cloudlock one 1 to 20 digits)',
   [PROVIDER_ID_PATTERN]: 'must be a provider id: a lowercase letter, then up to 31 lowercase letters, digits or -',
   '^[A-Za-z0-9-]+$': 'must be letters, digits or -',
-  '^[\\x21-\\x7e]+$': 'must be visible ASCII characters without spaces'
+  '^[\\x21-\\x7e]+$': 'must be visible ASCII characters without spaces',
+  '^[^:]{1,256}:.{0,1024}$': 'must be key:value (a key of 1 to 256 characters without a colon, a colon, then the value)'
 }
 
 const FORMAT_HINTS: Record<string, string> = {

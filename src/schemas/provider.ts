@@ -6,8 +6,10 @@ import { NullableString } from './nullable.ts'
 export const CAPABILITIES = [
   'list', 'get', 'update_status', 'update_severity', 'update_external_ref', 'close',
   'notes', 'labels', 'history', 'evidence', 'triggers', 'tickets', 'groups', 'transactions',
-  'filter_severity', 'filter_status', 'filter_created', 'filter_updated'
+  'filter_severity', 'filter_status', 'filter_created', 'filter_updated',
+  'filter_priority', 'filter_external_ref', 'filter_label', 'filter_policy_id'
 ] as const
+const SUPPORT = Type.Enum(['native', 'gateway', 'none'])
 export type CapabilityValue = typeof CAPABILITIES[number]
 
 export const ProviderHealth = Type.Object({
@@ -25,6 +27,20 @@ export const Provider = Type.Object({
   type: ProviderTypeRef,
   base_url: Type.String({ description: 'upstream base URL, never with credentials' }),
   capabilities: Type.Array(Type.Enum(CAPABILITIES)),
+  filtering: Type.Object({
+    severity: SUPPORT,
+    status: SUPPORT,
+    created: SUPPORT,
+    updated: SUPPORT,
+    priority: SUPPORT,
+    external_ref: SUPPORT,
+    label: SUPPORT,
+    policy_id: SUPPORT
+  }, {
+    additionalProperties: false,
+    description: 'how each list filter is applied: native (in the vendor query), gateway (by the gateway over what it fetches, ' +
+      'within the per-request call budget) or none (the vendor has no such field: the filter matches none of its incidents)'
+  }),
   health: ProviderHealth,
   note: Type.Optional(NullableString())
 }, { additionalProperties: false, $id: 'Provider', title: 'Provider' })

@@ -1,5 +1,5 @@
 import { Type, type TSchema } from 'typebox'
-import { ClassificationRef, INCIDENT_ID_PATTERN, PROVIDER_ID_PATTERN, SeverityRef, StatusRef } from './enums.ts'
+import { ClassificationRef, INCIDENT_ID_PATTERN, PriorityRef, PROVIDER_ID_PATTERN, SeverityRef, StatusRef } from './enums.ts'
 import { DEMO_IDS } from './examples.ts'
 import { Label } from './incident.ts'
 
@@ -19,6 +19,13 @@ export const ListQuery = Type.Object({
   created_before: Type.Optional(Timestamp('RFC 3339, exclusive; years 0001-9999 UTC, no leap second, fraction truncated to µs')),
   updated_after: Type.Optional(Timestamp('RFC 3339, inclusive; years 0001-9999 UTC, no leap second, fraction truncated to µs')),
   updated_before: Type.Optional(Timestamp('RFC 3339, exclusive; years 0001-9999 UTC, no leap second, fraction truncated to µs')),
+  priority: Type.Optional(CommaList(PriorityRef, 'comma list of normalized priorities (providers without priorities match none)')),
+  external_ref: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'exact external reference (Cloudlock customer_key)' })),
+  label: Type.Optional(Type.String({
+    pattern: '^[^:]{1,256}:.{0,1024}$',
+    description: 'key:value, both exact (the first colon separates them); providers without labels match none'
+  })),
+  policy_id: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'exact policy id' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'page size, default 25' })),
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 8192, description: 'opaque next_cursor of the previous page' })),
   include: Type.Optional(Include),

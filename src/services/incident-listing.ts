@@ -189,6 +189,10 @@ function normalizeFilters (f: ListFilters): Record<string, unknown> {
     created_after: f.createdAfter ?? null,
     created_before: f.createdBefore ?? null,
     updated_after: f.updatedAfter ?? null,
-    updated_before: f.updatedBefore ?? null
+    updated_before: f.updatedBefore ?? null,
+    priority: f.priority ? [...new Set(f.priority)].sort() : null,
+    external_ref: f.externalRef ?? null,
+    label: f.label ? [f.label.key, f.label.value] : null,
+    policy_id: f.policyId ?? null
   }
 }

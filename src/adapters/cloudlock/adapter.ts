@@ -18,8 +18,14 @@ import { scrub } from '../values.ts'
 
 const CAPABILITIES: CapabilityValue[] = [
   'list', 'get', 'update_status', 'update_severity', 'update_external_ref', 'close',
-  'filter_severity', 'filter_status', 'filter_created', 'filter_updated'
+  'filter_severity', 'filter_status', 'filter_created', 'filter_updated', 'filter_external_ref', 'filter_policy_id'
 ]
+
+// Several severities or statuses are filtered by the gateway (Cloudlock takes one value per filter).
+const FILTERING = {
+  severity: 'native', status: 'native', created: 'native', updated: 'native',
+  priority: 'none', external_ref: 'native', label: 'none', policy_id: 'native'
+} as const
 
 const ID_PATTERN = new RegExp(NATIVE_ID_PATTERNS.cloudlock)
 
@@ -106,6 +112,7 @@ export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: 
     type: 'cloudlock',
     baseUrl: config.base_url,
     capabilities: new Set(CAPABILITIES),
+    filtering: FILTERING,
     tables,
     isValidNativeId: (nativeId) => ID_PATTERN.test(nativeId),
     listPage: (request) => walkCloudlock(request, id, mapper, list),

@@ -58,6 +58,18 @@ export function planCloudlockList (filters: ListFilters, pinnedAt: string, mappe
   const updatedBefore = filters.updatedBefore ? micros(filters.updatedBefore, 'updated_before') : null
   if (updatedAfter !== null) params.updated_after = microsToCloudlock(updatedAfter)
   if (updatedBefore !== null) params.updated_before = microsToCloudlock(updatedBefore)
+  // Cloudlock incidents have no priority or labels: such a filter matches none of them.
+  if (filters.priority?.length || filters.label) empty = true
+  if (filters.externalRef !== undefined) {
+    const ref = filters.externalRef
+    params.customer_key = ref
+    all.push((raw) => raw.customer_key === ref)
+  }
+  if (filters.policyId !== undefined) {
+    const policy = filters.policyId
+    params.policy_id = policy
+    all.push((raw) => (raw.policy as { id?: unknown } | null | undefined)?.id === policy)
+  }
   if (updatedAfter !== null || updatedBefore !== null) {
     all.push((raw) => {
       const updated = parseVendorTime(raw.updated_at) ?? parseVendorTime(raw.created_at)

@@ -23,8 +23,15 @@ import { closeBody, planUpdate } from './writes.ts'
 // and no lastUpdatedAt search field (updated_* are filtered by the gateway).
 const CAPABILITIES: CapabilityValue[] = [
   'list', 'get', 'update_status', 'close', 'notes', 'labels', 'history', 'evidence', 'triggers',
-  'tickets', 'groups', 'transactions', 'filter_severity', 'filter_status', 'filter_created'
+  'tickets', 'groups', 'transactions', 'filter_severity', 'filter_status', 'filter_created',
+  'filter_priority', 'filter_label'
 ]
+
+// Labels are sent natively and checked again by the gateway (exact key and value).
+const FILTERING = {
+  severity: 'native', status: 'native', created: 'native', updated: 'gateway',
+  priority: 'native', external_ref: 'none', label: 'native', policy_id: 'none'
+} as const
 
 const ID_PATTERN = new RegExp(NATIVE_ID_PATTERNS.zwa)
 
@@ -100,6 +107,7 @@ export function createZwaAdapter (config: ZwaProviderConfigT, deps: AdapterFacto
     type: 'zwa',
     baseUrl,
     capabilities: new Set(CAPABILITIES),
+    filtering: FILTERING,
     tables,
     isValidNativeId: (nativeId) => ID_PATTERN.test(nativeId),
     listPage: (request) => walkZwa(request, { providerId: id, prefix, call, mapper }),

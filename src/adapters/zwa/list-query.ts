@@ -2,14 +2,14 @@ import { GatewayError } from '../../errors/gateway-error.ts'
 import type { EnumMapper } from '../../mapping/mapper.ts'
 import { parseVendorTime } from '../../mapping/timestamps.ts'
 import type { ListFilters } from '../types.ts'
-import { obj, type Obj } from '../values.ts'
+import { obj, objects, scalarText, type Obj } from '../values.ts'
 
 // How normalized filters become one ZWA search body. severity and status take OR lists natively;
 // ZWA has no search field for lastUpdatedAt, so updated_* are applied by the gateway to what it
 // reads (on lastUpdatedAt, as updated_at is mapped), like a wanted `unknown`.
 export interface ZwaSearchPlan {
   empty: boolean // nothing can match: a requested value has no ZWA counterpart, or an empty time range
-  fields: Array<{ name: string, value: string[] }>
+  fields: Array<{ name: string, value: Array<string | Record<string, string[]>> }>
   startMs: number | null // inclusive createdAt bound (timeRange.startTime)
   upperMs: number // exclusive createdAt bound: the walk's pin or the caller's created_before
   keep: ((raw: unknown) => boolean) | null // gateway-side filter, if any
@@ -31,16 +31,30 @@ export function planZwaSearch (filters: ListFilters, pinnedAt: string, mapper: E
   const gateway: Array<(r: Obj | null) => boolean> = []
   const all: Array<(r: Obj | null) => boolean> = []
   let empty = false
-  for (const kind of ['severity', 'status'] as const) {
+  for (const kind of ['severity', 'status', 'priority'] as const) {
     const wanted: readonly string[] | undefined = filters[kind]
     if (!wanted || wanted.length === 0) continue
     const natives = mapper.nativesFor(kind, wanted)
-    all.push((r) => wanted.includes(mapper.toNormalized(kind, r?.[kind])))
+    // An incident without a priority (null) matches no priority filter, `unknown` included.
+    const present = (r: Obj | null) => kind !== 'priority' || (r?.priority !== null && r?.priority !== undefined)
+    all.push((r) => present(r) && wanted.includes(mapper.toNormalized(kind, r?.[kind])))
     // `unknown` is whatever the tables do not know: no native list can name it, so the gateway
     // reads every value of that field and keeps the ones that map to a wanted value.
-    if (wanted.includes('unknown')) gateway.push((r) => wanted.includes(mapper.toNormalized(kind, r?.[kind])))
+    if (wanted.includes('unknown')) gateway.push((r) => present(r) && wanted.includes(mapper.toNormalized(kind, r?.[kind])))
     else if (natives.length === 0) empty = true
     else fields.push({ name: kind, value: natives })
+  }
+
+  // ZWA incidents have no external reference or policy id: such a filter matches none of them.
+  if (filters.externalRef !== undefined || filters.policyId !== undefined) empty = true
+  if (filters.label) {
+    const { key, value } = filters.label
+    // Sent natively ({"<label>": ["<value>"]}, reference §6 #10) and checked exactly by the gateway,
+    // whatever case rules the vendor applies.
+    fields.push({ name: 'labels', value: [{ [key]: [value] }] })
+    const hasLabel = (r: Obj | null) => objects(r?.labels).some((l) => l.key === key && scalarText(l.value) === value)
+    gateway.push(hasLabel)
+    all.push(hasLabel)
   }
 
   let upperMs = ceilMs(micros(pinnedAt, 'pinnedAt'))

@@ -25,6 +25,7 @@ const providers: FastifyPluginAsyncTypebox = async (app) => {
       type: a.type,
       base_url: a.baseUrl,
       capabilities: CAPABILITIES.filter((c) => a.capabilities.has(c)),
+      filtering: { ...a.filtering },
       health: a.health()
     }))
   }))

@@ -45,7 +45,11 @@ const list: FastifyPluginAsyncTypebox = async (app) => {
       createdAfter: iso(q.created_after, '/query/created_after', errors),
       createdBefore: iso(q.created_before, '/query/created_before', errors),
       updatedAfter: iso(q.updated_after, '/query/updated_after', errors),
-      updatedBefore: iso(q.updated_before, '/query/updated_before', errors)
+      updatedBefore: iso(q.updated_before, '/query/updated_before', errors),
+      priority: unique(q.priority),
+      externalRef: q.external_ref,
+      label: q.label === undefined ? undefined : { key: q.label.slice(0, q.label.indexOf(':')), value: q.label.slice(q.label.indexOf(':') + 1) },
+      policyId: q.policy_id
     }
     if (errors.length) throw new GatewayError('validation_failed', `The request is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, { errors })
     const providers = providersForList(app.providers, principalOf(request), unique(q.provider))
