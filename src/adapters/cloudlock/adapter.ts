@@ -23,8 +23,14 @@ const CAPABILITIES: CapabilityValue[] = [
 
 // Several severities or statuses are filtered by the gateway (Cloudlock takes one value per filter).
 const FILTERING = {
-  severity: 'native', status: 'native', created: 'native', updated: 'native',
-  priority: 'none', external_ref: 'native', label: 'none', policy_id: 'native'
+  severity: 'native',
+  status: 'native',
+  created: 'native',
+  updated: 'native',
+  priority: 'none',
+  external_ref: 'native',
+  label: 'none',
+  policy_id: 'native'
 } as const
 
 const ID_PATTERN = new RegExp(NATIVE_ID_PATTERNS.cloudlock)

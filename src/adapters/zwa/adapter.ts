@@ -29,8 +29,14 @@ const CAPABILITIES: CapabilityValue[] = [
 
 // Labels are sent natively and checked again by the gateway (exact key and value).
 const FILTERING = {
-  severity: 'native', status: 'native', created: 'native', updated: 'gateway',
-  priority: 'native', external_ref: 'none', label: 'native', policy_id: 'none'
+  severity: 'native',
+  status: 'native',
+  created: 'native',
+  updated: 'gateway',
+  priority: 'native',
+  external_ref: 'none',
+  label: 'native',
+  policy_id: 'none'
 } as const
 
 const ID_PATTERN = new RegExp(NATIVE_ID_PATTERNS.zwa)
