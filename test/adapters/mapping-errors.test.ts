@@ -44,9 +44,14 @@ t.test('a record without a usable creation time fails the page by name, not the 
     t.equal(res.body.code, 'upstream_error')
     t.match(res.body.failed_providers[0].detail, /record 2 of the page, id "202", created "garbage"/)
   }
+  for (let i = 0; i < 8; i++) {
+    const one = await stack.get('/v1/incidents/cloudlock:202')
+    t.equal(one.status, 502, 'the detail of that record is a data error too')
+  }
   const providers = await stack.get('/v1/providers')
   const cl = providers.body.data.find((p: any) => p.id === 'cloudlock')
-  t.equal(cl.health.circuit, 'closed', 'eight bad pages never open the circuit')
+  t.equal(cl.health.circuit, 'closed', 'sixteen bad answers never open the circuit')
+  t.equal(cl.health.status, 'ok')
   t.equal((await stack.get('/v1/incidents/cloudlock:201')).status, 200, 'the provider keeps serving')
   const zwa = await stack.get('/v1/incidents?provider=zwa&limit=3')
   t.equal(zwa.status, 200, 'the other provider is untouched')

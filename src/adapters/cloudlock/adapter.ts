@@ -83,6 +83,7 @@ export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: 
     return `/incidents/${encodeURIComponent(nativeId)}`
   }
 
+  const asIs = (body: unknown): unknown => body
   const mapOne = (body: unknown): IncidentT => mapCloudlockIncident(singleRecord(body), id, mapper).incident
 
   // A list answer: the raw `items` array. Records are mapped after the exchange (list-walk.ts),
@@ -123,7 +124,8 @@ export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: 
     isValidNativeId: (nativeId) => ID_PATTERN.test(nativeId),
     listPage: (request) => walkCloudlock(request, id, mapper, list),
     async get (nativeId, opts = {}) {
-      return call({ method: 'GET', path: incidentPath(nativeId) }, opts, mapOne)
+      // Mapped after the exchange: a record the gateway cannot place is a data error, not a health failure.
+      return mapOne(await call({ method: 'GET', path: incidentPath(nativeId) }, opts, asIs))
     },
     update,
     async close (nativeId, request: CloseRequest, opts) {

@@ -117,7 +117,8 @@ export function createZwaAdapter (config: ZwaProviderConfigT, deps: AdapterFacto
     tables,
     isValidNativeId: (nativeId) => ID_PATTERN.test(nativeId),
     listPage: (request) => walkZwa(request, { providerId: id, prefix, call, mapper }),
-    get: (nativeId, opts) => read(nativeId, '', opts, mapOne),
+    // Mapped after the exchange: a record the gateway cannot place is a data error, not a health failure.
+    get: async (nativeId, opts) => mapOne(await read(nativeId, '', opts, (body) => body)),
     async update (nativeId: string, patch: IncidentPatch, opts?: CallOptions) {
       incidentPath(nativeId)
       const plan = planUpdate(id, patch)
