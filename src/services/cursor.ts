@@ -15,6 +15,7 @@ export interface CursorPayload {
   pin: string
   fd: string
   pos: Record<string, ProviderCursorState>
+  last?: [micros: string, provider: string, native: string] // the last incident returned (merge order)
 }
 
 const invalid = (why: string, fix = 'Start the listing again without a cursor.') =>
@@ -60,6 +61,11 @@ export class CursorCodec {
       throw invalid('it is corrupt')
     }
     if (!payload || typeof payload.pin !== 'string' || typeof payload.fd !== 'string' || typeof payload.pos !== 'object' || payload.pos === null) {
+      throw invalid('it is corrupt')
+    }
+    const last = payload.last
+    if (last !== undefined && !(Array.isArray(last) && last.length === 3 && /^-?\d{1,20}$/.test(String(last[0])) &&
+      typeof last[1] === 'string' && typeof last[2] === 'string')) {
       throw invalid('it is corrupt')
     }
     if (payload.fd !== filterDigest) {

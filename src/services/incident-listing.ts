@@ -1,4 +1,5 @@
 import { DEFAULT_CALL_BUDGET } from '../adapters/keyset-walk.ts'
+import { compareNativeIds } from '../adapters/stream-order.ts'
 import type { ListFilters, ListPage, NativePosition, ProviderAdapter, StreamItem } from '../adapters/types.ts'
 import { GatewayError, isGatewayError } from '../errors/gateway-error.ts'
 import type { IncidentT } from '../schemas/incident.ts'
@@ -48,11 +49,14 @@ export interface ListResult {
   upstreamCalls: number
 }
 
-// Newest first; equal timestamps across providers ordered by id (descending, like each
-// vendor's own tie order), so the merged order is total and repeatable.
-function newer (a: StreamItem, b: StreamItem): boolean {
-  if (a.createdMicros !== b.createdMicros) return a.createdMicros > b.createdMicros
-  return a.incident.id > b.incident.id
+// The merged order (spec section 5): newest first; equal timestamps by provider id, then by native
+// id (the stream order of src/adapters/stream-order.ts), both descending. Total and repeatable.
+type MergeKey = [micros: bigint, provider: string, native: string]
+const keyOf = (item: StreamItem): MergeKey => [item.createdMicros, item.incident.provider, item.incident.native_id]
+function before (a: MergeKey, b: MergeKey): boolean {
+  if (a[0] !== b[0]) return a[0] > b[0]
+  if (a[1] !== b[1]) return a[1] > b[1]
+  return compareNativeIds(a[2], b[2]) > 0
 }
 
 const asGatewayError = (providerId: string, err: unknown): GatewayError =>
@@ -77,6 +81,15 @@ export async function listIncidents (codec: CursorCodec, params: ListParams, now
     }
     const hit = params.cache?.take(ReadAheadCache.key(adapter.id, digest, state.pin, start))
     streams.push({ adapter, start, items: hit?.items ?? [], head: 0, exhausted: hit?.exhausted ?? false, tail: hit ? hit.tail : start, calls: 0, stalled: false })
+  }
+
+  // The last incident the walk returned. Nothing that sorts before it is ever returned later: an
+  // incident one replica's read-ahead memory still holds but a cold replica no longer found (it
+  // left the filter, or was deleted, in between) would otherwise come back out of order.
+  let last: MergeKey | null = state.last ? [BigInt(state.last[0]), state.last[1], state.last[2]] : null
+  const dropPassed = () => {
+    if (last === null) return
+    for (const s of streams) while (s.head < s.items.length && !before(last, keyOf(s.items[s.head]))) s.head++
   }
 
   const failures: ProviderFailureT[] = []
@@ -121,8 +134,10 @@ export async function listIncidents (codec: CursorCodec, params: ListParams, now
   // vendor page is fetched once: what a page does not use waits in the read-ahead cache.
   const data: IncidentT[] = []
   while (data.length < params.limit) {
+    dropPassed()
     if (streams.some(hungry)) {
       if (streams.some(fetchable)) await refill()
+      dropPassed()
       // Still nothing from a provider that is not finished (its call budget ran out, or a
       // transient failure stopped it): its next incident could be the newest, so the page ends
       // here, with a cursor that resumes exactly there.
@@ -130,10 +145,12 @@ export async function listIncidents (codec: CursorCodec, params: ListParams, now
     }
     let best: Stream | null = null
     for (const s of streams) {
-      if (live(s) && s.head < s.items.length && (best === null || newer(s.items[s.head], best.items[best.head]))) best = s
+      if (live(s) && s.head < s.items.length && (best === null || before(keyOf(s.items[s.head]), keyOf(best.items[best.head])))) best = s
     }
     if (best === null) break
-    data.push(best.items[best.head++].incident)
+    const item = best.items[best.head++]
+    last = keyOf(item)
+    data.push(item.incident)
   }
 
   let upstreamCalls = 0
@@ -154,7 +171,7 @@ export async function listIncidents (codec: CursorCodec, params: ListParams, now
   const finished = ids.every((id) => pos[id] === 'done')
   return {
     data,
-    nextCursor: finished ? null : codec.encode({ pin: state.pin, fd: digest, pos }),
+    nextCursor: finished ? null : codec.encode({ pin: state.pin, fd: digest, pos, ...(last ? { last: [String(last[0]), last[1], last[2]] } : {}) }),
     providers: outcomes,
     upstreamCalls
   }
