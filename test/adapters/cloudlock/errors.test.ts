@@ -223,7 +223,7 @@ t.test('odd vendor answers', async (t) => {
 
   await t.test('unreadable records: upstream_error naming the record, the exchange a success (health ok)', async (t) => {
     const { pool, adapter } = setup(t)
-    const bodies: Array<[unknown, RegExp]> = [
+    const bodies: Array<[object, RegExp]> = [
       [{ items: [record('1', T0), { ...record('2', T0), created_at: 'yesterday' }] }, /record 2 of the page, id "2", created "yesterday"/],
       [{ items: [null] }, /record 1 of the page, not an object/]
     ]
