@@ -22,6 +22,7 @@ class FakeVendor implements WalkSource {
   readonly provider = 'fake'
   calls = 0
   groupReads: bigint[] = []
+  uppers: bigint[] = [] // the exclusive created_before of each keyset query
   readonly rows: Row[]
   readonly opts: FakeOptions
   constructor (rows: Row[], opts: FakeOptions) {
@@ -42,6 +43,7 @@ class FakeVendor implements WalkSource {
   }
 
   async fetchBefore (upper: bigint): Promise<FetchedPage> {
+    this.uppers.push(upper)
     this.call()
     const matching = this.ordered(this.rows.filter((r) => r.micros < upper))
     const records = matching.slice(0, this.opts.cap).map(toRecord)
@@ -131,10 +133,14 @@ t.test('the budget caps the calls of one listPage; scannedTo says how far it got
   t.same(page.items, [])
   t.equal(page.exhausted, false)
   // Each page of 5 hands on 4: its oldest instant waits for the next query, which starts at it.
-  t.same(page.scannedTo, { b: String(900_000 - 11), l: '11' })
-  const rest = await keysetWalk(request(page.scannedTo!, 10, 20), new FakeVendor(rows, { cap: 5 }), KEEP)
+  // So 3 calls complete rows 0..11; row 11 is the whole of its instant: l '' (instant consumed).
+  t.same(page.scannedTo, { b: String(900_000 - 11), l: '' })
+  t.same(vendor.uppers, [1_000_000n, 900_000n - 4n + 1n, 900_000n - 8n + 1n], 'each query just above the open group')
+  const next = new FakeVendor(rows, { cap: 5 })
+  const rest = await keysetWalk(request(page.scannedTo!, 10, 20), next, KEEP)
   t.same(idsOf(rest), ['39'])
   t.equal(rest.exhausted, true)
+  t.equal(next.uppers[0], BigInt(900_000 - 11), 'the resume queries created_before = b: row 11 is never re-read')
   const dflt = await keysetWalk(request(null, 10), new FakeVendor(rows, { cap: 5 }), KEEP)
   t.equal(dflt.upstreamCalls, 10, 'the default budget is 10')
 })
@@ -144,7 +150,13 @@ t.test('a page may hold more than want: every complete group read is handed on',
   const page = await keysetWalk(request(null, 1), new FakeVendor(rows, { cap: 100 }), ALL)
   t.same(idsOf(page), model(rows).slice(0, 6), 'the oldest group waits: it may go on past the page')
   t.equal(page.upstreamCalls, 1)
-  t.ok(page.items.every((i) => JSON.stringify(i.after) === JSON.stringify({ b: i.createdMicros.toString(), l: i.incident.native_id })))
+  // Inside a group `after` names the incident; after a group's last one the instant is consumed (l '').
+  const sorted = model(rows)
+  t.same(page.items.map((i) => i.after), [
+    { b: '900000', l: sorted[0] }, { b: '900000', l: '' },
+    { b: '899990', l: sorted[2] }, { b: '899990', l: sorted[3] }, { b: '899990', l: '' },
+    { b: '899980', l: '' }
+  ])
 })
 
 t.test('group mode: a page holding only one instant is read whole by group reads, then sorted', async (t) => {
@@ -174,7 +186,7 @@ t.test('a group larger than the budget: with nothing handed on yet, up to 50 cal
   const first = await keysetWalk(request(null, 10), new FakeVendor(mixed, { cap: 5 }), ALL)
   t.same(idsOf(first), ['1'])
   t.equal(first.upstreamCalls, 10)
-  t.same(first.scannedTo, { b: '9000', l: '1' })
+  t.same(first.scannedTo, { b: '9000', l: '' }, 'the group of one at 9000 is complete: its instant is consumed')
 })
 
 t.test('a position on a fully consumed instant that costs the whole budget to re-read still advances', async (t) => {
@@ -189,6 +201,24 @@ t.test('a position on a fully consumed instant that costs the whole budget to re
   const big = Array.from({ length: 60 }, (_, i) => ({ id: String(i), micros: 5000n }))
   const page = await keysetWalk(request({ b: '5000', l: '0' }, 10), new FakeVendor([...big, { id: '99', micros: 10n }], { cap: 5 }), ALL)
   t.same(idsOf(page), ['99'], 'past a consumed group of 12 pages, with the default budget of 10')
+
+  // The positions a walk hands out now say the instant is consumed (l ''): the resume queries
+  // below it and never re-reads the group, whatever its size or the budget.
+  for (const budget of [1, 2, 3]) {
+    const vendor = new FakeVendor(rows, { cap: 5 })
+    const after = await keysetWalk(request({ b: '996', l: '' }, 10, budget), vendor, ALL)
+    t.same(after, { items: [], exhausted: true, upstreamCalls: 1 }, `l '', budget ${budget}: one empty page`)
+    t.same(vendor.uppers, [996n])
+  }
+  const vendor = new FakeVendor([...big, { id: '99', micros: 10n }], { cap: 5 })
+  const past = await keysetWalk(request({ b: '5000', l: '' }, 10), vendor, ALL)
+  t.same(idsOf(past), ['99'])
+  // Below 5000: [99] (a short page may be capped, so not the end); below 11: [99] again, nothing
+  // new, so the instant 10 is read whole (its page and the empty page after it); then below 10:
+  // the empty page that ends the walk. 5 calls, none of them at 5000.
+  t.equal(past.upstreamCalls, 5)
+  t.same(vendor.uppers, [5000n, 11n, 10n])
+  t.same(vendor.groupReads, [10n], 'the consumed group at 5000 is not read again')
 })
 
 t.test('end of data: an empty page or a reliable total, never a short page', async (t) => {

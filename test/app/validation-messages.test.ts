@@ -1,4 +1,5 @@
 import t from 'tap'
+import { CLIENT_TIME_RULE } from '../../src/mapping/timestamps.ts'
 import { KEYS, startStack } from '../helpers/stack.ts'
 
 // Validation messages name what is allowed (values, format, bounds), never ajv's bare wording.
@@ -23,7 +24,8 @@ t.test('list filters are comma lists checked against their enums, with messages 
     ['severity=high,', '/query/severity', "entry '' must be one of: informational, low, medium, high, critical, unknown"],
     ['include=everything', '/query/include', "entry 'everything' must be one of: raw"],
     ['provider=Bad_Id', '/query/provider', "entry 'Bad_Id' must be a provider id: a lowercase letter, then up to 31 lowercase letters, digits or -"],
-    ['created_after=yesterday', '/query/created_after', 'must be an RFC 3339 date-time such as 2025-01-31T12:00:00Z'],
+    // The strict time rule (real dates, no leap second, years 1-9999 UTC) names what it accepts.
+    ['created_after=yesterday', '/query/created_after', CLIENT_TIME_RULE],
     ['limit=0', '/query/limit', 'must be at least 1'],
     ['limit=101', '/query/limit', 'must be at most 100'],
     ['limit=ten', '/query/limit', 'must be an integer'],

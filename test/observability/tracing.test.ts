@@ -22,7 +22,8 @@ t.test('the caller\'s trace id reaches every vendor call, each with a new span i
   const zwa = await stack.simRequests('zwa')
   const cloudlock = await stack.simRequests('cloudlock')
   t.same(zwa.map((r) => `${r.method} ${r.path}`), ['POST /v1/auth/api-key/token', 'POST /dlp/v1/incidents/search'], 'token and search')
-  t.equal(cloudlock.length, 2, 'list and get')
+  // Cloudlock's 12 incidents fit one page: the page and the overlap-only continuation, then the get.
+  t.same(cloudlock.map((r) => `${r.method} ${r.path}`), ['GET /api/v2/incidents', 'GET /api/v2/incidents', `GET /api/v2/incidents/${clId.split(':')[1]}`], 'list (2 calls) and get')
   const spanIds = new Set<string>()
   for (const r of [...zwa, ...cloudlock]) {
     const [version, traceId, spanId, flags] = parts(r.headers.traceparent)
@@ -33,9 +34,10 @@ t.test('the caller\'s trace id reaches every vendor call, each with a new span i
     spanIds.add(spanId)
     t.equal(flags, r.path.startsWith('/api/v2/incidents/') ? '00' : '01', 'the sampled flag is the caller\'s')
   }
-  t.equal(spanIds.size, 4, 'every upstream call has its own span id')
+  t.equal(spanIds.size, 5, 'every upstream call has its own span id')
   t.equal(zwa[1].headers.tracestate, 'vendor1=abc,vendor2=x y', 'tracestate is passed on')
-  t.equal(cloudlock[1].headers.tracestate, undefined, 'no tracestate when the caller sent none')
+  t.equal(cloudlock[1].headers.tracestate, 'vendor1=abc,vendor2=x y', 'on the continuation too')
+  t.equal(cloudlock[2].headers.tracestate, undefined, 'no tracestate when the caller sent none')
 })
 
 t.test('without a valid traceparent nothing is invented (no SDK runs)', async (t) => {
@@ -45,7 +47,7 @@ t.test('without a valid traceparent nothing is invented (no SDK runs)', async (t
   await stack.call('GET', '/v1/incidents?limit=2&provider=cloudlock', { headers: { traceparent: `00-${'0'.repeat(32)}-${CALLER_SPAN}-01` } })
   await stack.call('GET', '/v1/incidents?limit=2&provider=cloudlock', { headers: { traceparent: `00-${TRACE.toUpperCase()}-${CALLER_SPAN}-01` } })
   const seen = await stack.simRequests('cloudlock')
-  t.equal(seen.length, 3)
+  t.equal(seen.length, 6, 'three listings of a page each: the page and its overlap-only continuation')
   for (const r of seen) t.equal(r.headers.traceparent, undefined)
 })
 

@@ -56,7 +56,9 @@ t.test('a circuit opens, refuses, probes and recovers', async (t) => {
     t.equal(await calls(), 3, 'refused without calling the vendor')
 
     const list = await h.get('/v1/incidents?limit=5')
-    t.equal(list.status, 502, 'a listing with an open provider fails, naming it')
+    // An open circuit is transient, and the only failure: 503 provider_unavailable, retry later.
+    t.equal(list.status, 503, 'a listing with an open provider fails, naming it')
+    t.equal(list.body.code, 'provider_unavailable')
     t.same(list.body.failed_providers.map((f: any) => [f.provider, f.code, f.status]), [['cloudlock', 'provider_unavailable', 503]])
     t.ok(Number(list.headers['retry-after']) >= 1, 'the listing passes the Retry-After on')
     const partial = await h.get('/v1/incidents?limit=5&allow_partial=true')

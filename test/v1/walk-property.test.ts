@@ -330,6 +330,22 @@ t.test('a warm replica never returns what a cold one already walked past (found 
   t.same(r.returned.map((x) => x.id), ['zwa:1-152-B0', 'cloudlock:9000', 'zwa:1-152-B2'])
 })
 
+// Found by the property above: page 1 returns zwa B0, A1 (second 4) and cloudlock:9000 (35 ms),
+// keeping zwa B2 (second 0) in the read-ahead. A ZWA incident then arrives at second 3, below ZWA's
+// position but above the merged walk's last incident. Page 2, on a cold replica, resumes ZWA from
+// its own position: the arrival must not come after cloudlock:9000 (the cursor's last incident).
+t.test('an arrival between a provider\'s position and the merged walk\'s last incident, on a cold replica', async (t) => {
+  const r = await runWalk({
+    variant: 'plain',
+    tenant: { cl: [{ slot: 5, status: 2 }], zwa: [{ slot: 4, status: 3 }, { slot: 4, status: 0 }, { slot: 0, status: 1 }] },
+    filter: '',
+    limits: [3],
+    actions: [[{ kind: 'arrive-past', pick: 1, slot: 3 }]],
+    replicas: [0, 1]
+  })
+  t.equal(check(r), null)
+})
+
 t.test('a vendor that caps pages at 50 never ends a 120-incident walk early', async (t) => {
   const r = await runWalk({
     ...NO_ACTIONS,

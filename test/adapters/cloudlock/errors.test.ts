@@ -211,14 +211,30 @@ t.test('odd vendor answers', async (t) => {
     assertNoToken(t, err)
   })
 
-  await t.test('a list without an items array, and unreadable records: upstream_error, health degraded', async (t) => {
+  await t.test('a list without an items array: upstream_error, health degraded', async (t) => {
     const { pool, adapter } = setup(t)
-    const bodies = [[{ id: '1' }], { items: 'nope' }, { total: 3 }, { items: [record('1', T0), { ...record('2', T0), created_at: 'yesterday' }] }, { items: [null] }]
-    for (const body of bodies) {
+    for (const body of [[{ id: '1' }], { items: 'nope' }, { total: 3 }]) {
       pool.intercept({ path: /^\/api\/v2\/incidents\?/, method: 'GET' }).reply(200, body, json)
       const err: any = await list(adapter).catch((e) => e)
       t.same([err.code, err.statusCode], ['upstream_error', 502], JSON.stringify(body))
-      t.equal(adapter.health().status, 'degraded')
+      t.equal(adapter.health().status, 'degraded', 'an unreadable envelope is a failed exchange')
+    }
+  })
+
+  await t.test('unreadable records: upstream_error naming the record, the exchange a success (health ok)', async (t) => {
+    const { pool, adapter } = setup(t)
+    const bodies: Array<[object, RegExp]> = [
+      [{ items: [record('1', T0), { ...record('2', T0), created_at: 'yesterday' }] }, /record 2 of the page, id "2", created "yesterday"/],
+      [{ items: [null] }, /record 1 of the page, not an object/]
+    ]
+    for (const [body, detail] of bodies) {
+      pool.intercept({ path: /^\/api\/v2\/incidents\?/, method: 'GET' }).reply(200, body, json)
+      const err: any = await list(adapter).catch((e) => e)
+      t.same([err.code, err.statusCode], ['upstream_error', 502], JSON.stringify(body))
+      t.match(err.detail, detail)
+      // The vendor answered well-formed JSON in the documented envelope: a data error of the page,
+      // not a provider failure, so neither health nor the breaker counts it.
+      t.equal(adapter.health().status, 'ok')
     }
   })
 

@@ -182,10 +182,21 @@ export async function walk (adapter: ProviderAdapter, opts: WalkOptions): Promis
 const json = <T>(value: T): T => JSON.parse(JSON.stringify(value))
 
 // Identity positions (src/adapters/stream-order.ts): each item's position names its own creation
-// instant and native id, and a page's items are in stream order.
-export function positionsAreIdentities (page: ListPage): boolean {
+// instant and native id, except after the last incident of a group (a page hands on whole groups),
+// where l '' says the whole instant is consumed; and a page's items are in stream order. Under a
+// gateway-side filter the group's last incident may not match: the last item shown of it then
+// names itself, so either form is right there.
+export const positionsAreIdentities = (page: ListPage): boolean => identities(page, false)
+export const filteredPositionsAreIdentities = (page: ListPage): boolean => identities(page, true)
+
+function identities (page: ListPage, filtered: boolean): boolean {
   return page.items.every((item, i) => {
-    const named = JSON.stringify(item.after) === JSON.stringify({ b: item.createdMicros.toString(), l: item.incident.native_id })
+    const next = page.items[i + 1]
+    const lastOfGroup = next === undefined || next.createdMicros !== item.createdMicros
+    const b = item.createdMicros.toString()
+    const own = JSON.stringify(item.after) === JSON.stringify({ b, l: item.incident.native_id })
+    const consumed = JSON.stringify(item.after) === JSON.stringify({ b, l: '' })
+    const named = lastOfGroup ? consumed || (filtered && own) : own
     const prev = page.items[i - 1]
     const ordered = prev === undefined || prev.createdMicros > item.createdMicros ||
       (prev.createdMicros === item.createdMicros && BigInt(prev.incident.native_id) > BigInt(item.incident.native_id))
@@ -198,13 +209,35 @@ export const isGroupRead = (e: LoggedRequest): boolean => typeof e.query.created
   typeof e.query.created_before === 'string' &&
   parseTimestampUs(e.query.created_before)! - parseTimestampUs(e.query.created_after)! === 1
 
-// Upper bound of the vendor calls of an unfiltered walk of n incidents in `pages` listPage calls.
-// Pages of 100 hand on at least 99 new incidents each (the oldest group waits for the next query),
-// and the end costs up to 4 more: the query that reaches the last group, its group read and the
-// empty page after it, and the empty page that ends the walk. Each resume of a later listPage
-// may re-read up to 4 pages of what its predecessor already examined (the overlap query and a
-// group read of the instant it stopped at).
-export const maxWalkCalls = (n: number, pages: number): number => Math.ceil(n / 99) + 4 + 4 * (pages - 1)
+// Upper bound of the vendor calls of a walk of n incidents (matching the vendor-side filters, data
+// unchanged, groups smaller than a page) in `pages` listPage calls. Each listPage starts with one
+// keyset query (which may re-read the group its predecessor left open); every further call in it
+// continues that query by offset with a one-incident overlap, so it examines 99 incidents no
+// earlier continuation did: at most ceil(n / 99) of them in the whole walk. The walk ends with one
+// more call, the continuation holding only the overlap.
+export const maxWalkCalls = (n: number, pages: number): number => Math.ceil(n / 99) + pages + 1
+
+// Checks the list queries of a log outside group reads: each is either a new keyset query
+// (offset 0) or continues the query just before it, the same query one page on overlapping its
+// last incident (offset = previous offset + previous page length − 1; after a page of one, that
+// is the same offset again). `lengthOf` gives the number of items the vendor answered to a logged
+// query (derived from the unchanged data set by the caller). Returns the number of continuations.
+export function continuationsAreExact (log: LoggedRequest[], lengthOf: (e: LoggedRequest) => number): number {
+  let continuations = 0
+  log.forEach((e, i) => {
+    if (isGroupRead(e)) return
+    const prev = log[i - 1]
+    const { offset, ...query } = e.query
+    const { offset: prevOffset, ...prevQuery } = prev?.query ?? {}
+    if (prev !== undefined && !isGroupRead(prev) && JSON.stringify(query) === JSON.stringify(prevQuery) &&
+      Number(offset) === Number(prevOffset) + lengthOf(prev) - 1) {
+      continuations++
+    } else if (offset !== '0') {
+      throw new Error(`query ${i} (${JSON.stringify(e.query)}) does not continue query ${i - 1} (${JSON.stringify(prev?.query)})`)
+    }
+  })
+  return continuations
+}
 
 export const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0)
 

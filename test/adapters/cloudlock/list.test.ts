@@ -4,8 +4,8 @@ import fc from 'fast-check'
 import t from 'tap'
 import { microsToCloudlock } from '../../../src/mapping/timestamps.ts'
 import {
-  allRecords, createdUs, formatTimestampUs, isGroupRead, makeAdapter, maxWalkCalls, modelOrder, positionsAreIdentities,
-  record, startSim, sum, walk, type LoggedRequest
+  allRecords, continuationsAreExact, createdUs, filteredPositionsAreIdentities, formatTimestampUs, isGroupRead, makeAdapter,
+  maxWalkCalls, modelOrder, positionsAreIdentities, record, startSim, sum, walk, type LoggedRequest
 } from './helpers.ts'
 
 const PIN = '2026-01-01T00:00:00.000Z'
@@ -52,12 +52,20 @@ t.test('unfiltered walks over a seeded simulator', async (t) => {
         offset: '0'
       }, 'first call: pinned upper bound, newest first, the vendor maximum page')
       t.ok(log.every((e) => e.query.limit === '100'), 'always the vendor maximum page, whatever want is')
-      t.ok(log.every((e) => e.query.offset === '0' || isGroupRead(e)), 'offsets only inside a read of one instant')
+      // Offsets outside a read of one instant only continue the query just before, one page on
+      // with a one-incident overlap; the data does not change here, so each answer's length is
+      // what the simulator holds below created_before, past the offset, up to 100.
+      const below = (e: LoggedRequest) => records.filter((r) => createdUs(r) < createdUs({ created_at: e.query.created_before })).length
+      const lengthOf = (e: LoggedRequest) => Math.max(0, Math.min(100, below(e) - Number(e.query.offset)))
+      const continuations = continuationsAreExact(log, lengthOf)
+      t.ok(continuations >= 1, 'each walk ends with a continuation')
+      t.equal(log.length - continuations, result.pages.length, 'one keyset query per listPage, the rest continue it')
+      t.notOk(log.some(isGroupRead), 'groups smaller than a page need no group read')
     })
   }
 })
 
-t.test('resumes are keyset queries just above the last instant consumed', async (t) => {
+t.test('resumes are keyset queries just below the last instant consumed', async (t) => {
   const sim = await startSim(t, { count: 50, seed: 3 })
   const adapter = makeAdapter(t, sim.url)
   const model = modelOrder(await allRecords(sim))
@@ -69,8 +77,9 @@ t.test('resumes are keyset queries just above the last instant consumed', async 
   t.same(r7.pages.map((p) => p.exhausted), [...r7.pages.slice(1).map(() => false), true])
   t.ok(r7.pages[0].items.length > 7, 'a page hands on every complete group it read, not just want')
 
-  // Each listPage starts with a fresh keyset query: created_before 1 µs above the position's
-  // instant (re-reading the ties there, which identity skips), offset 0.
+  // Each listPage starts with a fresh keyset query, offset 0. A page hands on whole groups, so its
+  // position says the instant is consumed (l ''): created_before is that instant itself
+  // (exclusive), and nothing already returned is read again.
   const log = await sim.requests()
   t.equal(log.length, sum(r7.calls))
   let first = 0
@@ -78,7 +87,8 @@ t.test('resumes are keyset queries just above the last instant consumed', async 
     first += r7.calls[i - 1]
     const after = r7.pages[i - 1].scannedTo!
     t.same(after, r7.pages[i - 1].items.at(-1)!.after, 'unfiltered: scannedTo is the last item')
-    t.equal(log[first].query.created_before, microsToCloudlock(BigInt(after.b as string) + 1n), `listPage ${i + 1}: created_before`)
+    t.equal(after.l, '', 'a page ends after a complete group')
+    t.equal(log[first].query.created_before, microsToCloudlock(BigInt(after.b as string)), `listPage ${i + 1}: created_before = b`)
     t.equal(log[first].query.offset, '0', `listPage ${i + 1}: offset 0`)
   }
 
@@ -96,17 +106,46 @@ t.test('an empty provider answers with one call, exhausted', async (t) => {
   t.notOk('scannedTo' in page, 'nothing examined: no position')
 })
 
-t.test('exactly 100 incidents at want 100: a full page never ends the walk, an empty page does', async (t) => {
+t.test('exactly 100 incidents at want 100: a full page never ends the walk, the overlap-only page does', async (t) => {
   const sim = await startSim(t)
   await sim.load(Array.from({ length: 100 }, (_, i) => record(String(1000 + i), T0 + i * 1_000_000)))
   const adapter = makeAdapter(t, sim.url)
   await sim.clearRequests()
   const result = await walk(adapter, { want: 100, pinnedAt: PIN })
-  t.same(result.pages.map((p) => [p.items.length, p.exhausted]), [[100, false], [0, true]])
-  t.ok(sum(result.calls) <= maxWalkCalls(100, 2), `calls bounded (${result.calls})`)
-  const last = (await sim.requests()).at(-1)!
-  t.notOk(isGroupRead(last), 'the walk ends on a plain query…')
-  t.equal(last.query.created_before, formatTimestampUs(T0), '…below the oldest incident, which the vendor answers empty')
+  // The page of 100 hands on 99 (the oldest instant may go on), so the listPage continues: offset
+  // 99 answers only the overlap (the 100th), which is the end. One listPage, 2 calls.
+  t.same(result.pages.map((p) => [p.items.length, p.exhausted]), [[100, true]])
+  t.same(result.calls, [2])
+  const log = await sim.requests()
+  t.same(log.map((e) => [e.query.created_before, e.query.offset]), [[microsToCloudlock(PIN_US), '0'], [microsToCloudlock(PIN_US), '99']])
+  t.notOk(log.some(isGroupRead), 'no group read')
+})
+
+t.test('a result that fits in one page costs exactly 2 list calls: the page and the overlap-only continuation', async (t) => {
+  const sim = await startSim(t)
+  const adapter = makeAdapter(t, sim.url)
+  for (const n of [1, 2, 57, 99, 100]) {
+    // Ties included: pairs of incidents share an instant.
+    const fixtures = Array.from({ length: n }, (_, i) => record(String(4000 + i), T0 + Math.floor(i / 2) * 1000))
+    await sim.load(fixtures)
+    for (const want of [1, 100]) {
+      await sim.clearRequests()
+      const page = await adapter.listPage({ filters: {}, position: null, pinnedAt: PIN, want })
+      const log = await sim.requests()
+      if (want === 1 && n > 2) {
+        // The page hands on every complete group but the oldest: want is met after one call.
+        t.equal(page.upstreamCalls, 1, `n ${n}, want 1: one call`)
+        t.equal(page.exhausted, false)
+        continue
+      }
+      t.same(page.items.map((i) => i.incident.native_id), modelOrder(fixtures), `n ${n}, want ${want}: every incident`)
+      t.equal(page.exhausted, true)
+      t.equal(page.upstreamCalls, 2, `n ${n}, want ${want}: 2 calls`)
+      // offset 0 answers n; the continuation at n − 1 answers only the overlap (the n-th), the end.
+      t.same(log.map((e) => e.query.offset), ['0', String(n - 1)])
+      t.ok(log.every((e) => e.query.created_before === microsToCloudlock(PIN_US)), 'one query, continued')
+    }
+  }
 })
 
 t.test('filters', async (t) => {
@@ -220,27 +259,33 @@ t.test('a selective gateway filter stops at the call budget and reports how far 
   t.equal(first.upstreamCalls, 10, 'the default budget: ten calls')
   t.same(first.items, [])
   t.equal(first.exhausted, false)
-  // Each page of 100 hands on 99: its oldest instant waits for the next query, which starts at it.
-  t.same(first.scannedTo, { b: String(T0 + (1150 - 989) * 1_000_003), l: '100989' }, 'scannedTo: the 990th incident examined')
+  // One query continued by offset: 0, 99, ..., 891 (each page overlaps the previous one's last
+  // incident), 100 + 9 × 99 = 991 incidents read. The oldest of them (index 990) may have ties on
+  // the next page and waits; index 989 is the whole of its instant: l ''.
+  t.same(first.scannedTo, { b: String(T0 + (1150 - 989) * 1_000_003), l: '' }, 'scannedTo: the 990th incident examined')
   const log = await sim.requests()
-  t.ok(log.every((e) => e.query.offset === '0'), 'keyset queries, no offsets')
-  const bounds = log.map((e) => createdUs({ created_at: e.query.created_before }))
-  t.ok(bounds.every((b, i) => i === 0 || b < bounds[i - 1]), 'each query starts below the previous one')
+  t.same(log.map((e) => e.query.offset), Array.from({ length: 10 }, (_, i) => String(i * 99)))
+  t.ok(log.every((e) => e.query.created_before === microsToCloudlock(PIN_US)), 'the same query throughout')
 
+  await sim.clearRequests()
   const second = await adapter.listPage({ filters, position: JSON.parse(JSON.stringify(first.scannedTo)), pinnedAt: PIN, want: 5 })
   t.same(second.items.map((i) => i.incident.native_id), ['99998', '99997'])
   t.equal(second.exhausted, true)
-  t.ok(second.upstreamCalls <= maxWalkCalls(162, 1), `the remaining 160 + 2 incidents: ${second.upstreamCalls} calls`)
+  // Below b: the remaining 160 + 2 incidents. Offset 0 answers 100, offset 99 answers 63, offset
+  // 161 only the overlap: the end. 3 calls.
+  t.equal(second.upstreamCalls, 3, 'the remaining 160 + 2 incidents')
+  const log2 = await sim.requests()
+  t.same(log2.map((e) => [e.query.created_before, e.query.offset]), [['0', '99', '161'].map((o) => [formatTimestampUs(T0 + (1150 - 989) * 1_000_003), o])].flat())
   t.same(second.scannedTo, second.items[1].after)
 
   const budget3 = await adapter.listPage({ filters, position: null, pinnedAt: PIN, want: 5, budget: 3 })
   t.equal(budget3.upstreamCalls, 3, 'PageRequest.budget caps the calls')
-  t.same(budget3.scannedTo, { b: String(T0 + (1150 - 296) * 1_000_003), l: '100296' })
+  // 100 + 2 × 99 = 298 read; index 297 waits, index 296 is the last complete instant.
+  t.same(budget3.scannedTo, { b: String(T0 + (1150 - 296) * 1_000_003), l: '' })
 
   const walked = await walk(adapter, { want: 5, pinnedAt: PIN, filters })
   t.same(walked.ids, ['99998', '99997'])
-  t.same(walked.calls.slice(0, 1), [10])
-  t.equal(walked.calls.length, 2)
+  t.same(walked.calls, [10, 3])
 })
 
 t.test('a page hands on every complete group it read; scannedTo is the last incident examined', async (t) => {
@@ -254,8 +299,9 @@ t.test('a page hands on every complete group it read; scannedTo is the last inci
   t.equal(page.items.length, 19, 'more than want: the caller buffers them')
   t.equal(page.exhausted, false)
   t.equal(page.upstreamCalls, 1)
-  t.same(page.scannedTo, { b: String(T0 + 1000), l: '501' }, 'the oldest incident examined, which did not match')
-  t.ok(positionsAreIdentities(page))
+  t.same(page.scannedTo, { b: String(T0 + 1000), l: '' }, 'the oldest incident examined, which did not match: its instant is consumed')
+  t.ok(filteredPositionsAreIdentities(page))
+  t.ok(page.items.every((i) => i.after.l === ''), 'each incident here is the whole of its instant')
   const plain = await adapter.listPage({ filters: {}, position: null, pinnedAt: PIN, want: 4 })
   t.equal(plain.items.length, 29)
   t.same(plain.scannedTo, plain.items[28].after, 'unfiltered: scannedTo is the last item')
@@ -355,11 +401,12 @@ t.test('incidents sharing one created_at across page boundaries are neither skip
     t.same(result.ids, model, `want ${want}`)
     t.ok(sum(result.calls) <= maxWalkCalls(fixtures.length, result.pages.length), `want ${want}: calls bounded (${result.calls})`)
   }
-  // Positions name the last incident consumed: its instant and its native id.
+  // Positions name the last incident consumed: its instant and its native id; after the last
+  // incident of a group, l '' (the whole instant is consumed).
   const page = await adapter.listPage({ filters: {}, position: null, pinnedAt: PIN, want: 10 })
   const groups = page.items.slice(0, 11).map((i) => [Number(BigInt(i.after.b as string) - BigInt(T0 + 7)) / 1000, i.after.l])
-  t.same(groups, [[8, '7040'], [7, '7039'], [7, '7038'], [7, '7037'], [7, '7036'], [7, '7035'], [7, '7034'], [7, '7033'], [7, '7032'],
-    [6, '7031'], [6, '7030']], 'newest first: a group of 1, a group of 8, then a group of 2, each by id descending')
+  t.same(groups, [[8, ''], [7, '7039'], [7, '7038'], [7, '7037'], [7, '7036'], [7, '7035'], [7, '7034'], [7, '7033'], [7, ''],
+    [6, '7031'], [6, '']], 'newest first: a group of 1, a group of 8, then a group of 2, each by id descending')
   t.ok(positionsAreIdentities(page))
 
   // Partial consumption, as the merge does when another provider's items are newer.
@@ -434,7 +481,7 @@ t.test('invalid positions are invalid_cursor, before any upstream call', async (
     { b: 123, l: '1' },
     { l: '1' },
     { b: '1' },
-    { b: '1', l: '' },
+    { b: '', l: '' },
     { b: '1', l: 1 },
     { b: '1'.repeat(21), l: '1' },
     { b: '1', l: '9'.repeat(65) },

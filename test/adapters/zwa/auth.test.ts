@@ -10,7 +10,8 @@ const ID = '1-143-16786974353299200003'
 t.test('API-key token: POST /v1/auth/api-key/token at the base URL, JSON body, then Bearer on incident calls', async (t) => {
   const h = await startZwa(t)
   const page = await h.adapter.listPage({ filters: {}, position: null, pinnedAt: PIN, want: 1 })
-  t.equal(page.items.length, 1)
+  // One search of 100: every complete instant of it is handed on (the oldest one waits).
+  t.equal(page.items.length, 99)
   const [token, search] = await h.requests()
   t.same({ method: token.method, path: token.path, status: token.status }, { method: 'POST', path: '/v1/auth/api-key/token', status: 201 })
   t.same(token.body, { key_id: KEY_ID, key_secret: '***' }, 'the secret travels in the body (masked in the log)')
@@ -37,20 +38,22 @@ t.test('token expiry in the middle of a walk triggers exactly one new token requ
   let steps = 0
   const walk = await walkAll(h.adapter, 25, {}, PIN, async (step) => {
     steps = step
-    if (step === 4) h.clock.advance(550_000) // inside the last 60 s of the 600 s token: refreshed before use
+    if (step === 1) h.clock.advance(550_000) // inside the last 60 s of the 600 s token: refreshed before use
   })
   t.equal(walk.ids.length, 250)
-  t.ok(steps >= 9)
+  // 250 incidents in searches of 100, each listPage handing on 99 or more: one search each.
+  t.same(walk.calls, [1, 1, 1])
+  t.equal(steps, 2)
   const log = await h.requests()
   t.equal(log.filter(tokenCalls).length, 2, 'one token at the start, one refresh')
   t.ok(log.every((r) => r.status !== 401), 'no call was sent with an expired token')
-  t.equal(log.indexOf(log.filter(tokenCalls)[1]), 5, 'the refresh comes right before the 5th search')
+  t.equal(log.indexOf(log.filter(tokenCalls)[1]), 2, 'the refresh comes right before the 2nd search')
 })
 
 t.test('50 concurrent calls share one token request', async (t) => {
   const h = await startZwa(t)
   const pages = await Promise.all(Array.from({ length: 50 }, () => h.adapter.listPage({ filters: {}, position: null, pinnedAt: PIN, want: 2 })))
-  t.ok(pages.every((p) => p.items.length === 2))
+  t.ok(pages.every((p) => p.items.length === 99), 'each: the 99 complete instants of its one search')
   const log = await h.requests()
   t.equal(log.filter(tokenCalls).length, 1)
   t.equal(log.filter(incidentCalls).length, 50)
@@ -62,7 +65,7 @@ t.test('a 401 from an incident endpoint: one re-authentication, one replay, succ
   await h.clearLog()
   await h.fault({ route: 'POST /dlp/v1/incidents/search', status: 401, count: 1 })
   const page = await h.adapter.listPage({ filters: {}, position: null, pinnedAt: PIN, want: 5 })
-  t.equal(page.items.length, 5)
+  t.equal(page.items.length, 99, 'the complete instants of the replayed search')
   t.equal(page.upstreamCalls, 2, 'the replay is counted')
   t.same((await h.requests()).map((r) => [r.path, r.status]), [
     ['/dlp/v1/incidents/search', 401],
@@ -87,7 +90,7 @@ t.test('the simulator expiring the token early (its clock ahead) is healed the s
   h.clock.advance(43_200_000)
   await h.clearLog()
   const page = await adapter.listPage({ filters: {}, position: null, pinnedAt: PIN, want: 1 })
-  t.equal(page.items.length, 1)
+  t.equal(page.items.length, 99, 'the complete instants of the replayed search')
   t.same((await h.requests()).map((r) => r.status), [401, 201, 200])
 })
 

@@ -181,10 +181,21 @@ export function modelOrder (records: Array<Record<string, any>>): string[] {
     .map((r) => String(r.internalId))
 }
 
-// Each item's position names its own creation instant (µs) and internalId, and items are in stream order.
-export function positionsAreIdentities (page: ListPage): boolean {
+// Each item's position names its own creation instant (µs) and internalId, except after the last
+// incident of a group (a page hands on whole groups), where l '' says the whole instant is consumed;
+// and items are in stream order. Under a gateway-side filter the group's last incident may not
+// match: the last item shown of it then names itself, so either form is right there.
+export const positionsAreIdentities = (page: ListPage): boolean => identities(page, false)
+export const filteredPositionsAreIdentities = (page: ListPage): boolean => identities(page, true)
+
+function identities (page: ListPage, filtered: boolean): boolean {
   return page.items.every((item, i) => {
-    const named = JSON.stringify(item.after) === JSON.stringify({ b: item.createdMicros.toString(), l: item.incident.native_id })
+    const next = page.items[i + 1]
+    const lastOfGroup = next === undefined || next.createdMicros !== item.createdMicros
+    const b = item.createdMicros.toString()
+    const own = JSON.stringify(item.after) === JSON.stringify({ b, l: item.incident.native_id })
+    const consumed = JSON.stringify(item.after) === JSON.stringify({ b, l: '' })
+    const named = lastOfGroup ? consumed || (filtered && own) : own
     const prev = page.items[i - 1]
     const ordered = prev === undefined || prev.createdMicros > item.createdMicros ||
       (prev.createdMicros === item.createdMicros && compareNativeIds(prev.incident.native_id, item.incident.native_id) > 0)

@@ -12,17 +12,30 @@ t.test('walks with several want sizes return every incident exactly once, in ord
     await h.clearLog()
     const walk = await walkAll(h.adapter, want)
     t.same(walk.ids, oracle, `want ${want}: the vendor's order, nothing missing or repeated`)
-    // Pages of 100 hand on at least 99 each (the oldest instant waits for the next search), and
-    // totalElements ends the walk without an empty page: ceil(250 / 99) = 3 searches.
-    t.equal(walk.calls.reduce((a, b) => a + b, 0), 3, `want ${want}: 3 searches (${walk.calls})`)
+    // Pages of 100 hand on at least 99 each (the oldest instant waits), and totalElements ends the
+    // walk without an empty page: 3 searches. Want 100 needs two pages in the first listPage (99
+    // handed on after one), read through that search's snapshot; the others stop after one.
+    t.same(walk.calls, want === 100 ? [2, 1] : [1, 1, 1], `want ${want}: 3 searches`)
     t.ok(walk.pages.every((p) => p.exhausted || p.items.length >= want), 'a page short of want only at the end')
     t.ok(walk.pages.every(positionsAreIdentities), 'stream order; each position names its incident')
     const searches = await h.requests(incidentCalls)
     t.equal(searches.length, 3, 'the simulator saw exactly those calls')
     t.ok(searches.every((r) => r.query.pageSize === '100'), 'pageSize 100 on every search of the walk')
-    t.ok(searches.every((r) => r.query.page === '0' && !r.query.pageId), 'every step is a fresh search, page 0: no pageId to expire')
-    const ends = searches.map((r) => Date.parse(r.body.timeRange.endTime))
-    t.ok(ends.every((e, i) => i === 0 || e < ends[i - 1]), 'each search ends just above the oldest instant read so far')
+    // Each listPage starts a fresh search (page 0, no pageId) ending at the instant its predecessor
+    // consumed whole (l '', exclusive); within a listPage the search goes on by pageId, page + 1.
+    let i = 0
+    walk.calls.forEach((calls, p) => {
+      const fresh = searches[i]
+      t.same([fresh.query.page, fresh.query.pageId], ['0', undefined], `listPage ${p + 1}: a fresh search`)
+      const after = walk.pages[p - 1]?.scannedTo
+      const end = after === undefined ? PIN : new Date(Number(BigInt(after.b as string) / 1000n)).toISOString()
+      t.equal(fresh.body.timeRange.endTime, end, `listPage ${p + 1}: ends at the pin or at the consumed instant`)
+      for (let k = 1; k < calls; k++) {
+        t.same([searches[i + k].query.page, searches[i + k].body], [String(k), fresh.body], 'the same search, one page on')
+        t.ok(searches[i + k].query.pageId, 'through its snapshot')
+      }
+      i += calls
+    })
   }
 })
 
@@ -107,7 +120,7 @@ t.test('updated_after/updated_before are filtered by the gateway on lastUpdatedA
   t.equal(page.exhausted, true, 'all 250 scanned: nothing matches')
   t.equal(page.upstreamCalls, 3)
   const oldest = all.at(-1)
-  t.same(page.scannedTo, { b: String(Date.parse(oldest.createdAt) * 1000), l: oldest.internalId }, 'scannedTo: the oldest incident examined')
+  t.same(page.scannedTo, { b: String(Date.parse(oldest.createdAt) * 1000), l: '' }, 'scannedTo: the oldest instant examined, consumed whole')
 })
 
 t.test('a selective gateway filter stops after 10 pages and resumes from scannedTo', async (t) => {
@@ -118,15 +131,22 @@ t.test('a selective gateway filter stops after 10 pages and resumes from scanned
   t.same(first.items, [])
   t.equal(first.upstreamCalls, 10, 'the default budget of 10 calls')
   t.equal(first.exhausted, false)
-  // Each search of 100 hands on 99: its oldest instant waits for the next search, which starts at it.
-  t.same(first.scannedTo, { b: String((Date.parse('2025-06-01T00:00:00Z') - 989 * 1000) * 1000), l: records[989].internalId })
+  // One search read through its snapshot, pages 0..9: 1000 incidents. The oldest (index 999) may
+  // have ties on the next page and waits; index 998 is the whole of its instant: l ''.
+  const b998 = Date.parse('2025-06-01T00:00:00Z') - 998 * 1000
+  t.same(first.scannedTo, { b: String(b998 * 1000), l: '' })
+  const log = await h.requests(incidentCalls)
+  t.same(log.map((r) => [r.query.page, r.query.pageId ? 'id' : 'fresh']), Array.from({ length: 10 }, (_, i) => [String(i), i === 0 ? 'fresh' : 'id']))
+  await h.clearLog()
   const second = await h.adapter.listPage({ filters: { updatedAfter: '2025-06-10T00:00:00Z' }, position: JSON.parse(JSON.stringify(first.scannedTo)), pinnedAt: PIN, want: 5 })
   t.same(second.items.map((i) => i.incident.native_id), ['1-143-20000000000000001049'])
   t.equal(second.exhausted, true)
+  // A fresh search ending at index 998's instant (exclusive): 999..1049, 51 with totalElements 51.
   t.equal(second.upstreamCalls, 1)
+  t.same((await h.requests(incidentCalls)).map((r) => [r.query.page, r.body.timeRange.endTime]), [['0', new Date(b998).toISOString()]])
 })
 
-t.test('a pause longer than the pageId lifetime between pages changes nothing: no step reuses a pageId', async (t) => {
+t.test('a pause longer than the pageId lifetime between pages changes nothing: each listPage starts a fresh search', async (t) => {
   // 130 incidents share one createdAt, 120 more around them.
   const tie = '2025-06-10T12:00:00.000Z'
   const records = [
@@ -140,16 +160,27 @@ t.test('a pause longer than the pageId lifetime between pages changes nothing: n
     t.same(walk.ids, modelOrder(records), `ties ${tieOrder}: every incident exactly once, in stream order`)
     const log = await h.requests(incidentCalls)
     t.ok(log.every((r) => r.status === 200), 'no expired pageId was ever sent')
+    const starts = walk.calls.slice(0, -1).reduce((at, c) => [...at, at[at.length - 1] + c], [0])
+    t.ok(starts.every((i) => log[i].query.page === '0' && log[i].query.pageId === undefined), 'a pageId never outlives its listPage')
   }
 })
 
-t.test('a pageId expiring in the middle of a large group is survived: the group is re-read on its millisecond', async (t) => {
+t.test('a pageId expiring in the middle of a large group is survived: a fresh search from the group takes over', async (t) => {
   const tie = '2025-06-10T12:00:00.000Z'
   const records = [
     ...Array.from({ length: 60 }, (_, i) => record(`1-143-3${String(i).padStart(19, '0')}`, new Date(Date.parse(tie) + (i + 1) * 1000).toISOString())),
     ...Array.from({ length: 250 }, (_, i) => record(`1-152-T${String(i).padStart(3, '0')}-30000000000000000000`, tie, { status: i % 2 ? 'NEW' : 'ESCALATED' })),
     ...Array.from({ length: 60 }, (_, i) => record(`1-143-4${String(i).padStart(19, '0')}`, new Date(Date.parse(tie) - (i + 1) * 1000).toISOString()))
   ]
+  // The calls of each listPage, exactly. cap 50: pages 0 and 1 read the 60 newer and 40 of the group,
+  // page 2 has expired; a fresh search ending just above the group reads on through its own
+  // snapshot (the 40 again, identity skips them) until something older than the group closes it:
+  // page 5 of it unfiltered (250 + 50), page 2 under the filter (125 NEW + 25). Want is met then;
+  // the last listPage ends below the consumed instant and totalElements ends it. cap 100: page 1 has
+  // expired; the fresh search's pages 0..2 (unfiltered) or 0..1 (NEW, totalElements reached).
+  const expectedCalls: Record<string, number[]> = {
+    'scrambled {}': [9, 1], 'scrambled {"status":["new"]}': [6, 1], 'reverse {}': [5, 1], 'reverse {"status":["new"]}': [4]
+  }
   for (const [tieOrder, pageCap, expirePage] of [['scrambled', 50, 2], ['reverse', 100, 1]] as const) {
     let expired = 0
     const h: Awaited<ReturnType<typeof startZwa>> = await startZwa(t, {
@@ -173,9 +204,11 @@ t.test('a pageId expiring in the middle of a large group is survived: the group 
       t.equal(expired, 1)
       t.ok(failed > 0, 'the snapshot expired mid-group')
       const restart = log[failed + 1]
-      t.notOk(restart.query.pageId, 'a fresh search after the expiry…')
-      t.same(restart.body, { timeRange: { startTime: tie, endTime: '2025-06-10T12:00:00.001Z' } }, '…on that one millisecond, without the changeable fields')
-      t.ok(walk.calls.every((c) => c <= 50), 'at most 50 calls even for a group larger than the budget')
+      t.same([restart.query.page, restart.query.pageId], ['0', undefined], 'a fresh search after the expiry…')
+      const fields = filters.status ? { fields: [{ name: 'status', value: ['NEW'] }] } : {}
+      t.same(restart.body, { ...fields, timeRange: { endTime: '2025-06-10T12:00:00.001Z' } }, '…with the walk\'s filters, ending just above the group')
+      t.same(walk.calls, expectedCalls[`${tieOrder} ${JSON.stringify(filters)}`])
+      t.equal(log.filter((r) => r.status === 400).length, 1, 'one expired pageId, never sent again')
     }
   }
 })
@@ -188,11 +221,10 @@ t.test('a group larger than a page is read whole through the snapshot, then hand
   t.same(page.items.map((i) => i.incident.native_id), modelOrder(records), 'all 230, by internalId descending')
   t.equal(page.exhausted, true, 'totalElements: nothing older')
   const log = await h.requests(incidentCalls)
-  // The first search (ending at the pin) cannot know its records share one instant; the second
-  // ends just above that instant, finds nothing else, and reads the group on through its snapshot.
+  // One search read on through its snapshot: pages 0, 1, 2 cover 300 >= totalElements 230, the end.
   t.same(log.map((r) => [r.status, r.query.page, r.query.pageId ? 'id' : 'fresh']),
-    [[200, '0', 'fresh'], [200, '0', 'fresh'], [200, '1', 'id'], [200, '2', 'id']])
-  t.equal(page.upstreamCalls, 4)
+    [[200, '0', 'fresh'], [200, '1', 'id'], [200, '2', 'id']])
+  t.equal(page.upstreamCalls, 3)
 })
 
 t.test('incidents added upstream mid-walk do not appear; the walk stays complete', async (t) => {
@@ -221,7 +253,7 @@ t.test('positions: JSON-safe, validated', async (t) => {
   t.ok(page.items.length >= 3)
   t.ok(positionsAreIdentities(page), 'positions {b, l}: the instant in µs and the internalId')
   const at = page.items[0].after
-  const bad = [{}, { ...at, b: '1.5' }, { ...at, extra: 1 }, { b: at.b }, { l: at.l }, { ...at, l: '' }, { ...at, l: 7 },
+  const bad = [{}, { ...at, b: '1.5' }, { ...at, extra: 1 }, { b: at.b }, { l: at.l }, { b: '', l: '' }, { ...at, l: 7 },
     { ...at, l: 'x'.repeat(65) }, { offset: 3 }, { page: 0, index: 3, b: at.b, s: 1 }]
   for (const position of bad) {
     await t.rejects(h.adapter.listPage({ filters: {}, position, pinnedAt: PIN, want: 3 }), { code: 'invalid_cursor' }, JSON.stringify(position))
