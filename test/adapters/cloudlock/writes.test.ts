@@ -167,7 +167,7 @@ t.test('identity, capabilities and tables', async (t) => {
   t.equal(adapter.type, 'cloudlock')
   t.equal(adapter.baseUrl, sim.url)
   t.same([...adapter.capabilities].sort(), [
-    'close', 'filter_created', 'filter_severity', 'filter_status', 'filter_updated', 'get', 'list',
+    'close', 'filter_created', 'filter_external_ref', 'filter_policy_id', 'filter_severity', 'filter_status', 'filter_updated', 'get', 'list',
     'update_external_ref', 'update_severity', 'update_status'
   ])
   t.same(adapter.tables.severity, DEFAULT_TABLES.cloudlock.severity)

@@ -8,7 +8,7 @@ const incidents = () => [parse(REF_11_TEXT), parse(DOC_START_TEXT)]
 
 t.test('capabilities: what ZWA can do, and no update of severity, external_ref or updated_* filters', async (t) => {
   const h = await startZwa(t, { sim: { count: 1 } })
-  t.same([...h.adapter.capabilities].sort(), ['close', 'evidence', 'filter_created', 'filter_severity', 'filter_status', 'get', 'groups',
+  t.same([...h.adapter.capabilities].sort(), ['close', 'evidence', 'filter_created', 'filter_label', 'filter_priority', 'filter_severity', 'filter_status', 'get', 'groups',
     'history', 'labels', 'list', 'notes', 'tickets', 'transactions', 'triggers', 'update_status'])
   t.equal(h.adapter.type, 'zwa')
   t.equal(h.adapter.id, 'zwa')
