@@ -5,7 +5,7 @@ import { isLocal } from '../resilience/local-errors.ts'
 import type { IncidentT, LabelT } from '../schemas/incident.ts'
 
 // Unknown write outcomes (spec section 6). A vendor write that was sent but whose answer was lost
-// (timeout, reset, truncated or unreadable body, a 504 from the vendor's proxy) may or may not
+// (timeout, reset, truncated or unreadable body, a 500/502/504 from the vendor or its proxy) may or may not
 // have taken effect. It is never sent again: the incident is read back and the write is judged
 // applied (the answer is the incident read back), not applied (an error, safe to repeat) or, when
 // the read-back fails too, still unknown (502 write_outcome_unknown, decided by a later repeat).
@@ -90,6 +90,9 @@ export function lostAnswer (err: unknown): { timedOut: boolean } | null {
     const status = err.upstreamStatus
     if (status === null) return { timedOut: err.code === 'upstream_timeout' || err.aborted }
     if (status === 504) return { timedOut: true }
+    // A 500 or 502 may come after the vendor (or a proxy in front of it) already applied the write:
+    // read it back rather than release the key. 429, 503 and 4xx are refusals before any effect.
+    if (status === 500 || status === 502) return { timedOut: false }
     // A 2xx whose body could not be read: the vendor accepted it.
     return status >= 200 && status < 300 ? { timedOut: false } : null
   }
