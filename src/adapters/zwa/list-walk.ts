@@ -23,7 +23,6 @@ interface Snapshot {
   size: number // page size the snapshot is read with: what its first page held (a cap, if any)
   total: number | null // totalElements, when the vendor sent it
   page: number // last page read
-  read: number // records read from it so far
   oldest: bigint // creation time (µs) of the oldest record read from it
 }
 
@@ -60,7 +59,6 @@ export async function walkZwa (request: PageRequest, deps: WalkDeps): Promise<Li
   const nextOf = async (snap: Snapshot, unfiltered: boolean) => {
     const res = await search(snap.body, snap.page + 1, snap.size, snap.pageId, unfiltered)
     snap.page++
-    snap.read += res.records.length
     snap.oldest = oldestOf(res.records) ?? snap.oldest
     return res.records
   }
@@ -91,7 +89,6 @@ export async function walkZwa (request: PageRequest, deps: WalkDeps): Promise<Li
         size: Math.max(1, Math.min(PAGE_SIZE, res.records.length)),
         total: res.total,
         page: 0,
-        read: res.records.length,
         oldest: oldestOf(res.records) ?? upper
       }
       return { records: res.records, end: finished(snapshot) }
@@ -103,7 +100,7 @@ export async function walkZwa (request: PageRequest, deps: WalkDeps): Promise<Li
       const body = stableSearchBody(ms(at), ms(at) + 1)
       const first = await search(body, 0, PAGE_SIZE, null, true)
       for (const r of newestFirst(first.records)) feed(r)
-      const snap: Snapshot = { pageId: first.pageId, body, size: Math.max(1, first.records.length), total: first.total, page: 0, read: first.records.length, oldest: at }
+      const snap: Snapshot = { pageId: first.pageId, body, size: Math.max(1, first.records.length), total: first.total, page: 0, oldest: at }
       while (first.records.length > 0 && !finished(snap)) {
         if (snap.pageId === null) {
           throw new GatewayError('upstream_error', `Provider '${deps.providerId}' did not return a pageId for a search that needs several pages.`, { provider: deps.providerId })
