@@ -1,4 +1,4 @@
-import { GatewayError, isGatewayError } from '../errors/gateway-error.ts'
+import { GatewayError, isGatewayError, TRANSIENT_CODES } from '../errors/gateway-error.ts'
 import type { IncidentT } from '../schemas/incident.ts'
 import { consumedBy, readIdentity, resumeBound, TieGroups, type Candidate, type IdentityPosition } from './stream-order.ts'
 import type { ListPage, PageRequest, StreamItem } from './types.ts'
@@ -47,9 +47,6 @@ export interface WalkFilters {
   keep: ((raw: Record<string, unknown>) => boolean) | null // filters the vendor cannot apply
   matches: (raw: Record<string, unknown>) => boolean // every filter, for unfiltered reads
 }
-
-// Failures after which what was already read is still worth returning (spec section 5).
-const TRANSIENT = new Set(['upstream_rate_limited', 'provider_unavailable', 'upstream_timeout'])
 
 export async function keysetWalk (request: PageRequest, source: WalkSource, filters: WalkFilters): Promise<ListPage> {
   const start = readIdentity(request.position, source.provider)
@@ -123,7 +120,7 @@ export async function keysetWalk (request: PageRequest, source: WalkSource, filt
       upper = groups.openAt === null ? at : groups.openAt + 1n
     }
   } catch (err) {
-    if (!(isGatewayError(err) && TRANSIENT.has(err.code) && progressed())) throw err
+    if (!(isGatewayError(err) && TRANSIENT_CODES.has(err.code) && progressed())) throw err
     interrupted = err
   }
   return {

@@ -1,14 +1,13 @@
 import type { Obj } from './values.ts'
 
-type Shape = 'string' | 'object' | 'array' | 'timestamp' | 'count'
-
-const WHAT: Record<Shape, string> = {
-  string: 'a string',
-  object: 'an object',
-  array: 'an array',
-  timestamp: 'a timestamp',
-  count: 'a non-negative integer'
-}
+// Each shape a vendor field is expected to have: how it reads in a message, and how it is checked.
+const SHAPES = {
+  string: { what: 'a string', ok: (v: unknown) => typeof v === 'string' },
+  object: { what: 'an object', ok: (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v) },
+  array: { what: 'an array', ok: (v: unknown) => Array.isArray(v) },
+  count: { what: 'a non-negative integer', ok: (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 }
+} as const
+type Shape = keyof typeof SHAPES
 
 // What could not be mapped in one vendor record (spec section 5): such a record is still served,
 // with the fields it affects left null, [] or unknown, and one entry per problem in
@@ -18,11 +17,11 @@ export class MappingIssues {
   readonly list: Array<{ field: string, message: string }> = []
 
   // Records a problem when `value` is present but not of the expected shape; returns whether it is usable.
-  check (record: Obj, vendorField: string, field: string, shape: Shape, ok: (v: unknown) => boolean): boolean {
+  check (record: Obj, vendorField: string, field: string, shape: Shape): boolean {
     const value = record[vendorField]
     if (value === undefined || value === null) return false
-    if (ok(value)) return true
-    this.add(field, `vendor field '${vendorField}' is ${typeName(value)}, expected ${WHAT[shape]}`)
+    if (SHAPES[shape].ok(value)) return true
+    this.add(field, `vendor field '${vendorField}' is ${typeName(value)}, expected ${SHAPES[shape].what}`)
     return false
   }
 
@@ -42,8 +41,3 @@ function typeName (value: unknown): string {
   if (typeof value === 'object') return 'an object'
   return `a ${typeof value}`
 }
-
-export const isString = (v: unknown): boolean => typeof v === 'string'
-export const isObject = (v: unknown): boolean => v !== null && typeof v === 'object' && !Array.isArray(v)
-export const isArray = (v: unknown): boolean => Array.isArray(v)
-export const isCount = (v: unknown): boolean => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0

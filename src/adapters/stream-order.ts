@@ -2,8 +2,8 @@ import { GatewayError } from '../errors/gateway-error.ts'
 import type { NativePosition } from './types.ts'
 
 // The order every provider stream follows (spec section 5): newest created_at first, equal
-// timestamps by native id, descending (numerically for Cloudlock's digit ids). Vendors only promise the first half: Cloudlock and ZWA order by creation time and
-// say nothing of ties. So a stream holds back the incidents of the oldest timestamp it has read
+// timestamps by native id, descending (numerically for Cloudlock's digit ids). Vendors only promise
+// the first half: Cloudlock and ZWA order by creation time and say nothing of ties. So a stream holds back the incidents of the oldest timestamp it has read
 // until it has seen something older (or the vendor's end), sorts each complete group, and only
 // then hands it on. A position then names what was consumed instead of counting it.
 
@@ -19,7 +19,7 @@ const DIGITS = /^\d+$/
 // consumed, and of those created exactly at `b`, the ones whose native id sorts at or above `l`;
 // `l` '' means the whole instant `b` is consumed (its group was read complete).
 // It stays exact whatever enters, leaves or is deleted between pages, and costs O(1) in a cursor
-// (test/adapters/walk-property.test.ts drives ties, filter churn, caps and replicas against it).
+// (test/v1/walk-property.test.ts drives ties, filter churn, caps and replicas against it).
 export type IdentityPosition = { b: string, l: string }
 
 const MICROS = /^-?\d{1,20}$/

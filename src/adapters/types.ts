@@ -1,6 +1,6 @@
 import type { IncidentT, LabelT } from '../schemas/incident.ts'
 import type { ClassificationValue, PriorityValue, ProviderTypeValue, SeverityValue, StatusValue } from '../schemas/enums.ts'
-import type { CapabilityValue } from '../schemas/provider.ts'
+import type { CapabilityValue, FilterSupport, ListFilterName } from '../schemas/provider.ts'
 import type { MappingTables } from '../mapping/tables.ts'
 
 // The one contract every vendor adapter implements. Routes and the merge see only this.
@@ -18,13 +18,6 @@ export interface ListFilters {
   policyId?: string // exact
 }
 
-// How a provider applies each list filter (GET /v1/providers `filtering`): in its own query, by the
-// gateway over what it fetches (within the per-request call budget), or not at all because the
-// vendor has no such field (the filter then matches none of its incidents).
-export type FilterSupport = 'native' | 'gateway' | 'none'
-export const LIST_FILTERS = ['severity', 'status', 'created', 'updated', 'priority', 'external_ref', 'label', 'policy_id'] as const
-export type ListFilterName = typeof LIST_FILTERS[number]
-
 // A native resume position: JSON-serializable, opaque to everything but its adapter.
 export type NativePosition = Record<string, unknown>
 
@@ -32,8 +25,8 @@ export interface PageRequest {
   filters: ListFilters
   position: NativePosition | null // null: the start of the walk
   pinnedAt: string // upper created_at bound of the whole walk (RFC 3339), so arrivals do not shift it
-  want: number // how many incidents the caller can use at most (1..100)
-  budget?: number // most vendor list calls this page may start (limits.upstream_calls_per_request); default 10
+  want: number // how many incidents the caller wants (1..100); a page may hand on more (every complete group read)
+  budget?: number // vendor list requests (retries included) after which no new call starts; default 10
   signal?: AbortSignal // the gateway request's deadline
   deadline?: number // epoch ms of that deadline, when known (else estimated from limits.request_timeout_ms)
   requestId?: string // forwarded upstream as X-Request-Id
@@ -94,6 +87,8 @@ export interface ProviderAdapter {
   readonly type: ProviderTypeValue
   readonly baseUrl: string // without credentials
   readonly capabilities: ReadonlySet<CapabilityValue>
+  // How each list filter is applied (GET /v1/providers `filtering`): in the vendor query, by the
+  // gateway over what it fetches, or not at all (no such field: it matches none of its incidents).
   readonly filtering: Readonly<Record<ListFilterName, FilterSupport>>
   readonly tables: MappingTables
 

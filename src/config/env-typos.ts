@@ -4,9 +4,10 @@ type Env = Record<string, string | undefined>
 
 // Families of variables the config loader owns: an unknown name in one of them is most likely a
 // misspelt setting (ZWA_BASEURL), which the loader would otherwise silently ignore.
-const OWNED_PREFIXES = [
+// Every known name but the generic HOST, PORT and LOG_LEVEL belongs to one (test/config/run-mode.test.ts).
+export const OWNED_PREFIXES = [
   'ZWA_', 'CLOUDLOCK_', 'DEMO', 'API_KEY', 'CURSOR_', 'REDIS_', 'GATEWAY_', 'METRICS_', 'AUDIT_',
-  'RATE_LIMIT', 'REQUEST_TIMEOUT', 'DEFAULT_PAGE', 'BODY_LIMIT', 'SHUTDOWN_', 'TRUST_PROXY'
+  'RATE_LIMIT', 'REQUEST_TIMEOUT', 'DEFAULT_PAGE', 'BODY_LIMIT', 'SHUTDOWN_', 'TRUST_PROXY', 'UPSTREAM_CALLS'
 ]
 
 // Kubernetes injects <SERVICE>_SERVICE_HOST, <SERVICE>_PORT_6379_TCP_ADDR, ... for every Service of

@@ -8,7 +8,8 @@ import { PROBLEM_CONTENT_TYPE, problemTypeUri } from './problem-document.ts'
 import type { RouteMethods } from './route-methods.ts'
 
 // What Node's HTTP parser rejects before Fastify sees a request (spec 6: every answer is a
-// problem document). Details never echo the rejected bytes.
+// problem document). Details never echo the rejected headers or body; an unknown method's answer
+// names only its path (at most 512 characters), as the routed 404/405 answers do.
 function classify (err: NodeJS.ErrnoException): { code: ErrorCode, detail: string } {
   if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return { code: 'request_timeout', detail: 'The request did not arrive in time; send the headers and body without pausing.' }
   if (err.code === 'HPE_HEADER_OVERFLOW') return { code: 'request_header_fields_too_large', detail: 'The request line and headers together are larger than the gateway accepts (16 KiB).' }

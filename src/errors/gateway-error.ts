@@ -66,6 +66,11 @@ export class GatewayError extends Error {
   }
 }
 
+// Failures that say "later" rather than "no": a vendor rate limit, an open circuit, a timeout. A
+// listing answers 503/504 with Retry-After when all its failures are such, and a walk keeps what it
+// read before one (spec section 5).
+export const TRANSIENT_CODES: ReadonlySet<string> = new Set(['upstream_rate_limited', 'provider_unavailable', 'upstream_timeout'])
+
 export const isGatewayError = (err: unknown): err is GatewayError => err instanceof GatewayError
 
 export const notFound = (detail: string) => new GatewayError('not_found', detail)

@@ -1,4 +1,5 @@
 import { PROBLEM_TYPES } from '../errors/gateway-error.ts'
+import { problemTypeUri } from '../errors/problem-document.ts'
 import { EXAMPLE_REQUEST_ID } from './examples.ts'
 import type { ErrorCode, ProblemT } from './problem.ts'
 
@@ -68,7 +69,7 @@ export function problemExampleComponents (statuses: number[]): Record<string, { 
     if (!statuses.includes(status)) continue
     out[code] = {
       summary: title,
-      value: { type: `urn:dlp-gateway:problem:${code}`, title, status, detail, instance: INSTANCE, code, request_id: EXAMPLE_REQUEST_ID, ...extras }
+      value: { type: problemTypeUri(code), title, status, detail, instance: INSTANCE, code, request_id: EXAMPLE_REQUEST_ID, ...extras }
     }
   }
   return out

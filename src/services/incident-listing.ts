@@ -1,7 +1,7 @@
 import { DEFAULT_CALL_BUDGET } from '../adapters/keyset-walk.ts'
 import { compareNativeIds } from '../adapters/stream-order.ts'
 import type { ListFilters, ListPage, NativePosition, ProviderAdapter, StreamItem } from '../adapters/types.ts'
-import { GatewayError, isGatewayError } from '../errors/gateway-error.ts'
+import { GatewayError, isGatewayError, TRANSIENT_CODES } from '../errors/gateway-error.ts'
 import type { IncidentT } from '../schemas/incident.ts'
 import type { ProviderFailureT } from '../schemas/problem.ts'
 import { type CursorCodec, type CursorPayload, type ProviderCursorState, filterDigest } from './cursor.ts'
@@ -51,13 +51,16 @@ export interface ListResult {
 
 // The merged order (spec section 5): newest first; equal timestamps by provider id, then by native
 // id (the stream order of src/adapters/stream-order.ts), both descending. Total and repeatable.
-type MergeKey = [micros: bigint, provider: string, native: string]
-const keyOf = (item: StreamItem): MergeKey => [item.createdMicros, item.incident.provider, item.incident.native_id]
-function before (a: MergeKey, b: MergeKey): boolean {
-  if (a[0] !== b[0]) return a[0] > b[0]
-  if (a[1] !== b[1]) return a[1] > b[1]
-  return compareNativeIds(a[2], b[2]) > 0
+// Compared field by field, without building keys: it runs for every incident of every page.
+interface MergeKey { micros: bigint, provider: string, native: string }
+const keyOf = (item: StreamItem): MergeKey => ({ micros: item.createdMicros, provider: item.incident.provider, native: item.incident.native_id })
+function before (a: MergeKey, b: StreamItem): boolean {
+  if (a.micros !== b.createdMicros) return a.micros > b.createdMicros
+  if (a.provider !== b.incident.provider) return a.provider > b.incident.provider
+  return compareNativeIds(a.native, b.incident.native_id) > 0
 }
+const itemBefore = (a: StreamItem, b: StreamItem): boolean =>
+  a.createdMicros !== b.createdMicros ? a.createdMicros > b.createdMicros : before(keyOf(a), b)
 
 const asGatewayError = (providerId: string, err: unknown): GatewayError =>
   isGatewayError(err) ? err : new GatewayError('upstream_error', `Provider '${providerId}' failed.`, { provider: providerId, cause: err })
@@ -86,10 +89,10 @@ export async function listIncidents (codec: CursorCodec, params: ListParams, now
   // The last incident the walk returned. Nothing that sorts before it is ever returned later: an
   // incident one replica's read-ahead memory still holds but a cold replica no longer found (it
   // left the filter, or was deleted, in between) would otherwise come back out of order.
-  let last: MergeKey | null = state.last ? [BigInt(state.last[0]), state.last[1], state.last[2]] : null
+  let last: MergeKey | null = state.last ? { micros: BigInt(state.last[0]), provider: state.last[1], native: state.last[2] } : null
   const dropPassed = () => {
     if (last === null) return
-    for (const s of streams) while (s.head < s.items.length && !before(last, keyOf(s.items[s.head]))) s.head++
+    for (const s of streams) while (s.head < s.items.length && !before(last, s.items[s.head])) s.head++
   }
 
   const failures: ProviderFailureT[] = []
@@ -145,7 +148,7 @@ export async function listIncidents (codec: CursorCodec, params: ListParams, now
     }
     let best: Stream | null = null
     for (const s of streams) {
-      if (live(s) && s.head < s.items.length && (best === null || before(keyOf(s.items[s.head]), keyOf(best.items[best.head])))) best = s
+      if (live(s) && s.head < s.items.length && (best === null || itemBefore(s.items[s.head], best.items[best.head]))) best = s
     }
     if (best === null) break
     const item = best.items[best.head++]
@@ -171,7 +174,7 @@ export async function listIncidents (codec: CursorCodec, params: ListParams, now
   const finished = ids.every((id) => pos[id] === 'done')
   return {
     data,
-    nextCursor: finished ? null : codec.encode({ pin: state.pin, fd: digest, pos, ...(last ? { last: [String(last[0]), last[1], last[2]] } : {}) }),
+    nextCursor: finished ? null : codec.encode({ pin: state.pin, fd: digest, pos, ...(last ? { last: [String(last.micros), last.provider, last.native] } : {}) }),
     providers: outcomes,
     upstreamCalls
   }
@@ -179,13 +182,12 @@ export async function listIncidents (codec: CursorCodec, params: ListParams, now
 
 // Spec section 5: when every failure is transient (rate limit, open circuit, timeout) the answer
 // says "retry" in the status a SOAR understands: 503 (504 when all timed out) with Retry-After.
-const TRANSIENT = new Set(['upstream_rate_limited', 'provider_unavailable', 'upstream_timeout'])
 const DEFAULT_RETRY_AFTER_S = 5
 
 function listingFailure (streams: Stream[], failures: ProviderFailureT[], allowPartial: boolean): GatewayError {
   const retry = Math.max(0, ...streams.map((st) => st.error?.retryAfter ?? 0))
   const names = failures.map((f) => `${f.provider} (${f.code})`).join(', ')
-  const transient = failures.every((f) => TRANSIENT.has(f.code))
+  const transient = failures.every((f) => TRANSIENT_CODES.has(f.code))
   const timeoutsOnly = failures.every((f) => f.code === 'upstream_timeout')
   const code = !transient ? 'upstream_error' : timeoutsOnly ? 'upstream_timeout' : failures.some((f) => f.code === 'upstream_rate_limited') ? 'upstream_rate_limited' : 'provider_unavailable'
   const detail = `Provider${failures.length > 1 ? 's' : ''} ${names} failed, so the listing would be incomplete. ` +

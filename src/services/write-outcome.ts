@@ -1,3 +1,4 @@
+import { cloudlockClosedStatus } from '../adapters/cloudlock/adapter.ts'
 import { UpstreamFailure } from '../adapters/http/upstream-errors.ts'
 import type { CallOptions, CloseRequest, IncidentPatch, ProviderAdapter } from '../adapters/types.ts'
 import { GatewayError, isGatewayError } from '../errors/gateway-error.ts'
@@ -135,7 +136,7 @@ export function applied (type: ProviderAdapter['type'], intent: WriteIntent, aft
     case 'close': {
       const { classification, notes, label } = intent.request
       // Cloudlock records a false positive as DISMISSED and has no classification field.
-      if (type === 'cloudlock') return after.status === (classification === 'false_positive' ? 'dismissed' : 'resolved')
+      if (type === 'cloudlock') return after.status === cloudlockClosedStatus(classification)
       return after.status === 'resolved' &&
         (classification === undefined || after.classification === classification) &&
         (label === undefined || labelsThere([label])) &&

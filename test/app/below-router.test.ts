@@ -101,6 +101,12 @@ t.test('a method the gateway does not serve on a known path is 405 with Allow', 
   t.equal(del.body.instance, '/v1/incidents/x:1')
   t.equal((await req('GET', '/v1/incidents/x:1/close')).headers.allow, 'POST')
   t.equal((await req('PUT', '/healthz')).headers.allow, 'GET, HEAD')
+  // A body Fastify cannot parse does not change that: the method is what is wrong.
+  for (const extra of ['Content-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi', 'Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{x']) {
+    const put = await req('PUT', '/healthz', extra)
+    isProblem(t, put, 405, 'method_not_allowed')
+    t.equal(put.headers.allow, 'GET, HEAD')
+  }
 
   // QUERY (RFC 10008): Fastify would refuse it for its missing Content-Type with a bare 400.
   for (const extra of ['', 'Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}']) {

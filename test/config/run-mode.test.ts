@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { ConfigError } from '../../src/config/config-error.ts'
-import { envTypos } from '../../src/config/env-typos.ts'
-import { isDemoMode, loadConfig } from '../../src/config/load.ts'
+import { envTypos, OWNED_PREFIXES } from '../../src/config/env-typos.ts'
+import { isDemoMode, knownEnvNames, loadConfig } from '../../src/config/load.ts'
 import { checkRunMode } from '../../src/config/run-mode.ts'
 
 const HASH = 'a'.repeat(64)
@@ -54,6 +54,14 @@ t.test('demo mode mixed with providers, API keys or a cursor secret is refused',
   t.equal(message(() => loadConfig({ CURSOR_SECRET: SECRET, DEMO: 'true' })),
     'Invalid configuration: DEMO asks for demo mode, which cannot be combined with a cursor secret (CURSOR_SECRET); remove one of them')
   t.notMatch(message(() => loadConfig({ CURSOR_SECRET: SECRET, DEMO: 'true' })), /sssss/, 'never the value')
+})
+
+t.test('every setting the loader knows belongs to a family whose typos are reported', async (t) => {
+  const generic = new Set(['HOST', 'PORT', 'LOG_LEVEL'])
+  for (const name of knownEnvNames()) {
+    if (!generic.has(name)) t.ok(OWNED_PREFIXES.some((p) => name.startsWith(p)), name)
+  }
+  t.same(envTypos({ UPSTREAM_CALLS_PER_REQEST: '5' }), [{ name: 'UPSTREAM_CALLS_PER_REQEST', closest: 'UPSTREAM_CALLS_PER_REQUEST' }])
 })
 
 t.test('unknown variables in the gateway\'s families are reported with the closest known name', async (t) => {

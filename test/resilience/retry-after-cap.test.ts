@@ -3,6 +3,18 @@
 import t from 'tap'
 import { startHarness } from './harness.ts'
 
+t.test('the token endpoint\'s day-long Retry-After is capped too', async (t) => {
+  const h = await startHarness({ zwaResilience: '{ rate_budget: { enabled: false } }' })
+  t.teardown(() => h.close())
+  await h.zwa.fault({ route: 'POST /v1/auth/api-key/token', status: 429, retry_after: 86_400 })
+  const first = await h.get('/v1/incidents/zwa:1-152-ABC-1')
+  t.equal(first.body.code, 'upstream_rate_limited')
+  t.ok(Number(first.headers['retry-after']) <= 300, `the client is told the capped wait (Retry-After ${first.headers['retry-after']})`)
+  const blocked = await h.get('/v1/incidents/zwa:1-152-ABC-1')
+  t.equal(blocked.body.code, 'upstream_rate_limited')
+  t.ok(Number(blocked.headers['retry-after']) <= 300, `no token request is held back longer (Retry-After ${blocked.headers['retry-after']})`)
+})
+
 t.test('a day-long Retry-After is capped at the default 300 s, and a configured cap wins', async (t) => {
   const h = await startHarness({
     zwaResilience: '{ rate_budget: { enabled: false } }',

@@ -2,9 +2,9 @@ import type { CloudlockProviderConfigT } from '../../config/schema.ts'
 import { GatewayError, unsupportedValue } from '../../errors/gateway-error.ts'
 import { EnumMapper } from '../../mapping/mapper.ts'
 import { DEFAULT_TABLES, resolveTables } from '../../mapping/tables.ts'
-import { NATIVE_ID_PATTERNS } from '../../schemas/enums.ts'
+import { NATIVE_ID_PATTERNS, type ClassificationValue, type StatusValue } from '../../schemas/enums.ts'
 import type { IncidentT } from '../../schemas/incident.ts'
-import type { CapabilityValue } from '../../schemas/provider.ts'
+import { nativeFilterCapabilities, type CapabilityValue } from '../../schemas/provider.ts'
 import { UpstreamClient, type UpstreamRequest } from '../http/upstream-client.ts'
 import { retryAfterSeconds, translateStatus, vendorMessage } from '../http/upstream-errors.ts'
 import { refuse } from '../unsupported.ts'
@@ -16,12 +16,8 @@ import { mapCloudlockIncident, singleRecord } from './map-incident.ts'
 import { walkCloudlock, type CloudlockListCall } from './list-walk.ts'
 import { scrub } from '../values.ts'
 
-const CAPABILITIES: CapabilityValue[] = [
-  'list', 'get', 'update_status', 'update_severity', 'update_external_ref', 'close',
-  'filter_severity', 'filter_status', 'filter_created', 'filter_updated', 'filter_external_ref', 'filter_policy_id'
-]
-
-// Several severities or statuses are filtered by the gateway (Cloudlock takes one value per filter).
+// A single severity or status goes in the vendor query; several are filtered by the gateway
+// (Cloudlock takes one value per filter). Cloudlock incidents have no priority and no labels.
 const FILTERING = {
   severity: 'native',
   status: 'native',
@@ -33,7 +29,17 @@ const FILTERING = {
   policy_id: 'native'
 } as const
 
+const CAPABILITIES: CapabilityValue[] = [
+  'list', 'get', 'update_status', 'update_severity', 'update_external_ref', 'close',
+  ...nativeFilterCapabilities(FILTERING)
+]
+
 const ID_PATTERN = new RegExp(NATIVE_ID_PATTERNS.cloudlock)
+
+// What a close leaves at Cloudlock, which has no resolution field: a false positive is DISMISSED,
+// anything else RESOLVED (the write-outcome read-back judges a close by the same rule).
+export const cloudlockClosedStatus = (classification: ClassificationValue | undefined): StatusValue =>
+  classification === 'false_positive' ? 'dismissed' : 'resolved'
 
 // Cisco Cloudlock v2 adapter (reference: cloudlock-incidents-api.md): static bearer token,
 // limit/offset lists, PUT updates of incident_status/severity/customer_key.
@@ -60,14 +66,18 @@ export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: 
   // One upstream call whose 2xx body must be JSON that `read` understands, through the guard.
   // Health and the breaker see the outcome of the whole exchange, so a 200 with a broken body
   // counts as the failure it is. Reads (GET) may be retried and coalesced; a PUT never is.
-  async function call<T> (req: UpstreamRequest, opts: CallOptions, read: (body: unknown) => T): Promise<T> {
+  // `sent` hears of every request actually made (retries included), so a walk counts its calls exactly.
+  async function call<T> (req: UpstreamRequest, opts: CallOptions, read: (body: unknown) => T, sent?: () => void): Promise<T> {
     const headers: Record<string, string> = { authorization: `Bearer ${config.token}`, 'user-agent': 'dlp-incident-gateway/1' }
     if (opts.requestId) headers['x-request-id'] = opts.requestId
     const idempotent = req.method === 'GET'
     const operation = req.method === 'PUT' ? 'update' : req.path === '/incidents' ? 'list' : 'get'
     const spec = { operation, cls: 'default', idempotent, key: idempotent && !opts.fresh ? requestKey(req.method, req.path, req.query, req.body) : undefined }
     return guard.run(spec, { signal: req.signal ?? opts.signal, deadline: opts.deadline }, async (attempt) => {
-      const res = await attempt.exchange('default', (signal) => client.request({ ...req, headers: { ...headers, ...req.headers }, signal }))
+      const res = await attempt.exchange('default', (signal) => {
+        sent?.()
+        return client.request({ ...req, headers: { ...headers, ...req.headers }, signal })
+      })
       if (res.status < 200 || res.status >= 300) {
         throw translateStatus(id, res.status, scrub(vendorMessage(res.text, res.json, 'message'), [config.token]), guard.capHint(retryAfterSeconds(res.headers, now())))
       }
@@ -93,7 +103,8 @@ export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: 
     if (!Array.isArray(items)) throw new GatewayError('upstream_error', `Provider '${id}' sent a list response without an items array.`, { provider: id })
     return items
   }
-  const list: CloudlockListCall = (query, request) => call({ method: 'GET', path: '/incidents', query, signal: request.signal }, { deadline: request.deadline, requestId: request.requestId }, listItems)
+  const list: CloudlockListCall = (query, request, sent) =>
+    call({ method: 'GET', path: '/incidents', query, signal: request.signal }, { deadline: request.deadline, requestId: request.requestId }, listItems, sent)
 
   async function update (nativeId: string, patch: IncidentPatch, opts: CallOptions = {}): Promise<IncidentT> {
     const path = incidentPath(nativeId)
@@ -138,7 +149,7 @@ export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: 
         throw unsupportedValue(id, `Provider '${id}' (Cloudlock) cannot store classification '${classification}': it records ` +
           "only 'false_positive' (as DISMISSED); close without a classification to resolve.")
       }
-      return update(nativeId, { status: classification === 'false_positive' ? 'dismissed' : 'resolved' }, opts)
+      return update(nativeId, { status: cloudlockClosedStatus(classification) }, opts)
     },
     addNote: () => refuse(id, 'notes'),
     addLabels: () => refuse(id, 'labels'),

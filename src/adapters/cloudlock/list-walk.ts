@@ -8,8 +8,9 @@ import { mapCloudlockIncident } from './map-incident.ts'
 
 const MAX_PAGE = 100 // the vendor's documented maximum `limit`
 
-// GET /incidents with these query parameters; resolves to the raw `items` of the answer.
-export type CloudlockListCall = (query: Record<string, string>, request: PageRequest) => Promise<unknown[]>
+// GET /incidents with these query parameters; resolves to the raw `items` of the answer. `sent`
+// hears of every request made (a retry included): the call budget counts vendor requests.
+export type CloudlockListCall = (query: Record<string, string>, request: PageRequest, sent: () => void) => Promise<unknown[]>
 
 // Cloudlock's list as a keyset walk: each listPage starts `order=-created_at` with `created_before`
 // just above its position and `offset=0`; within one listPage the query continues by offset with
@@ -23,8 +24,7 @@ export async function walkCloudlock (request: PageRequest, providerId: string, m
   if (plan.empty) return { items: [], exhausted: true, upstreamCalls: 0 }
   let calls = 0
   const read = async (query: Record<string, string>, unfiltered: boolean): Promise<WalkRecord[]> => {
-    calls++
-    const raws = await list({ ...query, limit: String(MAX_PAGE) }, request)
+    const raws = await list({ ...query, limit: String(MAX_PAGE) }, request, () => { calls++ })
     return mapListRecords(raws, providerId, unfiltered, (raw) => mapCloudlockIncident(raw, providerId, mapper))
   }
   // The query the walk is paging through by offset, and what its last page ended with.

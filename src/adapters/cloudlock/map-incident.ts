@@ -5,7 +5,7 @@ import type { IncidentT } from '../../schemas/incident.ts'
 import { integerText } from '../http/lossless-json.ts'
 import { incidentTitle } from '../incident-title.ts'
 
-import { isArray, isCount, isObject, isString, MappingIssues } from '../mapping-issues.ts'
+import { MappingIssues } from '../mapping-issues.ts'
 import { nonEmpty, obj, type Obj } from '../values.ts'
 
 // Vendor strings as sent; "" means "not set" on Cloudlock (customer_key, mime_type, policy id).
@@ -31,16 +31,16 @@ export function mapCloudlockIncident (record: unknown, providerId: string, mappe
   if (r.updated_at !== undefined && r.updated_at !== null && updated === created) {
     issues.add('updated_at', "vendor field 'updated_at' is not a readable timestamp; created_at is shown instead")
   }
-  issues.check(r, 'severity', 'severity', 'string', isString)
-  issues.check(r, 'incident_status', 'status', 'string', isString)
-  issues.check(r, 'customer_key', 'external_ref', 'string', isString)
-  const entity = issues.check(r, 'entity', 'asset', 'object', isObject) ? r.entity as Obj : null
-  const policy = issues.check(r, 'policy', 'policy', 'object', isObject) ? r.policy as Obj : null
+  issues.check(r, 'severity', 'severity', 'string')
+  issues.check(r, 'incident_status', 'status', 'string')
+  issues.check(r, 'customer_key', 'external_ref', 'string')
+  const entity = issues.check(r, 'entity', 'asset', 'object') ? r.entity as Obj : null
+  const policy = issues.check(r, 'policy', 'policy', 'object') ? r.policy as Obj : null
   const vendor = obj(entity?.vendor)
-  const listed = issues.check(r, 'matches', 'matches', 'array', isArray) ? r.matches as unknown[] : []
+  const listed = issues.check(r, 'matches', 'matches', 'array') ? r.matches as unknown[] : []
   const matches = listed.map(obj).filter((m): m is Obj => m !== null)
   if (matches.length < listed.length) issues.add('matches', `${listed.length - matches.length} of the vendor's matches are not objects`)
-  const matchCount = issues.check(r, 'match_count', 'match_count', 'count', isCount) ? r.match_count as number : matches.length
+  const matchCount = issues.check(r, 'match_count', 'match_count', 'count') ? r.match_count as number : matches.length
 
   const incident: IncidentT = {
     id: `${providerId}:${nativeId}`,

@@ -5,7 +5,7 @@ import { EnumMapper } from '../../mapping/mapper.ts'
 import { DEFAULT_TABLES, resolveTables } from '../../mapping/tables.ts'
 import { NATIVE_ID_PATTERNS } from '../../schemas/enums.ts'
 import type { IncidentT, LabelT } from '../../schemas/incident.ts'
-import type { CapabilityValue } from '../../schemas/provider.ts'
+import { nativeFilterCapabilities, type CapabilityValue } from '../../schemas/provider.ts'
 import { integerLiteral } from '../http/lossless-json.ts'
 import { UpstreamClient } from '../http/upstream-client.ts'
 import { guardSettings } from '../../resilience/settings.ts'
@@ -19,15 +19,9 @@ import { groupIdsOf, mapEvidence, mapGroups, mapHistory, mapTickets, mapTriggers
 import { TokenManager } from './token-manager.ts'
 import { closeBody, planUpdate } from './writes.ts'
 
-// update_severity, update_external_ref and filter_updated are absent: ZWA has no update endpoint
-// and no lastUpdatedAt search field (updated_* are filtered by the gateway).
-const CAPABILITIES: CapabilityValue[] = [
-  'list', 'get', 'update_status', 'close', 'notes', 'labels', 'history', 'evidence', 'triggers',
-  'tickets', 'groups', 'transactions', 'filter_severity', 'filter_status', 'filter_created',
-  'filter_priority', 'filter_label'
-]
-
-// Labels are sent natively and checked again by the gateway (exact key and value).
+// Labels are sent natively and checked again by the gateway (exact key and value). ZWA has no
+// lastUpdatedAt search field (updated_* are filtered by the gateway), no external reference and no
+// policy id.
 const FILTERING = {
   severity: 'native',
   status: 'native',
@@ -38,6 +32,12 @@ const FILTERING = {
   label: 'native',
   policy_id: 'none'
 } as const
+
+// update_severity and update_external_ref are absent: ZWA has no update endpoint.
+const CAPABILITIES: CapabilityValue[] = [
+  'list', 'get', 'update_status', 'close', 'notes', 'labels', 'history', 'evidence', 'triggers',
+  'tickets', 'groups', 'transactions', ...nativeFilterCapabilities(FILTERING)
+]
 
 const ID_PATTERN = new RegExp(NATIVE_ID_PATTERNS.zwa)
 
@@ -65,7 +65,8 @@ export function createZwaAdapter (config: ZwaProviderConfigT, deps: AdapterFacto
     secrets,
     // The shared token request: token budget and concurrency cap, but no caller's deadline. Its
     // failures reach the incident call that needed the token, which retries or reports them.
-    send: (req) => guard.exchange('token', undefined, (signal) => tokenClient.request({ ...req, signal }))
+    send: (req) => guard.exchange('token', undefined, (signal) => tokenClient.request({ ...req, signal })),
+    capHint: (seconds) => guard.capHint(seconds)
   })
   const tokens = new TokenManager({
     providerId: id,

@@ -14,6 +14,7 @@ export interface AuthFlowDeps {
   now: () => number
   secrets: string[] // scrubbed from any vendor text
   send?: (req: UpstreamRequest) => Promise<UpstreamResponse> // how the request goes out (the guard); default client.request
+  capHint?: (seconds: number | undefined) => number | undefined // resilience.max_retry_after_s, as for every call
 }
 
 // One token request per call, in the configured mode. Secrets only ever travel in the request body.
@@ -38,7 +39,8 @@ export function tokenFetcher (auth: ZwaProviderConfigT['auth'], deps: AuthFlowDe
 function readToken (res: UpstreamResponse, tokenKey: string, messageKey: string, deps: AuthFlowDeps): IssuedToken {
   const id = deps.providerId
   if (res.status === 429) {
-    throw translateStatus(id, 429, null, retryAfterSeconds(res.headers, deps.now()) ?? 60)
+    const hint = retryAfterSeconds(res.headers, deps.now()) ?? 60
+    throw translateStatus(id, 429, null, deps.capHint?.(hint) ?? hint)
   }
   // A refused key or client (or an OAuth 400 such as invalid_target) is a configuration problem.
   if (res.status === 400 || res.status === 401 || res.status === 403) {

@@ -24,7 +24,7 @@ const micros = (iso: string, name: string): bigint => {
 
 // ZWA keeps milliseconds: a bound with sub-millisecond digits moves up to the next whole
 // millisecond, which keeps "after" inclusive and "before" exclusive on ZWA's own values.
-const ceilMs = (us: bigint): number => Number(us / 1000n + (us % 1000n > 0n ? 1n : 0n))
+export const ceilMs = (us: bigint): number => Number(us / 1000n + (us % 1000n > 0n ? 1n : 0n))
 
 export function planZwaSearch (filters: ListFilters, pinnedAt: string, mapper: EnumMapper): ZwaSearchPlan {
   const fields: ZwaSearchPlan['fields'] = []

@@ -5,7 +5,7 @@ import { mapListRecords } from '../list-records.ts'
 import type { ListPage, PageRequest } from '../types.ts'
 import { obj } from '../values.ts'
 import type { ZwaCall } from './caller.ts'
-import { planZwaSearch, searchBody, stableSearchBody } from './list-query.ts'
+import { ceilMs, planZwaSearch, searchBody, stableSearchBody } from './list-query.ts'
 import { mapZwaIncident } from './map-incident.ts'
 
 const PAGE_SIZE = 100 // the vendor's maximum
@@ -29,7 +29,6 @@ interface Snapshot {
 const oldestOf = (records: WalkRecord[]): bigint | null =>
   records.reduce<bigint | null>((m, r) => (m === null || r.micros < m ? r.micros : m), null)
 const ms = (micros: bigint): number => Number(micros / 1000n) // ZWA keeps whole milliseconds
-const ceilMs = (micros: bigint): number => Number(micros / 1000n + (micros % 1000n > 0n ? 1n : 0n))
 
 // ZWA's search as a keyset walk. Each listPage starts a fresh search whose createdAt range ends just
 // above its position and goes on through that search's snapshot (pageId), which the vendor keeps

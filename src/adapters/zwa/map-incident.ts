@@ -4,7 +4,7 @@ import { parseVendorTime, toIsoMillis } from '../../mapping/timestamps.ts'
 import { NATIVE_ID_PATTERNS } from '../../schemas/enums.ts'
 import type { IncidentT, LabelT } from '../../schemas/incident.ts'
 import { incidentTitle } from '../incident-title.ts'
-import { isArray, isCount, isObject, isString, MappingIssues } from '../mapping-issues.ts'
+import { MappingIssues } from '../mapping-issues.ts'
 import { nonEmpty, obj, objects, scalarText, str, type Obj } from '../values.ts'
 
 const ID_PATTERN = new RegExp(NATIVE_ID_PATTERNS.zwa)
@@ -28,13 +28,13 @@ export function mapZwaIncident (record: unknown, providerId: string, mapper: Enu
   if (r.lastUpdatedAt !== undefined && r.lastUpdatedAt !== null && updated === created) {
     issues.add('updated_at', "vendor field 'lastUpdatedAt' is not a readable timestamp; created_at is shown instead")
   }
-  issues.check(r, 'transactionId', 'transaction_id', 'string', isString)
-  issues.check(r, 'matchingPolicies', 'rules', 'object', isObject)
-  issues.check(r, 'labels', 'labels', 'array', isArray)
-  issues.check(r, 'notes', 'notes', 'array', isArray)
-  issues.check(r, 'userInfo', 'actor', 'object', isObject)
-  issues.check(r, 'assignedAdmin', 'assignee', 'object', isObject)
-  issues.check(r, 'matchCount', 'match_count', 'count', isCount)
+  issues.check(r, 'transactionId', 'transaction_id', 'string')
+  issues.check(r, 'matchingPolicies', 'rules', 'object')
+  issues.check(r, 'labels', 'labels', 'array')
+  issues.check(r, 'notes', 'notes', 'array')
+  issues.check(r, 'userInfo', 'actor', 'object')
+  issues.check(r, 'assignedAdmin', 'assignee', 'object')
+  issues.check(r, 'matchCount', 'match_count', 'count')
   const policies = obj(r.matchingPolicies)
   const engines = objects(policies?.engines).filter((e) => typeof e.name === 'string')
   const rules = objects(policies?.rules).filter((e) => typeof e.name === 'string')

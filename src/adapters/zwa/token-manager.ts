@@ -29,7 +29,7 @@ const REMEMBERED_REFUSALS = 16
 export class TokenManager {
   private current: { value: string, refreshAt: number } | null = null
   private inflight: { generation: number, promise: Promise<string> } | null = null
-  private generation = 0 // bumped by each refusal
+  private generation = 0 // bumped when a token is first refused
   private readonly refused: string[] = [] // the last few refused tokens
   private blockedUntil = 0
   private recent: number[] = [] // start times of token requests in the last minute
@@ -55,11 +55,13 @@ export class TokenManager {
   // Drops `token` after the upstream refused it. The shared copy is removed by compare-and-delete
   // of exactly that token, so a newer token another replica stored meanwhile is kept.
   invalidate (token: string): Promise<void> {
+    // Only a new refusal starts a new generation: N callers refused with the same token then share
+    // one token request (single flight), instead of each starting its own.
     if (!this.refused.includes(token)) {
       this.refused.push(token)
       if (this.refused.length > REMEMBERED_REFUSALS) this.refused.shift()
+      this.generation++
     }
-    this.generation++
     if (this.current?.value === token) this.current = null
     const { shared, sharedKey } = this.opts
     if (!shared || !sharedKey) return Promise.resolve()

@@ -22,9 +22,10 @@ async function errorHandler (app: FastifyInstance, opts: { routes: RouteMethods 
   }
 
   app.setErrorHandler((err, request, reply) => {
-    // Fastify refuses a QUERY without Content-Type before it reaches the not-found handler; no
-    // route serves QUERY, so it gets the same answer as any other unserved method.
-    if (request.is404 && (err as { code?: string }).code === 'FST_ERR_ROUTE_MISSING_CONTENT_TYPE') {
+    // An unrouted request can fail before the not-found handler runs: Fastify still parses its body
+    // (a QUERY without Content-Type, a PUT with text/plain or broken JSON). Whatever the body, no
+    // route serves it, so it gets the same 404/405 as any other unserved method.
+    if (request.is404) {
       unrouted(request, reply)
       return
     }

@@ -35,7 +35,8 @@ export function selectIncidents (all: readonly StoredIncident[], q: ListQuery, t
     const byTime = a[key] - b[key]
     if (byTime !== 0) return sign * byTime
     // Equal timestamps: numeric id in the same direction, unless the tie order is configured.
-    if (ties !== 'id') return compareTies(String(a.idNum), String(b.idNum), ties)
+    // Zero-padded so 'reverse' is numeric like the default ('9' < '10').
+    if (ties !== 'id') return compareTies(String(a.idNum).padStart(20, '0'), String(b.idNum).padStart(20, '0'), ties)
     return sign * (a.idNum < b.idNum ? -1 : a.idNum > b.idNum ? 1 : 0)
   })
 }

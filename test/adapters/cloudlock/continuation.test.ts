@@ -29,8 +29,9 @@ function fixtures (): Array<Record<string, unknown>> {
 // Walks to the end with walkCloudlock; `before(n)` runs before the n-th list call of the walk.
 async function walkHooked (sim: Sim, filters: ListFilters, before: (n: number) => Promise<void>) {
   let n = 0
-  const list: CloudlockListCall = async (query) => {
+  const list: CloudlockListCall = async (query, _request, sent) => {
     await before(++n)
+    sent()
     const res = await sim.vendor('GET', `/incidents?${new URLSearchParams(query).toString()}`)
     if (res.status !== 200) throw new Error(`list answered ${res.status}`)
     return res.json.items

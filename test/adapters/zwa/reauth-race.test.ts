@@ -90,6 +90,8 @@ t.test('one replica without a shared store: a token request begun before the ref
   t.teardown(() => adapter.shutdown())
   const id = (await adapter.listPage({ filters: {}, position: null, pinnedAt: PIN, want: 1 })).items[0].incident.native_id
   h.clock.advance(43_200_000)
+  const tokensBefore = (await h.requests()).filter(tokenCalls).length
   const results = await Promise.all(Array.from({ length: 5 }, () => adapter.get(id).then((i) => i.native_id, (e) => e.code)))
   t.same(results, Array(5).fill(id), 'every concurrent caller recovered')
+  t.equal((await h.requests()).filter(tokenCalls).length - tokensBefore, 1, 'five callers refused with one token share one token request')
 })
