@@ -13,6 +13,13 @@ interface HeaderSpec {
 const isV1 = (path: string) => path.startsWith('/v1/')
 const isWrite = (method: string) => method === 'post' || method === 'patch'
 
+// The per-key rate limit headers: on every /v1 answer to a key that was accepted.
+const rateLimit = (description: string): HeaderSpec => ({
+  description,
+  schema: { type: 'integer', minimum: 0 },
+  on: (path, _m, status) => isV1(path) && status !== 401
+})
+
 export const RESPONSE_HEADERS: Record<string, HeaderSpec> = {
   'X-Request-Id': {
     description: 'The request id: the caller\'s X-Request-Id when it is a short token of safe characters, else a new UUID. Also in problem documents and logs.',
@@ -20,25 +27,13 @@ export const RESPONSE_HEADERS: Record<string, HeaderSpec> = {
     required: true,
     on: () => true
   },
-  'RateLimit-Limit': {
-    description: 'Requests this API key may make per minute (absent when the key was refused).',
-    schema: { type: 'integer', minimum: 0 },
-    on: (path, _m, status) => isV1(path) && status !== 401
-  },
-  'RateLimit-Remaining': {
-    description: 'Requests left in the current minute for this API key.',
-    schema: { type: 'integer', minimum: 0 },
-    on: (path, _m, status) => isV1(path) && status !== 401
-  },
-  'RateLimit-Reset': {
-    description: 'Seconds until the current minute\'s budget renews.',
-    schema: { type: 'integer', minimum: 0 },
-    on: (path, _m, status) => isV1(path) && status !== 401
-  },
+  'RateLimit-Limit': rateLimit('Requests this API key may make per minute (absent when the key was refused).'),
+  'RateLimit-Remaining': rateLimit('Requests left in the current minute for this API key.'),
+  'RateLimit-Reset': rateLimit('Seconds until the current minute\'s budget renews.'),
   'Retry-After': {
     description: 'Seconds to wait before retrying, when the gateway knows (also `retry_after` in the problem document).',
     schema: { type: 'integer', minimum: 0 },
-    // 429 and 503 always; a listing's 502/504 when a failed provider asked for a wait
+    // 429 and 503; 502/504 when a failed provider asked for a wait (a listing, or an upstream 429 on a read)
     on: (path, _m, status) => isV1(path) && [429, 502, 503, 504].includes(status)
   },
   'Idempotent-Replayed': {
