@@ -14,8 +14,8 @@ import { request } from 'undici'
 import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config/load.ts'
 import { createLogger } from '../src/logging/logger.ts'
-import { buildCloudlockSimulator } from '../src/simulators/cloudlock/app.ts'
-import { buildZwaSimulator } from '../src/simulators/zwa/app.ts'
+import { buildCloudlockSimulator } from '../src/vendors/cloudlock/simulator/app.ts'
+import { buildZwaSimulator } from '../src/vendors/zwa/simulator/app.ts'
 
 const { values } = parseArgs({
   options: {

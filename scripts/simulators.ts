@@ -2,9 +2,9 @@
 // npm run simulators -- [--host 127.0.0.1] [--zwa-port 4101] [--cloudlock-port 4102] [--seed 1] [--count 500]
 // Prints each URL and its credentials, and the gateway settings that use them.
 import { parseArgs } from 'node:util'
-import { buildCloudlockSimulator, CLOUDLOCK_DEV_TOKEN, CLOUDLOCK_PREFIX } from '../src/simulators/cloudlock/app.ts'
-import { buildZwaSimulator } from '../src/simulators/zwa/app.ts'
-import { DEFAULT_CREDENTIALS } from '../src/simulators/zwa/options.ts'
+import { buildCloudlockSimulator, CLOUDLOCK_DEV_TOKEN, CLOUDLOCK_PREFIX } from '../src/vendors/cloudlock/simulator/app.ts'
+import { buildZwaSimulator } from '../src/vendors/zwa/simulator/app.ts'
+import { DEFAULT_CREDENTIALS } from '../src/vendors/zwa/simulator/options.ts'
 
 const USAGE = `Usage: npm run simulators -- [options]
 Starts the ZWA and Cloudlock simulators (each also runs alone: npm run sim:zwa, npm run sim:cloudlock).

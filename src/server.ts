@@ -6,7 +6,7 @@ import { describeTypo, envTypos } from './config/env-typos.ts'
 import { isDemoMode, loadConfig } from './config/load.ts'
 import { checkRunMode } from './config/run-mode.ts'
 import type { Config } from './config/schema.ts'
-import { startDemo, type Demo } from './demo/start-demo.ts'
+import type { Demo } from './demo/start-demo.ts'
 import { createLogger } from './logging/logger.ts'
 import { startTracing } from './observability/tracing-sdk.ts'
 
@@ -37,6 +37,8 @@ async function main (): Promise<void> {
   let demo: Demo | undefined
   if (isDemoMode(config)) {
     try {
+      // Imported only here: the simulators are not part of the production start path (nor of the image).
+      const { startDemo } = await import('./demo/start-demo.ts')
       demo = await startDemo(config)
     } catch (err) {
       process.stderr.write(`${err instanceof ConfigError ? err.message : `Demo mode failed to start: ${(err as Error).message}`}\n`)

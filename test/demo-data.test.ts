@@ -1,6 +1,6 @@
 import t from 'tap'
-import { generateIncidents as cloudlockIncidents } from '../src/simulators/cloudlock/generate.ts'
-import { generateIncidents as zwaIncidents } from '../src/simulators/zwa/generate.ts'
+import { generateIncidents as cloudlockIncidents } from '../src/vendors/cloudlock/simulator/generate.ts'
+import { generateIncidents as zwaIncidents } from '../src/vendors/zwa/simulator/generate.ts'
 import { startDemoGateway } from './helpers/demo.ts'
 
 const DAY_MS = 86_400_000

@@ -1,6 +1,6 @@
 // A vendor simulator in its own process, for benchmarks: `node bench/servers/simulator.ts <zwa|cloudlock> <count>`.
-import { buildCloudlockSimulator } from '../../src/simulators/cloudlock/app.ts'
-import { buildZwaSimulator } from '../../src/simulators/zwa/app.ts'
+import { buildCloudlockSimulator } from '../../src/vendors/cloudlock/simulator/app.ts'
+import { buildZwaSimulator } from '../../src/vendors/zwa/simulator/app.ts'
 
 const [kind, countArg] = process.argv.slice(2)
 const count = Number(countArg ?? 500)

@@ -111,7 +111,7 @@ export interface ProviderAdapter {
 
 // A provider configured without a `resilience` section (adapters built directly, as in unit
 // tests) runs unguarded: no retries, breaker, budgets or coalescing. loadConfig always fills the
-// section in, so configured providers get the defaults of src/resilience/config.ts.
+// section in, so configured providers get the defaults of src/config/resilience.ts.
 export interface AdapterFactoryDeps {
   dispatcher?: import('undici').Dispatcher // injected in tests; a Pool per instance otherwise
   now?: () => number

@@ -1,6 +1,6 @@
 // Defensive readers for vendor records: every field may be missing, null or of another type than
 // documented, so mapping never assumes a type it has not checked.
-import { integerText } from './http/lossless-json.ts'
+import { integerText } from '../upstream/http/lossless-json.ts'
 
 export type Obj = Record<string, unknown>
 

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { CLASSIFICATIONS, PRIORITIES, PROVIDER_ID_PATTERN, SCOPES, SEVERITIES, STATUSES } from '../schemas/enums.ts'
-import { CloudlockResilience, ZwaResilience } from '../resilience/config.ts'
+import { CloudlockResilience, ZwaResilience } from './resilience.ts'
 
 // The whole gateway configuration, validated once at boot (src/config/load.ts). Unknown keys
 // are errors so a typo in a YAML file stops startup instead of being ignored.

@@ -3,10 +3,10 @@ import type { FastifyInstance } from 'fastify'
 import { CloudlockProviderConfig, ZwaProviderConfig, type Config, type ProviderConfig } from '../config/schema.ts'
 import { validateSection } from '../config/validate.ts'
 import { ConfigError } from '../config/config-error.ts'
-import { buildCloudlockSimulator } from '../simulators/cloudlock/app.ts'
-import { loadFixtures } from '../simulators/common/fixtures.ts'
-import { buildZwaSimulator } from '../simulators/zwa/app.ts'
-import { loadZwaFixtures } from '../simulators/zwa/fixtures.ts'
+import { buildCloudlockSimulator } from '../vendors/cloudlock/simulator/app.ts'
+import { loadFixtures } from '../sim-kit/fixtures.ts'
+import { buildZwaSimulator } from '../vendors/zwa/simulator/app.ts'
+import { loadZwaFixtures } from '../vendors/zwa/simulator/fixtures.ts'
 
 export interface Demo {
   config: Config // the given config with providers `zwa` and `cloudlock`, a demo key and a cursor secret

@@ -1,5 +1,5 @@
-import { API_KEY_TOKEN_PATH } from '../adapters/zwa/auth-flows.ts'
-import { zwaOperation as zwaOperationOf } from '../adapters/zwa/operations.ts'
+import { API_KEY_TOKEN_PATH } from '../vendors/zwa/auth-flows.ts'
+import { zwaOperation as zwaOperationOf } from '../vendors/zwa/operations.ts'
 import type { ProviderConfig } from '../config/schema.ts'
 
 // Maps an outgoing undici request (origin + path) to the configured provider and a named vendor
@@ -21,7 +21,7 @@ export const TOKEN_OPERATION = 'token'
 
 const INCIDENT_PATH = /^\/incidents(?:\/([^/]+)(?:\/(.+))?)?$/
 
-// ZWA operation names come from the adapter's own table (src/adapters/zwa/operations.ts), so the
+// ZWA operation names come from the adapter's own table (src/vendors/zwa/operations.ts), so the
 // metric labels and the rate-budget classes can never drift apart.
 const zwaOperation = (method: string, rest: string): string => zwaOperationOf(method, rest).operation
 

@@ -1,6 +1,6 @@
-import { createCloudlockAdapter } from '../adapters/cloudlock/adapter.ts'
+import { createCloudlockAdapter } from '../vendors/cloudlock/adapter.ts'
 import type { AdapterFactoryDeps, ProviderAdapter } from '../adapters/types.ts'
-import { createZwaAdapter } from '../adapters/zwa/adapter.ts'
+import { createZwaAdapter } from '../vendors/zwa/adapter.ts'
 import type { ProviderConfig } from '../config/schema.ts'
 
 // Passed to every adapter: the upstream dispatcher (tests), the clock, the logger, the metrics

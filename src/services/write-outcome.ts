@@ -1,8 +1,8 @@
-import { cloudlockClosedStatus } from '../adapters/cloudlock/adapter.ts'
-import { UpstreamFailure } from '../adapters/http/upstream-errors.ts'
+import { cloudlockClosedStatus } from '../vendors/cloudlock/adapter.ts'
+import { UpstreamFailure } from '../upstream/http/upstream-errors.ts'
 import type { CallOptions, CloseRequest, IncidentPatch, ProviderAdapter } from '../adapters/types.ts'
 import { GatewayError, isGatewayError } from '../errors/gateway-error.ts'
-import { isLocal } from '../resilience/local-errors.ts'
+import { isLocal } from '../upstream/resilience/local-errors.ts'
 import type { IncidentT, LabelT } from '../schemas/incident.ts'
 
 // Unknown write outcomes (spec section 6). A vendor write that was sent but whose answer was lost

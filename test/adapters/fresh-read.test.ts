@@ -2,7 +2,7 @@
 // joins a coalesced read that was already in flight (CallOptions.fresh), while ordinary reads do.
 import { createHash } from 'node:crypto'
 import t from 'tap'
-import { createCloudlockAdapter } from '../../src/adapters/cloudlock/adapter.ts'
+import { createCloudlockAdapter } from '../../src/vendors/cloudlock/adapter.ts'
 import { loadConfig } from '../../src/config/load.ts'
 import type { CloudlockProviderConfigT } from '../../src/config/schema.ts'
 import { startSim, TOKEN } from './cloudlock/helpers.ts'

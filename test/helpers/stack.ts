@@ -6,9 +6,9 @@ import type { FastifyInstance } from 'fastify'
 import { request } from 'undici'
 import { buildApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config/load.ts'
-import { buildCloudlockSimulator, type CloudlockSimOptions } from '../../src/simulators/cloudlock/app.ts'
-import { buildZwaSimulator } from '../../src/simulators/zwa/app.ts'
-import type { ZwaSimOptions } from '../../src/simulators/zwa/options.ts'
+import { buildCloudlockSimulator, type CloudlockSimOptions } from '../../src/vendors/cloudlock/simulator/app.ts'
+import { buildZwaSimulator } from '../../src/vendors/zwa/simulator/app.ts'
+import type { ZwaSimOptions } from '../../src/vendors/zwa/simulator/options.ts'
 import { captureLogs, type LogCapture } from './build.ts'
 
 export const KEYS = {

@@ -1,10 +1,10 @@
 // The decision of src/services/write-outcome.ts on its own: which failures leave the outcome
 // unknown, and when "not there" counts as "not applied" (a timed-out write may still be running).
 import t from 'tap'
-import { UpstreamFailure } from '../../src/adapters/http/upstream-errors.ts'
+import { UpstreamFailure } from '../../src/upstream/http/upstream-errors.ts'
 import type { ProviderAdapter } from '../../src/adapters/types.ts'
 import { GatewayError } from '../../src/errors/gateway-error.ts'
-import { markLocal } from '../../src/resilience/local-errors.ts'
+import { markLocal } from '../../src/upstream/resilience/local-errors.ts'
 import { lostAnswer, newTracker, performWrite } from '../../src/services/write-outcome.ts'
 
 const failure = (code: 'upstream_error' | 'upstream_timeout', status: number | null, notSent = false) =>

@@ -6,8 +6,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { request } from 'undici'
-import { buildCloudlockSimulator } from '../../src/simulators/cloudlock/app.ts'
-import { buildZwaSimulator } from '../../src/simulators/zwa/app.ts'
+import { buildCloudlockSimulator } from '../../src/vendors/cloudlock/simulator/app.ts'
+import { buildZwaSimulator } from '../../src/vendors/zwa/simulator/app.ts'
 
 // Three gateway processes sharing the local Redis must act as one: one rate-limit budget per
 // key and one idempotency record per key, whichever replica a request reaches.

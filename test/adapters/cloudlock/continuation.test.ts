@@ -4,7 +4,7 @@
 // The list calls go through walkCloudlock with a hook that changes the simulator's data between
 // two calls of one listPage (the adapter offers no such seam, and none is needed in production).
 import t, { type Test } from 'tap'
-import { walkCloudlock, type CloudlockListCall } from '../../../src/adapters/cloudlock/list-walk.ts'
+import { walkCloudlock, type CloudlockListCall } from '../../../src/vendors/cloudlock/list-walk.ts'
 import type { ListFilters, ListPage, NativePosition } from '../../../src/adapters/types.ts'
 import { EnumMapper } from '../../../src/mapping/mapper.ts'
 import { DEFAULT_TABLES, resolveTables } from '../../../src/mapping/tables.ts'

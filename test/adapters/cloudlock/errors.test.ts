@@ -3,7 +3,7 @@
 import { createServer } from 'node:net'
 import t, { type Test } from 'tap'
 import { MockAgent } from 'undici'
-import { createCloudlockAdapter } from '../../../src/adapters/cloudlock/adapter.ts'
+import { createCloudlockAdapter } from '../../../src/vendors/cloudlock/adapter.ts'
 import type { ProviderAdapter } from '../../../src/adapters/types.ts'
 import { TOKEN, adapterConfig, makeAdapter, record, startSim, type Sim } from './helpers.ts'
 

@@ -3,12 +3,12 @@
 // consumes pages the way the merge does.
 import type { Test } from 'tap'
 import { request } from 'undici'
-import { createCloudlockAdapter } from '../../../src/adapters/cloudlock/adapter.ts'
+import { createCloudlockAdapter } from '../../../src/vendors/cloudlock/adapter.ts'
 import type { ListFilters, ListPage, NativePosition, ProviderAdapter } from '../../../src/adapters/types.ts'
 import type { CloudlockProviderConfigT } from '../../../src/config/schema.ts'
 import type { IncidentT } from '../../../src/schemas/incident.ts'
-import { buildCloudlockSimulator, type CloudlockSimOptions } from '../../../src/simulators/cloudlock/app.ts'
-import { formatTimestampUs, parseTimestampUs } from '../../../src/simulators/cloudlock/time.ts'
+import { buildCloudlockSimulator, type CloudlockSimOptions } from '../../../src/vendors/cloudlock/simulator/app.ts'
+import { formatTimestampUs, parseTimestampUs } from '../../../src/vendors/cloudlock/simulator/time.ts'
 import { record as simRecord } from '../../simulators/helpers/cloudlock.ts'
 
 export const TOKEN = 'cl-test-token-5f2b9c7e1d'

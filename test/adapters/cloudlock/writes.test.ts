@@ -1,7 +1,7 @@
 // get, update, close and the refused capabilities, against the real simulator.
 import { readFileSync } from 'node:fs'
 import t, { type Test } from 'tap'
-import { mapCloudlockIncident } from '../../../src/adapters/cloudlock/map-incident.ts'
+import { mapCloudlockIncident } from '../../../src/vendors/cloudlock/map-incident.ts'
 import { EnumMapper } from '../../../src/mapping/mapper.ts'
 import { DEFAULT_TABLES } from '../../../src/mapping/tables.ts'
 import { TOKEN, makeAdapter, startSim, type Sim } from './helpers.ts'

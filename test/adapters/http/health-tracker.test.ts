@@ -1,5 +1,5 @@
 import t from 'tap'
-import { HealthTracker } from '../../../src/adapters/health-tracker.ts'
+import { HealthTracker } from '../../../src/upstream/resilience/health-tracker.ts'
 import { GatewayError } from '../../../src/errors/gateway-error.ts'
 
 t.test('health follows the last upstream outcome; caller mistakes do not count', async (t) => {

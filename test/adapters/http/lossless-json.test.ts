@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import t from 'tap'
-import { integerLiteral, integerText, parseJsonLossless } from '../../../src/adapters/http/lossless-json.ts'
+import { integerLiteral, integerText, parseJsonLossless } from '../../../src/upstream/http/lossless-json.ts'
 
 t.test('integers beyond 2^53 keep their digits; everything else parses as JSON.parse does', async (t) => {
   const parsed = parseJsonLossless('{"id": 98765432109876543210, "small": 320831601, "neg": -12345678901234567890, "f": 1.5e300, "s": "7"}') as Record<string, unknown>

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import t from 'tap'
-import { MAX_RETRY_AFTER, MAX_VENDOR_MESSAGE, retryAfterSeconds, translateNetworkError, translateStatus, vendorMessage } from '../../../src/adapters/http/upstream-errors.ts'
+import { MAX_RETRY_AFTER, MAX_VENDOR_MESSAGE, retryAfterSeconds, translateNetworkError, translateStatus, vendorMessage } from '../../../src/upstream/http/upstream-errors.ts'
 import { GatewayError } from '../../../src/errors/gateway-error.ts'
 
 const NOW = Date.parse('2026-03-01T12:00:00.000Z')

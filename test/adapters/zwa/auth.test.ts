@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream'
 import pino from 'pino'
 import t from 'tap'
-import { createZwaAdapter } from '../../../src/adapters/zwa/adapter.ts'
+import { createZwaAdapter } from '../../../src/vendors/zwa/adapter.ts'
 import { CLIENT_SECRET, incidentCalls, KEY_ID, KEY_SECRET, START, startZwa, tokenCalls, walkAll } from './harness.ts'
 
 const PIN = new Date(START).toISOString()

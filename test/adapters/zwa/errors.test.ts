@@ -1,6 +1,6 @@
 import t from 'tap'
 import { MockAgent } from 'undici'
-import { createZwaAdapter } from '../../../src/adapters/zwa/adapter.ts'
+import { createZwaAdapter } from '../../../src/vendors/zwa/adapter.ts'
 import { incidentCalls, KEY_ID, KEY_SECRET, START, startZwa } from './harness.ts'
 import { parse, REF_11_TEXT } from './samples.ts'
 

@@ -2,10 +2,10 @@
 // reads the simulator's request log, so tests assert what the adapter really sent.
 import { request } from 'undici'
 import type { ZwaProviderConfigT } from '../../../src/config/schema.ts'
-import { createZwaAdapter } from '../../../src/adapters/zwa/adapter.ts'
+import { createZwaAdapter } from '../../../src/vendors/zwa/adapter.ts'
 import type { ListFilters, ListPage, NativePosition, ProviderAdapter } from '../../../src/adapters/types.ts'
-import { createManualClock, type ManualClock } from '../../../src/simulators/common/clock.ts'
-import { buildZwaSimulator, type ZwaSimOptions } from '../../../src/simulators/zwa/app.ts'
+import { createManualClock, type ManualClock } from '../../../src/sim-kit/clock.ts'
+import { buildZwaSimulator, type ZwaSimOptions } from '../../../src/vendors/zwa/simulator/app.ts'
 import { compareNativeIds } from '../../../src/adapters/stream-order.ts'
 
 export const START = Date.parse('2025-07-01T00:00:00Z')

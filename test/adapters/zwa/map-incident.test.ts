@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import t from 'tap'
 import { Value } from 'typebox/value'
-import { mapZwaIncident } from '../../../src/adapters/zwa/map-incident.ts'
+import { mapZwaIncident } from '../../../src/vendors/zwa/map-incident.ts'
 import { EnumMapper } from '../../../src/mapping/mapper.ts'
 import { DEFAULT_TABLES, resolveTables } from '../../../src/mapping/tables.ts'
 import { namedEnums } from '../../../src/schemas/enums.ts'

@@ -3,7 +3,7 @@
 // (Redis when REDIS_URL is set, else one in-memory store standing in for it).
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
-import { createZwaAdapter } from '../../../src/adapters/zwa/adapter.ts'
+import { createZwaAdapter } from '../../../src/vendors/zwa/adapter.ts'
 import type { ProviderAdapter } from '../../../src/adapters/types.ts'
 import { MemoryStore } from '../../../src/state/memory-store.ts'
 import { RedisStore } from '../../../src/state/redis-store.ts'

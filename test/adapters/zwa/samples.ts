@@ -1,5 +1,5 @@
 // Native ZWA records as JSON text, parsed like the wire (integers beyond 2^53 kept exact).
-import { parseJsonLossless } from '../../../src/adapters/http/lossless-json.ts'
+import { parseJsonLossless } from '../../../src/upstream/http/lossless-json.ts'
 
 // The only real response record Zscaler publishes (getting-started page, DOC-START in the reference).
 export const DOC_START_TEXT = `{

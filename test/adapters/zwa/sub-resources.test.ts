@@ -1,5 +1,5 @@
 import t from 'tap'
-import { mapZwaIncident } from '../../../src/adapters/zwa/map-incident.ts'
+import { mapZwaIncident } from '../../../src/vendors/zwa/map-incident.ts'
 import { EnumMapper } from '../../../src/mapping/mapper.ts'
 import { resolveTables } from '../../../src/mapping/tables.ts'
 import { incidentCalls, startZwa, vendorSearchAll } from './harness.ts'

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { call } from '../helpers/http.ts'
 import { record } from '../helpers/cloudlock.ts'
 
-const CLI = fileURLToPath(new URL('../../../src/simulators/cloudlock/cli.ts', import.meta.url))
+const CLI = fileURLToPath(new URL('../../../src/vendors/cloudlock/simulator/cli.ts', import.meta.url))
 
 // Starts the CLI and resolves with the printed URL once it is listening.
 function startCli (t: Test, args: string[], env: Record<string, string> = {}): Promise<string> {

@@ -2,8 +2,8 @@ import t from 'tap'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ids, record, startCloudlock } from '../helpers/cloudlock.ts'
-import { createManualClock } from '../../../src/simulators/common/clock.ts'
-import { loadFixtures } from '../../../src/simulators/common/fixtures.ts'
+import { createManualClock } from '../../../src/sim-kit/clock.ts'
+import { loadFixtures } from '../../../src/sim-kit/fixtures.ts'
 
 t.test('fixtures replace the generated data and are served verbatim', async (t) => {
   const odd = { severity: 'EMERGENCY', incident_status: 'NEW', id: 42, created_at: '2023-01-01T00:00:00Z', updated_at: '2023-01-01T00:00:00Z', customer_key: '', match_count: 0, matches: [], entity: null, policy: { id: null, name: 'x' }, extra: ['a'] }

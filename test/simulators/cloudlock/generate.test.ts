@@ -1,7 +1,7 @@
 import t from 'tap'
-import { DEFAULT_ANCHOR, generateIncidents } from '../../../src/simulators/cloudlock/generate.ts'
-import { parseTimestampUs } from '../../../src/simulators/cloudlock/time.ts'
-import { INCIDENT_STATUSES, SEVERITIES, type CloudlockIncident } from '../../../src/simulators/cloudlock/types.ts'
+import { DEFAULT_ANCHOR, generateIncidents } from '../../../src/vendors/cloudlock/simulator/generate.ts'
+import { parseTimestampUs } from '../../../src/vendors/cloudlock/simulator/time.ts'
+import { INCIDENT_STATUSES, SEVERITIES, type CloudlockIncident } from '../../../src/vendors/cloudlock/simulator/types.ts'
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}\+00:00$/
 const incidents = generateIncidents({ seed: 1, count: 500 })

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { startCloudlock, TOKEN } from '../helpers/cloudlock.ts'
 import { call } from '../helpers/http.ts'
-import { createManualClock } from '../../../src/simulators/common/clock.ts'
+import { createManualClock } from '../../../src/sim-kit/clock.ts'
 
 t.test('GET /incidents/{id} returns the bare incident', async (t) => {
   const sim = await startCloudlock(t, { count: 10 })

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { ids, record, startCloudlock } from '../helpers/cloudlock.ts'
-import { generateIncidents } from '../../../src/simulators/cloudlock/generate.ts'
+import { generateIncidents } from '../../../src/vendors/cloudlock/simulator/generate.ts'
 
 t.test('paging: default 20, max 100 clamped, offset past the end is empty', async (t) => {
   const sim = await startCloudlock(t, { count: 250 })

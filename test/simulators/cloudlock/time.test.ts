@@ -1,5 +1,5 @@
 import t from 'tap'
-import { formatTimestampUs, parseTimestampUs } from '../../../src/simulators/cloudlock/time.ts'
+import { formatTimestampUs, parseTimestampUs } from '../../../src/vendors/cloudlock/simulator/time.ts'
 
 const at = (iso: string, micros = 0): number => Date.parse(iso) * 1000 + micros
 

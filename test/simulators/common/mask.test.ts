@@ -1,5 +1,5 @@
 import t from 'tap'
-import { maskBody, maskDeep, maskHeaders } from '../../../src/simulators/common/mask.ts'
+import { maskBody, maskDeep, maskHeaders } from '../../../src/sim-kit/mask.ts'
 
 const secrets = new Set(['authorization', 'cookie', 'x-api-key'])
 

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { createRng } from '../../../src/simulators/common/random.ts'
-import { createManualClock } from '../../../src/simulators/common/clock.ts'
+import { createRng } from '../../../src/sim-kit/random.ts'
+import { createManualClock } from '../../../src/sim-kit/clock.ts'
 
 const draw = (seed: number | string): number[] => {
   const rng = createRng(seed)

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { buildKitApp, listen } from '../helpers/kit-app.ts'
 import { call } from '../helpers/http.ts'
-import { createManualClock } from '../../../src/simulators/common/clock.ts'
+import { createManualClock } from '../../../src/sim-kit/clock.ts'
 
 t.test('logs vendor requests with masked secrets, oldest first', async (t) => {
   const clock = createManualClock(Date.parse('2025-01-02T03:04:05.678Z'))

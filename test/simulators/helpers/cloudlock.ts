@@ -1,6 +1,6 @@
 // Boots the Cloudlock simulator on an ephemeral port for one test, closed on teardown.
 import type { Test } from 'tap'
-import { buildCloudlockSimulator, type CloudlockSimOptions } from '../../../src/simulators/cloudlock/app.ts'
+import { buildCloudlockSimulator, type CloudlockSimOptions } from '../../../src/vendors/cloudlock/simulator/app.ts'
 import { call, type JsonResponse } from './http.ts'
 import { listen } from './kit-app.ts'
 

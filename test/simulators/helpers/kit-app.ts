@@ -1,6 +1,6 @@
 // A minimal vendor app wired to the sim kit, so the kit is tested apart from any real simulator.
 import Fastify, { type FastifyInstance } from 'fastify'
-import { registerSimKit, SimInputError, type SimKitOptions } from '../../../src/simulators/common/sim-kit.ts'
+import { registerSimKit, SimInputError, type SimKitOptions } from '../../../src/sim-kit/sim-kit.ts'
 
 export interface KitApp {
   app: FastifyInstance

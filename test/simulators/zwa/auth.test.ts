@@ -1,5 +1,5 @@
 import t from 'tap'
-import { DEFAULT_CREDENTIALS } from '../../../src/simulators/zwa/options.ts'
+import { DEFAULT_CREDENTIALS } from '../../../src/vendors/zwa/simulator/options.ts'
 import { call, fetchToken, startSim } from './helpers.ts'
 
 const TOKEN = '/v1/auth/api-key/token'

@@ -7,7 +7,7 @@ import t from 'tap'
 import { RECORDS_TEXT } from './fixture-records.ts'
 import { call, fetchToken } from './helpers.ts'
 
-const CLI = new URL('../../../src/simulators/zwa/cli.ts', import.meta.url).pathname
+const CLI = new URL('../../../src/vendors/zwa/simulator/cli.ts', import.meta.url).pathname
 
 t.test('the standalone runner prints its URL and serves the fixtures file', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'zwa-cli-'))

@@ -1,6 +1,6 @@
 // Hand-written native records for tests that need exact data. Kept as JSON text so the group ids
 // beyond 2^53 stay exact literals (16786743992009003 would become ...004 as a JS number).
-import { parseLossless } from '../../../src/simulators/zwa/json.ts'
+import { parseLossless } from '../../../src/vendors/zwa/simulator/json.ts'
 
 // In the style of the real response in Zscaler's getting-started page: resolved, whole-second
 // timestamps, explicit nulls, no incidentGroupIds/incidentGroups keys, matchCount 0.

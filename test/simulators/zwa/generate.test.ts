@@ -1,7 +1,7 @@
 import t from 'tap'
-import { generateIncidents } from '../../../src/simulators/zwa/generate.ts'
-import { PRIORITIES, RESOLUTIONS, SEVERITIES, STATUSES, TICKET_TYPES } from '../../../src/simulators/zwa/enums.ts'
-import { isRawJson } from '../../../src/simulators/zwa/json.ts'
+import { generateIncidents } from '../../../src/vendors/zwa/simulator/generate.ts'
+import { PRIORITIES, RESOLUTIONS, SEVERITIES, STATUSES, TICKET_TYPES } from '../../../src/vendors/zwa/simulator/enums.ts'
+import { isRawJson } from '../../../src/vendors/zwa/simulator/json.ts'
 
 const ISO_SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/
 const ISO_MILLIS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/

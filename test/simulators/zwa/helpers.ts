@@ -1,10 +1,10 @@
 // Boots the ZWA simulator on an ephemeral port with a hand-driven clock and talks to it over HTTP.
 import { request } from 'undici'
-import { createManualClock } from '../../../src/simulators/common/clock.ts'
-import type { ManualClock } from '../../../src/simulators/common/clock.ts'
-import { buildZwaSimulator } from '../../../src/simulators/zwa/app.ts'
-import type { ZwaSimOptions } from '../../../src/simulators/zwa/app.ts'
-import { DEFAULT_CREDENTIALS } from '../../../src/simulators/zwa/options.ts'
+import { createManualClock } from '../../../src/sim-kit/clock.ts'
+import type { ManualClock } from '../../../src/sim-kit/clock.ts'
+import { buildZwaSimulator } from '../../../src/vendors/zwa/simulator/app.ts'
+import type { ZwaSimOptions } from '../../../src/vendors/zwa/simulator/app.ts'
+import { DEFAULT_CREDENTIALS } from '../../../src/vendors/zwa/simulator/options.ts'
 
 export const START = Date.parse('2025-07-01T00:00:00Z')
 

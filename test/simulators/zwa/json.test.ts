@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import t from 'tap'
-import { cloneJson, integerText, isRawJson, parseLossless } from '../../../src/simulators/zwa/json.ts'
+import { cloneJson, integerText, isRawJson, parseLossless } from '../../../src/vendors/zwa/simulator/json.ts'
 
 t.test('every 64-bit integer survives parse and stringify', async (t) => {
   fc.assert(fc.property(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), (n) => {

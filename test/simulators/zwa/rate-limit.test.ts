@@ -1,5 +1,5 @@
 import t from 'tap'
-import { DEFAULT_CREDENTIALS } from '../../../src/simulators/zwa/options.ts'
+import { DEFAULT_CREDENTIALS } from '../../../src/vendors/zwa/simulator/options.ts'
 import { call, START, startSim } from './helpers.ts'
 import type { Reply, Sim } from './helpers.ts'
 

@@ -1,0 +1,115 @@
+import { GatewayError } from '../../errors/gateway-error.ts'
+import type { EnumMapper } from '../../mapping/mapper.ts'
+import { parseVendorTime, toIsoMillis } from '../../mapping/timestamps.ts'
+import { NATIVE_ID_PATTERNS } from '../../schemas/enums.ts'
+import type { IncidentT, LabelT } from '../../schemas/incident.ts'
+import { incidentTitle } from '../../adapters/incident-title.ts'
+import { MappingIssues } from '../../adapters/mapping-issues.ts'
+import { nonEmpty, obj, objects, scalarText, str, type Obj } from '../../adapters/values.ts'
+
+const ID_PATTERN = new RegExp(NATIVE_ID_PATTERNS.zwa)
+
+export interface MappedZwa {
+  incident: IncidentT
+  createdMicros: bigint
+}
+
+// One ZWA incident (reference §7) -> the normalized Incident of spec §3 and §3.1. Total for any
+// record with a valid internalId and createdAt: every other field may be missing, null or odd.
+export function mapZwaIncident (record: unknown, providerId: string, mapper: EnumMapper): MappedZwa {
+  const r = obj(record)
+  const nativeId = r ? str(r.internalId) : null
+  const created = r ? parseVendorTime(r.createdAt) : null
+  if (!r || !nativeId || !ID_PATTERN.test(nativeId) || !created) {
+    throw new GatewayError('upstream_error', `Provider '${providerId}' sent an incident without a valid internalId or createdAt.`, { provider: providerId })
+  }
+  const issues = new MappingIssues()
+  const updated = parseVendorTime(r.lastUpdatedAt) ?? created
+  if (r.lastUpdatedAt !== undefined && r.lastUpdatedAt !== null && updated === created) {
+    issues.add('updated_at', "vendor field 'lastUpdatedAt' is not a readable timestamp; created_at is shown instead")
+  }
+  issues.check(r, 'transactionId', 'transaction_id', 'string')
+  issues.check(r, 'matchingPolicies', 'rules', 'object')
+  issues.check(r, 'labels', 'labels', 'array')
+  issues.check(r, 'notes', 'notes', 'array')
+  issues.check(r, 'userInfo', 'actor', 'object')
+  issues.check(r, 'assignedAdmin', 'assignee', 'object')
+  issues.check(r, 'matchCount', 'match_count', 'count')
+  const policies = obj(r.matchingPolicies)
+  const engines = objects(policies?.engines).filter((e) => typeof e.name === 'string')
+  const rules = objects(policies?.rules).filter((e) => typeof e.name === 'string')
+  const dictionaries = objects(policies?.dictionaries).filter((e) => typeof e.name === 'string')
+  const policyName = (engines[0]?.name ?? rules[0]?.name ?? null) as string | null
+  const asset = mapAsset(obj(r.contentInfo), obj(r.applicationInfo))
+  const user = obj(r.userInfo)
+  const admin = obj(r.assignedAdmin)
+  const status = scalarText(r.status)
+  const resolution = scalarText(r.resolution)
+
+  const incident: IncidentT = {
+    id: `${providerId}:${nativeId}`,
+    provider: providerId,
+    provider_type: 'zwa',
+    native_id: nativeId,
+    title: incidentTitle(policyName, asset?.name ?? null, `ZWA incident ${nativeId}`),
+    severity: mapper.toNormalized('severity', r.severity),
+    // ZWA's priority is its own field (CRITICAL lives here, never in severity).
+    priority: r.priority === null || r.priority === undefined ? null : mapper.toNormalized('priority', r.priority),
+    status: mapper.toNormalized('status', r.status),
+    classification: resolution === null ? null : mapper.toNormalized('classification', r.resolution),
+    created_at: new Date(created.ms).toISOString(),
+    updated_at: new Date(updated.ms).toISOString(),
+    policy: policyName === null ? null : { id: null, name: policyName },
+    rules: [
+      ...engines.map((e) => ({ name: e.name as string, detail: str(e.rule) })),
+      ...rules.map((e) => ({ name: e.name as string, detail: null })),
+      ...dictionaries.map((e) => ({ name: e.name as string, detail: str(e.nameMatchCount) }))
+    ],
+    asset,
+    actor: user ? { name: str(user.name), email: str(user.email), department: str(user.department), ip: str(user.clientIP) } : null,
+    match_count: Number.isSafeInteger(r.matchCount) && (r.matchCount as number) >= 0 ? r.matchCount as number : 0,
+    matches: [], // details carry no match text; GET …/triggers has it (evidence:read)
+    labels: objects(r.labels).flatMap(mapLabel),
+    notes: objects(r.notes).map((n) => ({
+      text: str(n.body) ?? '',
+      created_at: toIsoMillis(n.createdAt),
+      author: scalarText(n.createdBy)
+    })),
+    assignee: admin ? { email: str(admin.email) } : null,
+    external_ref: null,
+    source: {
+      severity: scalarText(r.severity),
+      status,
+      priority: scalarText(r.priority),
+      resolution,
+      sub_status: mapper.isSubStatus(status) ? status : null
+    },
+    transaction_id: nonEmpty(r.transactionId),
+    ...issues.field,
+    raw: r
+  }
+  return { incident, createdMicros: created.micros }
+}
+
+// What leaked: the file (contentInfo) inside the application (applicationInfo).
+function mapAsset (content: Obj | null, app: Obj | null): IncidentT['asset'] {
+  if (!content && !app) return null
+  const fileId = scalarText(obj(content?.additionalInfo)?.fileId)
+  return {
+    id: fileId === '' ? null : fileId,
+    name: nonEmpty(content?.fileName) ?? nonEmpty(app?.name),
+    type: str(app?.category),
+    url: str(app?.url),
+    mime_type: null,
+    file_name: str(content?.fileName),
+    file_type: str(content?.fileType),
+    application: nonEmpty(app?.hostnameOrApplication) ?? str(app?.name),
+    owner: null
+  }
+}
+
+function mapLabel (label: Obj): LabelT[] {
+  const key = nonEmpty(label.key)
+  if (key === null) return []
+  return [{ key, value: scalarText(label.value) ?? '' }]
+}
