@@ -22,6 +22,7 @@ import metrics, { metricsRoute } from './plugins/external/metrics.ts'
 import swagger from './plugins/external/swagger.ts'
 import loadShedding from './plugins/external/under-pressure.ts'
 import tracing from './plugins/external/tracing.ts'
+import upstreamTelemetry from './plugins/app/upstream-telemetry.ts'
 import healthRoutes from './routes/health/index.ts'
 import v1Routes from './routes/v1/index.ts'
 import { sharedSchemas } from './schemas/index.ts'
@@ -67,7 +68,8 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   app.decorate('config', config)
   for (const schema of sharedSchemas) app.addSchema(schema)
 
-  await app.register(tracing) // first: its hooks see every request
+  await app.register(upstreamTelemetry) // observers of vendor exchanges register with it
+  await app.register(tracing) // first hooks: they see every request
   await app.register(metrics)
   await app.register(lifecycle)
   await app.register(validation)

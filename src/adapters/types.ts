@@ -2,6 +2,9 @@ import type { IncidentT, LabelT } from '../schemas/incident.ts'
 import type { ClassificationValue, PriorityValue, ProviderTypeValue, SeverityValue, StatusValue } from '../schemas/enums.ts'
 import type { CapabilityValue, FilterSupport, ListFilterName } from '../schemas/provider.ts'
 import type { MappingTables } from '../mapping/tables.ts'
+import type { CallOptions } from '../upstream/call-options.ts'
+import type { UpstreamDeps } from '../upstream/create-pipeline.ts'
+import type { ProviderHealth } from '../upstream/resilience/health-tracker.ts'
 
 // The one contract every vendor adapter implements. Routes and the merge see only this.
 
@@ -69,23 +72,14 @@ export interface HistoryEntry {
   comment: string | null
 }
 
-export interface CallOptions {
-  signal?: AbortSignal // the gateway request's deadline
-  deadline?: number // epoch ms of that deadline, when known
-  requestId?: string
-  fresh?: boolean // never share a coalesced read: a write's read-back must see the vendor's state now
-}
-
-export interface AdapterHealth {
-  status: 'ok' | 'degraded' | 'unavailable' | 'unknown'
-  circuit: 'closed' | 'open' | 'half_open'
-  last_error: { code: string, detail: string, at: string } | null
-}
+export type { CallOptions }
+export type AdapterHealth = ProviderHealth
 
 export interface ProviderAdapter {
   readonly id: string
   readonly type: ProviderTypeValue
   readonly baseUrl: string // without credentials
+  // Derived from the vendor's operation table and filtering (src/adapters/complete-adapter.ts).
   readonly capabilities: ReadonlySet<CapabilityValue>
   // How each list filter is applied (GET /v1/providers `filtering`): in the vendor query, by the
   // gateway over what it fetches, or not at all (no such field: it matches none of its incidents).
@@ -97,6 +91,10 @@ export interface ProviderAdapter {
   get (nativeId: string, opts?: CallOptions): Promise<IncidentT>
   update (nativeId: string, patch: IncidentPatch, opts?: CallOptions): Promise<IncidentT>
   close (nativeId: string, request: CloseRequest, opts?: CallOptions): Promise<IncidentT>
+  health (): AdapterHealth
+  shutdown (): Promise<void>
+  // The optional capabilities (OPTIONAL_METHODS): a vendor without the operation refuses them with
+  // capability_not_supported (spec principle 3: refused, never faked).
   addNote (nativeId: string, text: string, opts?: CallOptions): Promise<IncidentT>
   addLabels (nativeId: string, labels: LabelT[], opts?: CallOptions): Promise<IncidentT>
   history (nativeId: string, opts?: CallOptions): Promise<HistoryEntry[]>
@@ -105,19 +103,23 @@ export interface ProviderAdapter {
   tickets (nativeId: string, opts?: CallOptions): Promise<Array<Record<string, unknown>>>
   groups (nativeId: string, opts?: CallOptions): Promise<Array<Record<string, unknown>>>
   transactionIncidents (transactionId: string, opts?: CallOptions): Promise<IncidentT[]>
-  health (): AdapterHealth
-  shutdown (): Promise<void>
 }
 
-// A provider configured without a `resilience` section (adapters built directly, as in unit
-// tests) runs unguarded: no retries, breaker, budgets or coalescing. loadConfig always fills the
-// section in, so configured providers get the defaults of src/config/resilience.ts.
-export interface AdapterFactoryDeps {
-  dispatcher?: import('undici').Dispatcher // injected in tests; a Pool per instance otherwise
-  now?: () => number
-  logger?: import('pino').Logger
-  metrics?: import('../observability/metrics.ts').MetricsRecorder // retries, circuit state, rate budget waits
-  random?: () => number // backoff jitter (tests make it deterministic)
-  requestTimeoutMs?: number // deadline of a call made without one: limits.request_timeout_ms
-  sharedStore?: import('../state/shared-store.ts').SharedStore // upstream tokens shared by replicas (Redis)
-}
+// Each optional method and the capability it is.
+export const OPTIONAL_METHODS = {
+  addNote: 'notes',
+  addLabels: 'labels',
+  history: 'history',
+  evidence: 'evidence',
+  triggers: 'triggers',
+  tickets: 'tickets',
+  groups: 'groups',
+  transactionIncidents: 'transactions'
+} as const satisfies Partial<Record<keyof ProviderAdapter, CapabilityValue>>
+export type OptionalMethod = keyof typeof OPTIONAL_METHODS
+
+// What a vendor builds: the required members, and the optional ones its operations allow.
+export type AdapterCore = Omit<ProviderAdapter, OptionalMethod | 'capabilities'> & Partial<Pick<ProviderAdapter, OptionalMethod>>
+
+// What a vendor factory gets besides its configuration: the app's upstream dependencies.
+export type AdapterFactoryDeps = UpstreamDeps

@@ -1,21 +1,13 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
-import type { ProviderConfig } from '../config/schema.ts'
-import { OPERATIONS } from './upstream-targets.ts'
+import type { BudgetMode, CircuitState, UpstreamMetrics } from '../upstream/metrics.ts'
 
 // Every gateway metric, in one registry per app (not prom-client's global one), with the helper
 // functions the rest of the code calls. Labels are bounded by configuration and code: provider
 // ids, route patterns, operation names, outcomes. Never an incident id, key name or raw URL.
 
-export type CircuitState = 'closed' | 'half_open' | 'open'
+export type { CircuitState }
 export const CIRCUIT_STATE_VALUE: Record<CircuitState, number> = { closed: 0, half_open: 1, open: 2 }
-
-// Rate-budget classes, as the vendors document them: ZWA weighs endpoints as light (GET, close),
-// medium (search, notes, labels, group search) and token; Cloudlock documents one per-endpoint
-// limit without numbers. Series for these are exported at zero.
-export const RATE_BUDGET_CLASSES = {
-  zwa: ['light', 'medium', 'token'],
-  cloudlock: ['default']
-} as const
+export const BUDGET_MODE_VALUE: Record<BudgetMode, number> = { local: 0, shared: 1, fallback: 2 }
 
 // Outcome of one upstream HTTP exchange, from undici's point of view (see outcomeOf*).
 export type UpstreamOutcome = 'ok' | 'client_error' | 'auth_error' | 'rate_limited' | 'server_error' |
@@ -44,10 +36,7 @@ const WAIT_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
 
 // What resilience, token and audit code may call. GatewayMetrics implements it; so does
 // NOOP_METRICS when metrics are disabled, so callers never check.
-export interface MetricsRecorder {
-  upstreamRetry (provider: string, operation: string): void
-  circuitState (provider: string, state: CircuitState): void
-  rateBudgetWait (provider: string, cls: string, ms: number): void
+export interface MetricsRecorder extends UpstreamMetrics {
   tokenRefresh (provider: string, outcome: UpstreamOutcome): void
   upstreamCall (provider: string, operation: string, outcome: UpstreamOutcome, seconds: number): void
   httpRequest (method: string, route: string, statusCode: number, seconds: number): void
@@ -58,14 +47,25 @@ export const NOOP_METRICS: MetricsRecorder = {
   upstreamRetry () {},
   circuitState () {},
   rateBudgetWait () {},
+  budgetMode () {},
+  sharedStoreError () {},
   tokenRefresh () {},
   upstreamCall () {},
   httpRequest () {},
   auditEvent () {}
 }
 
+// A provider instance as the metrics know it: its id, and its vendor's operation names and rate
+// classes (from the operation tables, src/vendors/index.ts), whose series start at zero.
+export interface MeteredProvider {
+  id: string
+  operations: readonly string[]
+  rateClasses: readonly string[]
+  tokens: boolean // has a token endpoint (ZWA)
+}
+
 export interface GatewayMetricsOptions {
-  providers: ReadonlyArray<Pick<ProviderConfig, 'id' | 'type'>>
+  providers: readonly MeteredProvider[]
   defaultMetrics?: boolean // process and Node.js metrics (default true)
 }
 
@@ -77,6 +77,8 @@ export class GatewayMetrics implements MetricsRecorder {
   private readonly circuit: Gauge<'provider'>
   private readonly rateWait: Histogram<'provider' | 'class'>
   private readonly tokens: Counter<'provider' | 'outcome'>
+  private readonly budgetModes: Gauge<'provider'>
+  private readonly storeErrors: Counter<'store' | 'operation'>
   private readonly audits: Counter<'operation' | 'outcome'>
 
   constructor (opts: GatewayMetricsOptions) {
@@ -120,6 +122,18 @@ export class GatewayMetrics implements MetricsRecorder {
       labelNames: ['provider', 'outcome'],
       registers
     })
+    this.budgetModes = new Gauge({
+      name: 'dlp_gateway_upstream_budget_mode',
+      help: 'Where each provider\'s vendor rate budget is kept: 0 this process, 1 shared by replicas (Redis), 2 a local fallback share while Redis is unreachable',
+      labelNames: ['provider'],
+      registers
+    })
+    this.storeErrors = new Counter({
+      name: 'dlp_gateway_shared_store_errors_total',
+      help: 'Failed operations on the shared state store (Redis), by store and operation',
+      labelNames: ['store', 'operation'],
+      registers
+    })
     this.audits = new Counter({
       name: 'dlp_gateway_audit_events_total',
       help: 'Audited write requests by operation and outcome (ok or the error code)',
@@ -129,10 +143,11 @@ export class GatewayMetrics implements MetricsRecorder {
 
     // Series that must exist before the first event, so dashboards and alerts see a zero.
     for (const p of opts.providers) {
-      for (const operation of OPERATIONS[p.type]) this.retries.labels(p.id, operation).inc(0)
+      for (const operation of p.operations) this.retries.labels(p.id, operation).inc(0)
       this.circuit.labels(p.id).set(0)
-      for (const cls of RATE_BUDGET_CLASSES[p.type]) this.rateWait.zero({ provider: p.id, class: cls })
-      if (p.type === 'zwa') this.tokens.labels(p.id, 'ok').inc(0)
+      this.budgetModes.labels(p.id).set(0)
+      for (const cls of p.rateClasses) this.rateWait.zero({ provider: p.id, class: cls })
+      if (p.tokens) this.tokens.labels(p.id, 'ok').inc(0)
     }
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry })
   }
@@ -163,6 +178,14 @@ export class GatewayMetrics implements MetricsRecorder {
 
   rateBudgetWait (provider: string, cls: string, ms: number): void {
     this.rateWait.observe({ provider, class: cls }, Math.max(0, ms) / 1000)
+  }
+
+  budgetMode (provider: string, mode: BudgetMode): void {
+    this.budgetModes.labels(provider).set(BUDGET_MODE_VALUE[mode])
+  }
+
+  sharedStoreError (store: string, operation: string): void {
+    this.storeErrors.labels(store, operation).inc()
   }
 
   tokenRefresh (provider: string, outcome: UpstreamOutcome): void {

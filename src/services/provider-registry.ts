@@ -1,10 +1,9 @@
-import { createCloudlockAdapter } from '../vendors/cloudlock/adapter.ts'
 import type { AdapterFactoryDeps, ProviderAdapter } from '../adapters/types.ts'
-import { createZwaAdapter } from '../vendors/zwa/adapter.ts'
 import type { ProviderConfig } from '../config/schema.ts'
+import { createAdapter } from '../vendors/index.ts'
 
-// Passed to every adapter: the upstream dispatcher (tests), the clock, the logger, the metrics
-// recorder for retries, circuit states and rate budget waits, the default request deadline.
+// Passed to every adapter: the upstream dispatcher (tests), the clock, the logger, the metrics,
+// the telemetry observers, the shared store, the default request deadline.
 export type RegistryDeps = AdapterFactoryDeps
 
 // The configured provider instances, one adapter each, in configuration order.
@@ -12,10 +11,7 @@ export class ProviderRegistry {
   private readonly adapters = new Map<string, ProviderAdapter>()
 
   constructor (providers: ProviderConfig[], deps: RegistryDeps = {}) {
-    for (const p of providers) {
-      const adapter = p.type === 'zwa' ? createZwaAdapter(p, deps) : createCloudlockAdapter(p, deps)
-      this.adapters.set(p.id, adapter)
-    }
+    for (const p of providers) this.adapters.set(p.id, createAdapter(p, deps))
   }
 
   get (id: string): ProviderAdapter | undefined {

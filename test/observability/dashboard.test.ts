@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { GatewayMetrics } from '../../src/observability/metrics.ts'
+import { VENDORS } from '../../src/vendors/index.ts'
 import { parseMetrics } from './helpers.ts'
 
 // The Grafana dashboard must only query metrics and labels the gateway really exports.
@@ -9,7 +10,7 @@ const SCRAPE_LABELS = ['job', 'instance'] // added by Prometheus
 const PROMQL_WORDS = new Set(['sum', 'by', 'rate', 'increase', 'histogram_quantile', 'max', 'clamp_min', 'label_values', 'le'])
 
 async function exported () {
-  const metrics = new GatewayMetrics({ providers: [{ id: 'zwa', type: 'zwa' }, { id: 'cloudlock', type: 'cloudlock' }] })
+  const metrics = new GatewayMetrics({ providers: (['zwa', 'cloudlock'] as const).map((id) => ({ id, ...VENDORS[id] })) })
   metrics.httpRequest('GET', '/v1/incidents', 200, 0.01)
   metrics.upstreamCall('zwa', 'search', 'ok', 0.02)
   metrics.tokenRefresh('zwa', 'ok')

@@ -17,7 +17,11 @@ import { RateBudget } from '../../src/upstream/resilience/rate-budget.ts'
 import { RetryBudget } from '../../src/upstream/resilience/retry-budget.ts'
 import { backoffMs, judge } from '../../src/upstream/resilience/retry-policy.ts'
 import { guardSettings, UNGUARDED, type GuardSettings } from '../../src/upstream/resilience/settings.ts'
-import { UpstreamGuard } from '../../src/upstream/resilience/upstream-guard.ts'
+import { staticBearer } from '../../src/upstream/authenticator.ts'
+import { createRateBudget } from '../../src/upstream/budget-shim.ts'
+import type { UpstreamClient } from '../../src/upstream/http/upstream-client.ts'
+import type { Operation } from '../../src/upstream/operation.ts'
+import { UpstreamPipeline } from '../../src/upstream/pipeline.ts'
 
 const clock = (start = 1_000_000) => {
   let now = start
@@ -205,37 +209,50 @@ const settings = (over: Partial<GuardSettings> = {}): GuardSettings => ({
 
 const response = (status: number, headers: Record<string, string> = {}): UpstreamResponse => ({ status, headers, text: '', json: {} })
 
-// An attempt that sends one exchange and turns its status into the adapters' errors.
-function scripted (_guard: UpstreamGuard, statuses: number[], headers: Record<string, string> = {}, cls = 'default') {
-  let sent = 0
-  const attempt = async (a: Parameters<Parameters<UpstreamGuard['run']>[2]>[0]) => {
-    const res = await a.exchange(cls, async () => response(statuses[Math.min(sent++, statuses.length - 1)], headers))
-    if (res.status >= 300) throw translateStatus('p', res.status, null, res.headers['retry-after'] ? Number(res.headers['retry-after']) : undefined)
-    return 'ok'
+// A pipeline over a scripted transport: `script` sets the statuses the next requests get.
+function scriptedPipeline (s: GuardSettings, now?: () => number) {
+  let send: () => Promise<UpstreamResponse> = async () => response(200)
+  const transport = { origin: 'http://vendor.test', basePath: '', request: () => send(), close: async () => {} } as unknown as UpstreamClient
+  const p = new UpstreamPipeline({
+    providerId: 'p',
+    providerType: 'test',
+    settings: s,
+    transport,
+    authenticator: staticBearer('t'),
+    errorMessageKey: 'message',
+    budget: createRateBudget({ windowsByClass: s.rateBudget, now: now ?? Date.now }),
+    now,
+    random: () => 0
+  })
+  const script = (statuses: number[], headers: Record<string, string> = {}) => {
+    let sent = 0
+    send = async () => response(statuses[Math.min(sent++, statuses.length - 1)], headers)
+    return { sent: () => sent }
   }
-  return { attempt, sent: () => sent }
+  return { p, script, setSend: (fn: () => Promise<UpstreamResponse>) => { send = fn } }
 }
+const op = (rateClass = 'default', idempotent = true): Operation<string> =>
+  ({ name: 'get', method: 'GET', path: '/x', rateClass, idempotent, parse: () => 'ok' })
 
-t.test('guard: retries transient failures of reads only, within the retry budget', async (t) => {
-  const g = new UpstreamGuard(settings(), { providerId: 'p', random: () => 0 })
-  const read = { operation: 'get', cls: 'default', idempotent: true }
-  const flaky = scripted(g, [500, 502, 200])
-  t.equal(await g.run(read, {}, flaky.attempt), 'ok')
+t.test('pipeline: retries transient failures of reads only, within the retry budget', async (t) => {
+  const { p, script } = scriptedPipeline(settings())
+  const flaky = script([500, 502, 200])
+  t.equal(await p.call(op(), {}, {}), 'ok')
   t.equal(flaky.sent(), 3)
-  const down = scripted(g, [500])
-  await t.rejects(g.run(read, {}, down.attempt), { code: 'upstream_error' })
+  const down = script([500])
+  await t.rejects(p.call(op(), {}, {}), { code: 'upstream_error' })
   t.equal(down.sent(), 3, '1 + 2 retries')
-  const write = scripted(g, [500, 200])
-  await t.rejects(g.run({ ...read, idempotent: false }, {}, write.attempt), { code: 'upstream_error' })
+  const write = script([500, 200])
+  await t.rejects(p.call(op('default', false), {}, {}), { code: 'upstream_error' })
   t.equal(write.sent(), 1, 'a write is sent once')
-  t.match(g.health(), { status: 'degraded', circuit: 'closed', last_error: { code: 'upstream_error' } })
+  t.match(p.health(), { status: 'degraded', circuit: 'closed', last_error: { code: 'upstream_error' } })
 
   // A long outage: retries stay near 20 % of calls (plus the burst), never 200 %.
-  const outage = new UpstreamGuard(settings(), { providerId: 'p', random: () => 0 })
+  const outage = scriptedPipeline(settings())
   let attempts = 0
   for (let i = 0; i < 100; i++) {
-    const s = scripted(outage, [503])
-    await outage.run(read, {}, s.attempt).catch(() => {})
+    const s = outage.script([503])
+    await outage.p.call(op(), {}, {}).catch(() => {})
     attempts += s.sent()
   }
   const retries = attempts - 100
@@ -243,78 +260,79 @@ t.test('guard: retries transient failures of reads only, within the retry budget
   t.ok(retries >= 25, 'but the budget is used')
 })
 
-t.test('guard: Retry-After is honoured when it fits max_wait_ms and the deadline', async (t) => {
-  const g = new UpstreamGuard(settings({ maxWaitMs: 1_000 }), { providerId: 'p', random: () => 0 })
-  const read = { operation: 'get', cls: 'default', idempotent: true }
-  const long = scripted(g, [429, 200], { 'retry-after': '5' })
-  await t.rejects(g.run(read, {}, long.attempt), { code: 'upstream_rate_limited', retryAfter: 5 })
+t.test('pipeline: Retry-After is honoured when it fits max_wait_ms and the deadline', async (t) => {
+  const g = scriptedPipeline(settings({ maxWaitMs: 1_000 }))
+  const long = g.script([429, 200], { 'retry-after': '5' })
+  await t.rejects(g.p.call(op(), {}, {}), { code: 'upstream_rate_limited', retryAfter: 5 })
   t.equal(long.sent(), 1, '5 s does not fit max_wait_ms: the client gets the hint')
 
-  const g2 = new UpstreamGuard(settings({ maxWaitMs: 2_000 }), { providerId: 'p', random: () => 0 })
-  const short = scripted(g2, [503, 200], { 'retry-after': '1' })
+  const g2 = scriptedPipeline(settings({ maxWaitMs: 2_000, pauseOnHint: false }))
+  const short = g2.script([503, 200], { 'retry-after': '1' })
   const started = Date.now()
-  t.equal(await g2.run(read, { signal: AbortSignal.timeout(5_000) }, short.attempt), 'ok')
+  t.equal(await g2.p.call(op(), {}, { signal: AbortSignal.timeout(5_000) }), 'ok')
   t.equal(short.sent(), 2)
   t.ok(Date.now() - started >= 900, 'waited the vendor\'s second')
 
-  const g3 = new UpstreamGuard(settings({ maxWaitMs: 2_000 }), { providerId: 'p', random: () => 0 })
-  const tight = scripted(g3, [503, 200], { 'retry-after': '1' })
-  await t.rejects(g3.run(read, { signal: AbortSignal.timeout(60_000), deadline: Date.now() + 500 }, tight.attempt), { code: 'upstream_error' })
+  const g3 = scriptedPipeline(settings({ maxWaitMs: 2_000 }))
+  const tight = g3.script([503, 200], { 'retry-after': '1' })
+  await t.rejects(g3.p.call(op(), {}, { signal: AbortSignal.timeout(60_000), deadline: Date.now() + 500 }), { code: 'upstream_error' })
   t.equal(tight.sent(), 1, 'a wait past the deadline is not started')
 })
 
-t.test('guard: a half-open probe is not retried; an open circuit refuses locally', async (t) => {
+t.test('pipeline: a half-open probe is not retried; an open circuit refuses locally', async (t) => {
   const c = clock()
-  const g = new UpstreamGuard(settings({ breaker: { failureThreshold: 2, openMs: 1_000, halfOpenProbes: 1 } }), { providerId: 'p', now: c.now, random: () => 0 })
-  const read = { operation: 'get', cls: 'default', idempotent: true }
-  for (let i = 0; i < 2; i++) await g.run(read, {}, scripted(g, [500]).attempt).catch(() => {})
-  t.equal(g.circuit(), 'open')
-  const refused = scripted(g, [200])
-  await t.rejects(g.run(read, {}, refused.attempt), { code: 'provider_unavailable', retryAfter: 1 })
+  const { p, script } = scriptedPipeline(settings({ breaker: { failureThreshold: 2, openMs: 1_000, halfOpenProbes: 1 } }), c.now)
+  script([500])
+  for (let i = 0; i < 2; i++) await p.call(op(), {}, {}).catch(() => {})
+  t.equal(p.circuit(), 'open')
+  const refused = script([200])
+  await t.rejects(p.call(op(), {}, {}), { code: 'provider_unavailable', retryAfter: 1 })
   t.equal(refused.sent(), 0)
   c.advance(1_000)
-  const probe = scripted(g, [500, 200])
-  await t.rejects(g.run(read, {}, probe.attempt), { code: 'upstream_error' })
+  const probe = script([500, 200])
+  await t.rejects(p.call(op(), {}, {}), { code: 'upstream_error' })
   t.equal(probe.sent(), 1, 'the probe\'s failure decides, without retries')
-  t.equal(g.circuit(), 'open')
-  g.close()
+  t.equal(p.circuit(), 'open')
+  await p.close()
 })
 
-t.test('guard: the rate budget waits when the wait is short, refuses when it is not', async (t) => {
-  const read = { operation: 'get', cls: 'light', idempotent: true }
-  const g = new UpstreamGuard(settings({ rateBudget: { light: [{ limit: 2, ms: 400 }] }, maxWaitMs: 2_000 }), { providerId: 'p' })
-  for (let i = 0; i < 2; i++) t.equal(await g.run(read, {}, scripted(g, [200], {}, 'light').attempt), 'ok')
+t.test('pipeline: the rate budget waits when the wait is short, refuses when it is not', async (t) => {
+  const g = scriptedPipeline(settings({ rateBudget: { light: [{ limit: 2, ms: 400 }] }, maxWaitMs: 2_000, coalesce: false }))
+  g.script([200])
+  for (let i = 0; i < 2; i++) t.equal(await g.p.call(op('light'), {}, {}), 'ok')
   const started = Date.now()
-  t.equal(await g.run(read, {}, scripted(g, [200], {}, 'light').attempt), 'ok', 'the third waited for a slot')
+  t.equal(await g.p.call(op('light'), {}, {}), 'ok', 'the third waited for a slot')
   t.ok(Date.now() - started >= 300, 'about one window')
 
-  const strict = new UpstreamGuard(settings({ rateBudget: { light: [{ limit: 1, ms: 60_000 }] }, maxWaitMs: 2_000 }), { providerId: 'p' })
-  await strict.run(read, {}, scripted(strict, [200], {}, 'light').attempt)
-  const held = scripted(strict, [200], {}, 'light')
-  await t.rejects(strict.run(read, {}, held.attempt), { code: 'upstream_rate_limited', retryAfter: 60 })
+  const strict = scriptedPipeline(settings({ rateBudget: { light: [{ limit: 1, ms: 60_000 }] }, maxWaitMs: 2_000, coalesce: false }))
+  strict.script([200])
+  await strict.p.call(op('light'), {}, {})
+  const held = strict.script([200])
+  await t.rejects(strict.p.call(op('light'), {}, {}), { code: 'upstream_rate_limited', retryAfter: 60 })
   t.equal(held.sent(), 0, 'never sent')
-  t.equal(strict.health().last_error, null, 'a local refusal is not a provider failure')
+  t.equal(strict.p.health().last_error, null, 'a local refusal is not a provider failure')
 })
 
-t.test('guard: the concurrency cap', async (t) => {
-  const g = new UpstreamGuard(settings({ maxConcurrent: 1, maxWaitMs: 100, coalesce: false }), { providerId: 'p' })
-  const read = { operation: 'get', cls: 'default', idempotent: true }
+t.test('pipeline: the concurrency cap', async (t) => {
+  const g = scriptedPipeline(settings({ maxConcurrent: 1, maxWaitMs: 100, coalesce: false }))
   let release: () => void = () => {}
-  const slow = g.run(read, {}, (a) => a.exchange('default', () => new Promise<UpstreamResponse>((resolve) => { release = () => resolve(response(200)) })).then(() => 'slow'))
+  g.setSend(() => new Promise<UpstreamResponse>((resolve) => { release = () => resolve(response(200)) }))
+  const slow = g.p.call(op(), {}, {})
   await new Promise((resolve) => setImmediate(resolve))
-  await t.rejects(g.run(read, {}, scripted(g, [200]).attempt), { code: 'provider_unavailable', retryAfter: 1 }, 'no slot within max_wait_ms')
-  const queued = g.run(read, {}, scripted(g, [200]).attempt)
+  g.script([200])
+  await t.rejects(g.p.call(op(), {}, {}), { code: 'provider_unavailable', retryAfter: 1 }, 'no slot within max_wait_ms')
+  const queued = g.p.call(op(), {}, {})
   release()
-  t.equal(await slow, 'slow')
+  t.equal(await slow, 'ok')
   t.equal(await queued, 'ok', 'a slot freed within the wait')
-  t.same(g.stats().inFlight, 0)
+  t.same(g.p.stats().inFlight, 0)
 })
 
 t.test('unguarded adapters (no resilience section) behave as before', async (t) => {
   t.same(guardSettings(undefined, 16), UNGUARDED)
-  const g = new UpstreamGuard(UNGUARDED, { providerId: 'p' })
-  const s = scripted(g, [500, 200])
-  await t.rejects(g.run({ operation: 'get', cls: 'default', idempotent: true, key: 'k' }, {}, s.attempt), { code: 'upstream_error' })
+  const { p, script } = scriptedPipeline(UNGUARDED)
+  const s = script([500, 200])
+  await t.rejects(p.call(op(), {}, {}), { code: 'upstream_error' })
   t.equal(s.sent(), 1)
 })
 

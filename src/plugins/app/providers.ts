@@ -28,6 +28,7 @@ async function providers (app: FastifyInstance, opts: ProvidersPluginOptions) {
     logger: app.log as unknown as Logger,
     // The metrics plugin is registered before this one (src/app.ts); without it, no metrics.
     metrics: app.hasDecorator('metrics') ? app.metrics : undefined,
+    telemetry: app.upstreamTelemetry,
     requestTimeoutMs: app.config.limits.request_timeout_ms,
     // Upstream tokens are shared through Redis when it is configured; in memory they stay per adapter.
     sharedStore: app.sharedStore.kind === 'redis' ? app.sharedStore : undefined
@@ -38,4 +39,4 @@ async function providers (app: FastifyInstance, opts: ProvidersPluginOptions) {
   app.addHook('onClose', async () => registry.shutdown())
 }
 
-export default fp(providers, { name: 'providers', fastify: '5.x', dependencies: ['shared-state'] })
+export default fp(providers, { name: 'providers', fastify: '5.x', dependencies: ['shared-state', 'upstream-telemetry'] })

@@ -2,8 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Type } from 'typebox'
 import { GatewayMetrics, NOOP_METRICS, outcomeOfError, outcomeOfStatus, type MetricsRecorder } from '../../observability/metrics.ts'
-import { observeUpstream } from '../../observability/undici-events.ts'
-import { TOKEN_OPERATION, upstreamResolver, type UpstreamTarget } from '../../observability/upstream-targets.ts'
+import { vendorOf } from '../../vendors/index.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -11,13 +10,8 @@ declare module 'fastify' {
   }
 }
 
-interface UpstreamCall {
-  target: UpstreamTarget
-  startedAt: bigint
-}
-
 // Prometheus metrics (prom-client) served at GET /metrics: request durations by route pattern,
-// vendor calls by provider/operation/outcome from undici's diagnostics channels, and the
+// vendor calls by provider/operation/outcome as the upstream pipeline labels them, and the
 // resilience metrics other code records through `app.metrics`. With observability.metrics off,
 // `app.metrics` is a no-op and there is no /metrics route.
 async function metricsPlugin (app: FastifyInstance) {
@@ -25,7 +19,12 @@ async function metricsPlugin (app: FastifyInstance) {
     app.decorate('metrics', NOOP_METRICS)
     return
   }
-  const metrics = new GatewayMetrics({ providers: app.config.providers })
+  const metrics = new GatewayMetrics({
+    providers: app.config.providers.map((p) => {
+      const vendor = vendorOf(p.type)
+      return { id: p.id, operations: vendor.operations, rateClasses: vendor.rateClasses, tokens: vendor.tokens }
+    })
+  })
   app.decorate('metrics', metrics as MetricsRecorder)
 
   // The route pattern (e.g. /v1/incidents/:id), never the raw URL; unknown routes share one label.
@@ -34,15 +33,18 @@ async function metricsPlugin (app: FastifyInstance) {
     done()
   })
 
-  const stop = observeUpstream<UpstreamCall>(upstreamResolver(app.config.providers), {
-    start: (_request, target) => ({ target, startedAt: process.hrtime.bigint() }),
-    end ({ target, startedAt }, status, error) {
-      const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9
-      const outcome = error !== undefined ? outcomeOfError(error) : outcomeOfStatus(status ?? 0)
-      metrics.upstreamCall(target.provider, target.operation, outcome, seconds)
-      if (target.operation === TOKEN_OPERATION) metrics.tokenRefresh(target.provider, outcome)
+  // Every vendor exchange, labelled by the pipeline that made it (src/upstream/telemetry.ts).
+  const stop = app.upstreamTelemetry.observe({
+    start (info) {
+      const startedAt = process.hrtime.bigint()
+      return (status, error) => {
+        const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9
+        const outcome = error !== undefined ? outcomeOfError(error) : outcomeOfStatus(status ?? 0)
+        metrics.upstreamCall(info.provider, info.operation, outcome, seconds)
+        if (info.operation === 'token') metrics.tokenRefresh(info.provider, outcome)
+      }
     }
-  }, (err) => app.log.error({ err }, 'metrics failed on an upstream request'))
+  })
   app.addHook('onClose', async () => stop())
 }
 
@@ -72,4 +74,4 @@ export async function metricsRoute (app: FastifyInstance) {
   })
 }
 
-export default fp(metricsPlugin, { name: 'metrics', fastify: '5.x' })
+export default fp(metricsPlugin, { name: 'metrics', fastify: '5.x', dependencies: ['upstream-telemetry'] })

@@ -4,8 +4,6 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { tracingActive } from '../../observability/tracing-sdk.ts'
 import { formatTraceparent, newSpanId, parseTraceparent, parseTracestate } from '../../observability/trace-context.ts'
-import { observeUpstream, type UndiciRequest } from '../../observability/undici-events.ts'
-import { upstreamResolver, type UpstreamTarget } from '../../observability/upstream-targets.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -16,10 +14,6 @@ declare module 'fastify' {
 interface ActiveTrace {
   span: Span
   tracestate: string | undefined // the caller's, passed on verbatim when no SDK runs
-}
-
-interface ClientCall {
-  span: Span | null // null: propagation only
 }
 
 // A server span per request and a client span per vendor call, with W3C `traceparent` taken from
@@ -96,58 +90,47 @@ async function tracing (app: FastifyInstance) {
     done()
   })
 
-  const stop = observeUpstream<ClientCall>(upstreamResolver(app.config.providers), {
-    start (request: UndiciRequest, target: UpstreamTarget) {
+  // A client span per vendor exchange, named and labelled by the pipeline that makes it.
+  const stop = app.upstreamTelemetry.observe({
+    start (info, setHeader) {
       const current = als.getStore()
       if (!recording && !current) return undefined
-      if (hasHeader(request.headers, 'traceparent')) return undefined
       if (!recording) {
         const parent = current!.span.spanContext()
-        request.addHeader('traceparent', formatTraceparent(parent.traceId, newSpanId(), parent.traceFlags))
-        if (current!.tracestate) request.addHeader('tracestate', current!.tracestate)
+        setHeader('traceparent', formatTraceparent(parent.traceId, newSpanId(), parent.traceFlags))
+        if (current!.tracestate) setHeader('tracestate', current!.tracestate)
         return undefined
       }
-      const origin = new URL(String(request.origin))
-      const span = tracer.startSpan(`${request.method} ${target.provider} ${target.operation}`, {
+      const origin = new URL(info.origin)
+      const span = tracer.startSpan(`${info.method} ${info.provider} ${info.operation}`, {
         kind: SpanKind.CLIENT,
         attributes: {
-          'http.request.method': request.method,
+          'http.request.method': info.method,
           'server.address': origin.hostname,
           'server.port': Number(origin.port) || (origin.protocol === 'https:' ? 443 : 80),
-          'url.path': request.path.split('?')[0],
-          'dlp_gateway.provider': target.provider,
-          'dlp_gateway.operation': target.operation
+          'url.path': info.path,
+          'dlp_gateway.provider': info.provider,
+          'dlp_gateway.operation': info.operation
         }
       }, current ? trace.setSpan(ROOT_CONTEXT, current.span) : ROOT_CONTEXT)
       const ctx = span.spanContext()
-      request.addHeader('traceparent', formatTraceparent(ctx.traceId, ctx.spanId, ctx.traceFlags))
+      setHeader('traceparent', formatTraceparent(ctx.traceId, ctx.spanId, ctx.traceFlags))
       const state = ctx.traceState?.serialize()
-      if (state) request.addHeader('tracestate', state)
-      return { span }
-    },
-    headers (call, status) {
-      call.span?.setAttribute('http.response.status_code', status)
-    },
-    end (call, status, error) {
-      const span = call.span
-      if (!span) return
-      if (error !== undefined) {
-        span.setAttribute('error.type', (error as { code?: string }).code ?? (error as Error).name ?? 'error')
-        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message })
-      } else if (status !== undefined && status >= 400) {
-        span.setAttribute('error.type', String(status))
-        span.setStatus({ code: SpanStatusCode.ERROR })
+      if (state) setHeader('tracestate', state)
+      return (status, error) => {
+        if (status !== undefined) span.setAttribute('http.response.status_code', status)
+        if (error !== undefined) {
+          span.setAttribute('error.type', (error as { code?: string }).code ?? (error as Error).name ?? 'error')
+          span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message })
+        } else if (status !== undefined && status >= 400) {
+          span.setAttribute('error.type', String(status))
+          span.setStatus({ code: SpanStatusCode.ERROR })
+        }
+        span.end()
       }
-      span.end()
     }
-  }, (err) => app.log.error({ err }, 'tracing failed on an upstream request'))
+  })
   app.addHook('onClose', async () => stop())
 }
 
-function hasHeader (headers: unknown, name: string): boolean {
-  if (!Array.isArray(headers)) return false
-  for (let i = 0; i < headers.length; i += 2) if (String(headers[i]).toLowerCase() === name) return true
-  return false
-}
-
-export default fp(tracing, { name: 'tracing', fastify: '5.x' })
+export default fp(tracing, { name: 'tracing', fastify: '5.x', dependencies: ['upstream-telemetry'] })

@@ -1,4 +1,4 @@
-import type { CircuitState } from '../../observability/metrics.ts'
+import type { CircuitState } from '../metrics.ts'
 
 export type { CircuitState }
 
@@ -46,11 +46,6 @@ export class CircuitBreaker {
   current (): CircuitState {
     if (this.state === 'open' && this.opts.now() >= this.openUntil) this.move('half_open')
     return this.state
-  }
-
-  // Milliseconds until an open circuit starts probing (0 when it is not open).
-  retryInMs (): number {
-    return this.current() === 'open' ? Math.max(0, this.openUntil - this.opts.now()) : 0
   }
 
   admit (): Admission {

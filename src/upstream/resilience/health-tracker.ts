@@ -1,11 +1,19 @@
-import { isGatewayError } from '../../errors/gateway-error.ts'
-import type { AdapterHealth } from '../../adapters/types.ts'
+import { CALLER_CODES, isGatewayError } from '../../errors/gateway-error.ts'
+import type { BudgetMode, CircuitState } from '../metrics.ts'
+
+// A provider's health as GET /v1/providers and /readyz show it.
+export interface ProviderHealth {
+  status: 'ok' | 'degraded' | 'unavailable' | 'unknown'
+  circuit: CircuitState
+  last_error: { code: string, detail: string, at: string } | null
+  budget?: BudgetMode // where the vendor rate budget is kept (shared, local, or a local fallback share)
+}
 
 // Remembers the outcome of the last upstream call for GET /v1/providers and /readyz. Caller mistakes
 // (404, 422) say nothing about the provider's health and are not counted.
 export class HealthTracker {
   private lastOk = false
-  private lastError: AdapterHealth['last_error'] = null
+  private lastError: ProviderHealth['last_error'] = null
   private failing = false
   private readonly now: () => number
 
@@ -20,14 +28,14 @@ export class HealthTracker {
 
   failure (err: unknown): void {
     const code = isGatewayError(err) ? err.code : 'upstream_error'
-    if (code === 'not_found' || code === 'unsupported_value' || code === 'capability_not_supported' || code === 'validation_failed') return
+    if (CALLER_CODES.has(code)) return
     this.failing = true
     this.lastError = { code, detail: isGatewayError(err) ? err.detail : 'upstream failure', at: new Date(this.now()).toISOString() }
   }
 
   // `circuit` is the provider's breaker state: open means the gateway refuses to call it
   // (unavailable); half-open means it is being probed after failures (degraded).
-  snapshot (circuit: AdapterHealth['circuit'] = 'closed'): AdapterHealth {
+  snapshot (circuit: CircuitState = 'closed'): ProviderHealth {
     const status = circuit === 'open' ? 'unavailable' : circuit === 'half_open' || this.failing ? 'degraded' : this.lastOk ? 'ok' : 'unknown'
     return { status, circuit, last_error: this.lastError }
   }

@@ -1,5 +1,5 @@
 import { UpstreamFailure } from '../http/upstream-errors.ts'
-import { isGatewayError } from '../../errors/gateway-error.ts'
+import { CALLER_CODES, isGatewayError } from '../../errors/gateway-error.ts'
 import { isLocal } from './local-errors.ts'
 
 // What one failed attempt means for the call (and for the circuit breaker):
@@ -12,7 +12,6 @@ export type Verdict =
   | { kind: 'caller' }
   | { kind: 'failure', retry: 'no' | 'backoff' | 'hint', hintMs?: number }
 
-const CALLER_CODES = new Set(['not_found', 'unsupported_value', 'validation_failed', 'capability_not_supported', 'invalid_cursor'])
 // Statuses that say "try again": overloaded or failing servers and gateways. 501 and 505 do not.
 const TRANSIENT_STATUSES = new Set([500, 502, 503, 504, 408])
 const NO_RETRY = { kind: 'failure', retry: 'no' } as const

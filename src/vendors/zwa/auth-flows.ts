@@ -1,25 +1,26 @@
 import type { ZwaProviderConfigT } from '../../config/schema.ts'
 import { GatewayError } from '../../errors/gateway-error.ts'
-import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from '../../upstream/http/upstream-client.ts'
+import type { UpstreamRequest, UpstreamResponse } from '../../upstream/http/upstream-client.ts'
 import { retryAfterSeconds, translateStatus, vendorMessage } from '../../upstream/http/upstream-errors.ts'
+import { scrub } from '../../upstream/scrub.ts'
+import { obj } from '../../adapters/values.ts'
+import { API_KEY_TOKEN_PATH } from './operations.ts'
 import type { IssuedToken } from './token-manager.ts'
-import { obj, scrub } from '../../adapters/values.ts'
-
-export const API_KEY_TOKEN_PATH = '/v1/auth/api-key/token'
 const DEFAULT_LIFETIME_S = 3600 // the Python SDK's assumption when expires_in is missing (reference §2.2)
 
 export interface AuthFlowDeps {
   providerId: string
-  client: UpstreamClient // the incident API's client (api_key) or one bound to token_url (oneapi)
   now: () => number
   secrets: string[] // scrubbed from any vendor text
-  send?: (req: UpstreamRequest) => Promise<UpstreamResponse> // how the request goes out (the guard); default client.request
+  // How the request goes out: the provider pipeline's unauthenticated path (rate budget, HTTP,
+  // telemetry), to the API host (api_key) or to token_url (oneapi).
+  send: (req: UpstreamRequest) => Promise<UpstreamResponse>
   capHint?: (seconds: number | undefined) => number | undefined // resilience.max_retry_after_s, as for every call
 }
 
 // One token request per call, in the configured mode. Secrets only ever travel in the request body.
 export function tokenFetcher (auth: ZwaProviderConfigT['auth'], deps: AuthFlowDeps): () => Promise<IssuedToken> {
-  const send = deps.send ?? ((req: UpstreamRequest) => deps.client.request(req))
+  const send = deps.send
   if (auth.mode === 'api_key') {
     // Native flow (reference §2.1): JSON body, 201 {token, token_type, expires_in}.
     return async () => readToken(await send({

@@ -3,8 +3,9 @@ import type { EnumMapper } from '../../mapping/mapper.ts'
 import { keysetWalk, newestFirst, type FetchedPage, type GroupOutcome, type WalkRecord, type WalkSource } from '../../adapters/keyset-walk.ts'
 import { mapListRecords } from '../../adapters/list-records.ts'
 import type { ListPage, PageRequest } from '../../adapters/types.ts'
-import { obj } from '../../adapters/values.ts'
-import type { ZwaCall } from './caller.ts'
+import type { CallInput } from '../../upstream/pipeline.ts'
+import type { CallOptions } from '../../upstream/call-options.ts'
+import type { SearchAnswer } from './operations.ts'
 import { ceilMs, planZwaSearch, searchBody, stableSearchBody } from './list-query.ts'
 import { mapZwaIncident } from './map-incident.ts'
 
@@ -12,8 +13,7 @@ const PAGE_SIZE = 100 // the vendor's maximum
 
 export interface WalkDeps {
   providerId: string
-  prefix: string
-  call: ZwaCall
+  search: (input: CallInput, opts: CallOptions) => Promise<SearchAnswer> // one search exchange
   mapper: EnumMapper
 }
 
@@ -43,13 +43,12 @@ export async function walkZwa (request: PageRequest, deps: WalkDeps): Promise<Li
   let snapshot: Snapshot | null = null
 
   const search = async (body: Record<string, unknown>, page: number, size: number, pageId: string | null, unfiltered: boolean) => {
-    const res = await deps.call({
-      method: 'POST',
-      path: `${deps.prefix}/incidents/search`,
+    const res = await deps.search({
       query: { page: String(page), pageSize: String(size), pageId: pageId ?? undefined },
       body,
-      signal: request.signal
-    }, { deadline: request.deadline, requestId: request.requestId }, readSearch(deps.providerId), () => { calls++ })
+      signal: request.signal,
+      onSend: () => { calls++ }
+    }, { deadline: request.deadline, requestId: request.requestId })
     const records = mapListRecords(res.incidents, deps.providerId, unfiltered, (raw) => mapZwaIncident(raw, deps.providerId, deps.mapper))
     return { ...res, records }
   }
@@ -113,22 +112,4 @@ export async function walkZwa (request: PageRequest, deps: WalkDeps): Promise<Li
     }
   }
   return keysetWalk(request, source, { upperMicros: BigInt(plan.upperMs) * 1000n, keep: plan.keep, matches: plan.matches })
-}
-
-// A search answer: its incidents (mapped later, outside the vendor exchange), pageId and total.
-function readSearch (providerId: string) {
-  return (body: unknown): { incidents: unknown[], pageId: string | null, total: number | null } => {
-    const o = obj(body)
-    const incidents = o?.incidents
-    if (!Array.isArray(incidents)) {
-      throw new GatewayError('upstream_error', `Provider '${providerId}' sent a search response without an incidents list.`, { provider: providerId })
-    }
-    const cursor = obj(o?.cursor)
-    const total = cursor?.totalElements
-    return {
-      incidents,
-      pageId: typeof cursor?.pageId === 'string' && cursor.pageId !== '' ? cursor.pageId : null,
-      total: Number.isSafeInteger(total) && (total as number) >= 0 ? total as number : null
-    }
-  }
 }

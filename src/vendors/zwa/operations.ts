@@ -1,34 +1,81 @@
-// Each ZWA incident-API request, named for metrics, weighed for the vendor's rate limits
-// (reference §5: light = 30/min and 1000/h, medium = 20/min and 400/h) and marked idempotent
-// when repeating it cannot change anything upstream (reads and searches, POST or not).
-export interface ZwaOperation {
-  operation: string // one of OPERATIONS.zwa in src/observability/upstream-targets.ts
-  cls: 'light' | 'medium'
-  idempotent: boolean
+import { obj } from '../../adapters/values.ts'
+import { arrayField, asIs, type Operation, type OperationTable } from '../../upstream/operation.ts'
+import { GatewayError } from '../../errors/gateway-error.ts'
+
+// Every ZWA call the gateway makes (reference: zwa-dlp-incidents-api.md). Paths are below the
+// configured path prefix (/dlp/v1). Rate classes as the vendor weighs its endpoints (reference §5):
+// light = 30/min and 1000/h, medium = 20/min and 400/h, token = the API-key token endpoint.
+// Searches are POSTs that change nothing, so they are idempotent (retried and coalesced).
+
+export interface SearchAnswer {
+  incidents: unknown[]
+  pageId: string | null
+  total: number | null // totalElements, when sent
 }
 
-const SUB: Record<string, ZwaOperation> = {
-  'GET change-history': { operation: 'change_history', cls: 'light', idempotent: true },
-  'GET evidence': { operation: 'evidence', cls: 'light', idempotent: true },
-  'GET triggers': { operation: 'triggers', cls: 'light', idempotent: true },
-  'GET tickets': { operation: 'tickets', cls: 'light', idempotent: true },
-  'POST close': { operation: 'close', cls: 'light', idempotent: false },
-  'POST notes': { operation: 'notes', cls: 'medium', idempotent: false },
-  'POST labels': { operation: 'labels', cls: 'medium', idempotent: false },
-  'POST incident-groups/search': { operation: 'groups', cls: 'medium', idempotent: true }
-}
-
-// `rest` is the path below the configured prefix, e.g. /incidents/search.
-export function zwaOperation (method: string, rest: string): ZwaOperation {
-  const m = /^\/incidents\/([^/]+)(?:\/(.+))?$/.exec(rest)
-  const write = { operation: 'other', cls: 'light', idempotent: false } as const
-  if (!m) return write
-  const [, first, sub] = m
-  if (sub === undefined) {
-    if (first === 'search' && method === 'POST') return { operation: 'search', cls: 'medium', idempotent: true }
-    if (method === 'GET') return { operation: 'details', cls: 'light', idempotent: true }
-    return write // DELETE
+function readSearch (body: unknown, providerId: string): SearchAnswer {
+  const o = obj(body)
+  const incidents = o?.incidents
+  if (!Array.isArray(incidents)) {
+    throw new GatewayError('upstream_error', `Provider '${providerId}' sent a search response without an incidents list.`, { provider: providerId })
   }
-  if (first === 'transactions' && method === 'GET') return { operation: 'transactions', cls: 'light', idempotent: true }
-  return SUB[`${method} ${sub}`] ?? write
+  const cursor = obj(o?.cursor)
+  const total = cursor?.totalElements
+  return {
+    incidents,
+    pageId: typeof cursor?.pageId === 'string' && cursor.pageId !== '' ? cursor.pageId : null,
+    total: Number.isSafeInteger(total) && (total as number) >= 0 ? total as number : null
+  }
 }
+
+const read = (name: string, path: string, provides: Operation['provides'], rateClass = 'light') =>
+  ({ name, method: 'GET', path, rateClass, idempotent: true, provides, parse: asIs }) as const satisfies Operation
+const write = (name: string, path: string, provides: Operation['provides'], rateClass: string) =>
+  ({ name, method: 'POST', path, rateClass, idempotent: false, provides, parse: asIs }) as const satisfies Operation
+
+export const ZWA_OPERATIONS = {
+  search: {
+    name: 'search',
+    method: 'POST',
+    path: '/incidents/search',
+    rateClass: 'medium',
+    idempotent: true,
+    provides: ['list'],
+    parse: readSearch
+  },
+  details: read('details', '/incidents/{id}', ['get']),
+  // ZWA has no update endpoint: resolving is its close (update_status to resolved only).
+  close: write('close', '/incidents/{id}/close', ['close', 'update_status'], 'light'),
+  notes: write('notes', '/incidents/{id}/notes', ['notes'], 'medium'),
+  labels: write('labels', '/incidents/{id}/labels', ['labels'], 'medium'),
+  changeHistory: read('change_history', '/incidents/{id}/change-history', ['history']),
+  evidence: read('evidence', '/incidents/{id}/evidence', ['evidence']),
+  triggers: read('triggers', '/incidents/{id}/triggers', ['triggers']),
+  tickets: read('tickets', '/incidents/{id}/tickets', ['tickets']),
+  groupSearch: {
+    name: 'groups',
+    method: 'POST',
+    path: '/incidents/{id}/incident-groups/search',
+    rateClass: 'medium',
+    idempotent: true,
+    provides: ['groups'],
+    parse: asIs
+  },
+  transactions: {
+    name: 'transactions',
+    method: 'GET',
+    path: '/incidents/transactions/{id}',
+    rateClass: 'light',
+    idempotent: true,
+    provides: ['transactions'],
+    parse: arrayField('incidents', 'a transaction response')
+  }
+} as const satisfies OperationTable
+
+export const API_KEY_TOKEN_PATH = '/v1/auth/api-key/token'
+
+// Token requests (src/vendors/zwa/auth-flows.ts): the native API-key flow on the API host, or the
+// OneAPI client-credentials flow on ZIdentity's token URL (its own host, so its path is '').
+export const ZWA_TOKEN_OPERATIONS = {
+  token: { name: 'token', method: 'POST', path: API_KEY_TOKEN_PATH, rateClass: 'token', idempotent: true, parse: asIs }
+} as const satisfies OperationTable

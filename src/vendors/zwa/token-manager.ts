@@ -14,6 +14,8 @@ export interface TokenManagerOptions {
   maxPerMinute?: number // the native token endpoint allows 20 requests a minute (reference §5)
   shared?: SharedStore // with Redis: replicas reuse one token instead of each fetching its own
   sharedKey?: string
+  // The shared store failed (the token endpoint is used instead): logged and metered, never silent.
+  onStoreError?: (operation: string, err: unknown) => void
 }
 
 const MINUTE = 60_000
@@ -67,7 +69,7 @@ export class TokenManager {
     if (!shared || !sharedKey) return Promise.resolve()
     return shared.get(sharedKey).then(async (text) => {
       if (text && (JSON.parse(text) as { value: string }).value === token) await shared.deleteIfEquals(sharedKey, text)
-    }).catch(() => {})
+    }).catch((err: unknown) => this.opts.onStoreError?.('invalidate', err))
   }
 
   // Another replica's token from the shared store when it is still fresh, else a new one (which
@@ -83,12 +85,14 @@ export class TokenManager {
           this.current = cached
           return cached.value
         }
-      } catch {}
+      } catch (err) {
+        this.opts.onStoreError?.('get', err)
+      }
     }
     const token = await this.fetch()
     if (shared && sharedKey && this.current) {
       const ttl = this.current.refreshAt - this.opts.now()
-      if (ttl > 0) await shared.set(sharedKey, JSON.stringify(this.current), ttl).catch(() => {})
+      if (ttl > 0) await shared.set(sharedKey, JSON.stringify(this.current), ttl).catch((err: unknown) => this.opts.onStoreError?.('set', err))
     }
     return token
   }

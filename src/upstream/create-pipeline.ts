@@ -1,0 +1,74 @@
+import type { Logger } from 'pino'
+import type { Dispatcher } from 'undici'
+import type { ResilienceConfig } from '../config/resilience.ts'
+import type { SharedStore } from '../state/shared-store.ts'
+import type { Authenticator } from './authenticator.ts'
+import { createRateBudget } from './budget-shim.ts'
+import { UpstreamClient } from './http/upstream-client.ts'
+import type { UpstreamMetrics } from './metrics.ts'
+import { UpstreamPipeline } from './pipeline.ts'
+import { guardSettings } from './resilience/settings.ts'
+import type { UpstreamTelemetry } from './telemetry.ts'
+
+// What every provider's pipeline is built with: shared by the app, injected in tests.
+export interface UpstreamDeps {
+  dispatcher?: Dispatcher // injected in tests; a Pool per instance otherwise
+  now?: () => number
+  logger?: Logger
+  metrics?: UpstreamMetrics
+  telemetry?: UpstreamTelemetry
+  random?: () => number // backoff jitter (tests make it deterministic)
+  requestTimeoutMs?: number // deadline of a call made without one: limits.request_timeout_ms
+  sharedStore?: SharedStore // state shared by replicas (Redis): upstream tokens
+}
+
+export interface PipelineSpec {
+  providerId: string
+  providerType: string
+  baseUrl: string
+  pathPrefix?: string
+  timeouts: { connect_ms: number, headers_ms: number, body_ms: number }
+  maxConnections: number
+  // Without a resilience section (adapters built directly, as in unit tests) a provider runs
+  // unguarded: no retries, breaker, budgets or coalescing. loadConfig always fills it in.
+  resilience?: ResilienceConfig
+  errorMessageKey: string
+  // The authentication stage; it may send its own requests (a token) through the pipeline.
+  authenticator: (pipeline: UpstreamPipeline, transport: UpstreamClient) => Authenticator
+}
+
+export function createPipeline (spec: PipelineSpec, deps: UpstreamDeps = {}): { pipeline: UpstreamPipeline, transport: UpstreamClient } {
+  const now = deps.now ?? Date.now
+  const settings = guardSettings(spec.resilience, spec.maxConnections)
+  const transport = new UpstreamClient({
+    providerId: spec.providerId,
+    baseUrl: spec.baseUrl,
+    timeouts: spec.timeouts,
+    maxConnections: spec.maxConnections,
+    dispatcher: deps.dispatcher
+  })
+  let auth: Authenticator | undefined
+  const pipeline = new UpstreamPipeline({
+    providerId: spec.providerId,
+    providerType: spec.providerType,
+    settings,
+    transport,
+    pathPrefix: spec.pathPrefix,
+    // Bound once the pipeline exists: the token authenticator sends through it.
+    authenticator: {
+      authorize: (signal) => auth!.authorize(signal),
+      refused: (credential) => auth!.refused(credential),
+      secrets: () => auth!.secrets()
+    },
+    errorMessageKey: spec.errorMessageKey,
+    budget: createRateBudget({ windowsByClass: settings.rateBudget, now }),
+    telemetry: deps.telemetry,
+    metrics: deps.metrics,
+    logger: deps.logger,
+    now,
+    random: deps.random,
+    requestTimeoutMs: deps.requestTimeoutMs
+  })
+  auth = spec.authenticator(pipeline, transport)
+  return { pipeline, transport }
+}

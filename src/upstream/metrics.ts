@@ -1,0 +1,20 @@
+// What the pipeline records besides exchanges (those go through src/upstream/telemetry.ts).
+// src/observability/metrics.ts implements it; upstream code never imports observability.
+export type CircuitState = 'closed' | 'half_open' | 'open'
+export type BudgetMode = 'local' | 'shared' | 'fallback'
+
+export interface UpstreamMetrics {
+  upstreamRetry (provider: string, operation: string): void
+  circuitState (provider: string, state: CircuitState): void
+  rateBudgetWait (provider: string, cls: string, ms: number): void
+  budgetMode (provider: string, mode: BudgetMode): void
+  sharedStoreError (store: string, operation: string): void
+}
+
+export const NO_UPSTREAM_METRICS: UpstreamMetrics = {
+  upstreamRetry () {},
+  circuitState () {},
+  rateBudgetWait () {},
+  budgetMode () {},
+  sharedStoreError () {}
+}

@@ -1,0 +1,375 @@
+import type { Logger } from 'pino'
+import { GatewayError } from '../errors/gateway-error.ts'
+import type { Authenticator, Credential } from './authenticator.ts'
+import type { RateBudgetStore, BudgetSlot } from './budget-shim.ts'
+import type { CallOptions } from './call-options.ts'
+import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from './http/upstream-client.ts'
+import { beforeSending, retryAfterSeconds, translateStatus, vendorMessage } from './http/upstream-errors.ts'
+import { NO_UPSTREAM_METRICS, type UpstreamMetrics } from './metrics.ts'
+import { expandPath, type Operation } from './operation.ts'
+import { CircuitBreaker, type CircuitState, type Permit } from './resilience/circuit-breaker.ts'
+import { Coalescer, requestKey } from './resilience/coalescer.ts'
+import { ConcurrencyLimiter } from './resilience/concurrency-limiter.ts'
+import { deadlineExpired, deadlineOf, raceAbort, sleep, type Deadline } from './resilience/deadline.ts'
+import { HealthTracker, type ProviderHealth } from './resilience/health-tracker.ts'
+import { markLocal } from './resilience/local-errors.ts'
+import { RetryBudget } from './resilience/retry-budget.ts'
+import { backoffMs, judge, type Verdict } from './resilience/retry-policy.ts'
+import type { GuardSettings } from './resilience/settings.ts'
+import type { UpstreamTelemetry } from './telemetry.ts'
+import { scrub } from './scrub.ts'
+
+// One vendor call as an adapter makes it: the operation's path parameters, query and body.
+export interface CallInput {
+  params?: Record<string, string>
+  query?: Record<string, string | string[] | undefined>
+  body?: unknown
+  signal?: AbortSignal // this call's own signal, when it differs from the request's (a list walk)
+  onSend?: () => void // hears of every request actually sent (retries and re-authentication included)
+}
+
+export interface PipelineDeps {
+  providerId: string
+  providerType: string
+  settings: GuardSettings
+  transport: UpstreamClient
+  pathPrefix?: string // prepended to every operation path (ZWA's configurable /dlp/v1)
+  authenticator: Authenticator
+  errorMessageKey: string // where the vendor's error bodies carry their message
+  budget: RateBudgetStore
+  telemetry?: UpstreamTelemetry
+  metrics?: UpstreamMetrics
+  logger?: Logger
+  now?: () => number
+  random?: () => number // backoff jitter (tests make it deterministic)
+  requestTimeoutMs?: number // the deadline of calls made without one (limits.request_timeout_ms)
+}
+
+const USER_AGENT = 'dlp-incident-gateway/1'
+
+// The vendor refused the credential of an attempt and a new one may be fetched: the attempt is
+// made once more at once (it was never processed, so this holds for writes too). Never escapes.
+class CredentialRefused extends Error {}
+
+// Every call to one provider instance goes through this pipeline, built once per instance, in
+// this order (each stage inside the one before it):
+//
+//   deadline -> coalescing -> circuit breaker -> retry -> rate budget -> concurrency
+//     -> authentication -> HTTP -> telemetry
+//
+// - deadline: the request's deadline (or limits.request_timeout_ms), capped by resilience.deadline_ms;
+//   every wait and exchange ends when it fires, and a wait that does not fit is not started.
+// - coalescing: identical concurrent idempotent reads share one call (never a write's read-back).
+// - circuit breaker: refuses at once while the provider is failing; outcomes are per call.
+// - retry: idempotent operations only (or a request that provably never left), exponential
+//   backoff with full jitter or the vendor's Retry-After, within a retry budget; a refused
+//   credential is replaced and the attempt made once more.
+// - rate budget: the vendor's documented limits per rate class, shared by replicas with Redis.
+// - concurrency: at most max_concurrent requests in flight, a bounded deadline-aware queue.
+// - authentication: the Authenticator, the only holder of credentials.
+// - HTTP: one keep-alive pool per provider (src/upstream/http/upstream-client.ts).
+// - telemetry: metrics and spans labelled with the operation's own name.
+//
+// Hand-written rather than undici's RetryAgent: that retries inside one dispatch, out of reach of
+// the rate budget (every retry is a request the vendor counts), the retry budget, the breaker and
+// the re-authentication. Tests: test/upstream/pipeline.test.ts.
+export class UpstreamPipeline {
+  readonly providerId: string
+  readonly settings: GuardSettings
+  private readonly deps: PipelineDeps
+  private readonly prefix: string
+  private readonly now: () => number
+  private readonly random: () => number
+  private readonly metrics: UpstreamMetrics
+  private readonly requestTimeoutMs: number
+  private readonly breaker: CircuitBreaker
+  private readonly retryBudget: RetryBudget
+  private readonly limiter: ConcurrencyLimiter
+  // Token requests have their own small limiter: a caller waits for a token inside its
+  // concurrency slot, so sharing the slots could leave no slot for the token request itself.
+  private readonly tokenLimiter = new ConcurrencyLimiter(2, 1_000)
+  private readonly coalescer = new Coalescer()
+  private readonly tracker: HealthTracker
+  private halfOpenTimer: NodeJS.Timeout | null = null
+
+  constructor (deps: PipelineDeps) {
+    this.deps = deps
+    this.providerId = deps.providerId
+    this.settings = deps.settings
+    this.prefix = (deps.pathPrefix ?? '').replace(/\/+$/, '')
+    this.now = deps.now ?? Date.now
+    this.random = deps.random ?? Math.random
+    this.metrics = deps.metrics ?? NO_UPSTREAM_METRICS
+    this.requestTimeoutMs = deps.requestTimeoutMs ?? 30_000
+    this.tracker = new HealthTracker(this.now)
+    this.retryBudget = new RetryBudget(this.settings.retryBudget.ratio, this.settings.retryBudget.burst)
+    this.limiter = new ConcurrencyLimiter(this.settings.maxConcurrent, this.settings.maxQueue)
+    this.breaker = new CircuitBreaker({
+      ...this.settings.breaker,
+      now: this.now,
+      onChange: (state, previous) => this.circuitChanged(state, previous)
+    })
+  }
+
+  // One logical call (with its retries): the parsed answer of a 2xx, else a GatewayError.
+  async call<T> (op: Operation<T>, input: CallInput, opts: CallOptions): Promise<T> {
+    const deadline = deadlineOf({ signal: input.signal ?? opts.signal, deadline: opts.deadline }, this.now(),
+      this.requestTimeoutMs, this.settings.deadlineMs)
+    const req: UpstreamRequest = { method: op.method, path: this.prefix + expandPath(op.path, input.params), query: input.query, body: input.body }
+    if (op.idempotent && !opts.fresh && this.settings.coalesce) {
+      // The shared call runs on the first caller's deadline (all gateway requests get the same
+      // timeout, so it is the earliest); each joiner still stops at its own deadline.
+      const key = requestKey(req.method, req.path, req.query, req.body)
+      const shared = this.coalescer.get<T>(key)
+      if (shared) return raceAbort(shared, deadline.signal, this.providerId)
+      return this.coalescer.start(key, () => this.guarded(op, req, deadline, opts, input.onSend))
+    }
+    return this.guarded(op, req, deadline, opts, input.onSend)
+  }
+
+  // Circuit breaker and retries around the attempts of one call.
+  private async guarded<T> (op: Operation<T>, req: UpstreamRequest, deadline: Deadline, opts: CallOptions, onSend?: () => void): Promise<T> {
+    const admission = this.breaker.admit()
+    if ('retryAfterMs' in admission) throw this.circuitOpen(admission.retryAfterMs)
+    const permit = admission.permit
+    this.retryBudget.earn()
+    const maxRetries = permit.probe ? 0 : this.settings.retries // a probe's outcome decides the circuit
+    let retries = 0
+    let reauthenticated = false
+    let previous: unknown // the upstream failure a retry was made for
+    while (true) {
+      try {
+        const value = await this.attempt(op, req, deadline, opts, !reauthenticated, onSend)
+        this.breaker.success(permit)
+        this.tracker.success()
+        return value
+      } catch (err) {
+        if (err instanceof CredentialRefused) {
+          reauthenticated = true
+          continue
+        }
+        const verdict = judge(err, op.idempotent)
+        if (verdict.kind === 'local') {
+          // Refused before reaching the vendor. On a retry, the answer is the failure it retried.
+          if (previous === undefined) {
+            this.breaker.release(permit)
+            throw err
+          }
+          this.failed(permit, previous)
+          throw previous
+        }
+        if (verdict.kind === 'caller') {
+          this.breaker.success(permit)
+          throw err
+        }
+        const delay = this.retryDelay(verdict, retries, maxRetries, deadline)
+        if (delay === null) {
+          this.failed(permit, err)
+          throw err
+        }
+        retries++
+        previous = err
+        this.metrics.upstreamRetry(this.providerId, op.name)
+        this.deps.logger?.debug({ provider: this.providerId, operation: op.name, retry: retries, delayMs: delay, code: (err as GatewayError).code }, 'retrying upstream call')
+        try {
+          await sleep(delay, deadline.signal, this.providerId)
+        } catch {
+          this.failed(permit, err)
+          throw err
+        }
+      }
+    }
+  }
+
+  // One attempt: an exchange, then the answer judged and parsed.
+  private async attempt<T> (op: Operation<T>, req: UpstreamRequest, dl: Deadline, opts: CallOptions, mayReauthenticate: boolean, onSend?: () => void): Promise<T> {
+    const { res, credential } = await this.exchange(op, req, dl, opts, mayReauthenticate, onSend)
+    if (res.status < 200 || res.status >= 300) {
+      const message = vendorMessage(res.text, res.json, this.deps.errorMessageKey)
+      const hint = this.capHint(retryAfterSeconds(res.headers, this.now()))
+      throw translateStatus(this.providerId, res.status, scrub(message, [...this.deps.authenticator.secrets(), credential.secret]), hint)
+    }
+    if (res.json === undefined) {
+      throw new GatewayError('upstream_error', `Provider '${this.providerId}' sent a response that is not valid JSON.`, { provider: this.providerId })
+    }
+    return op.parse(res.json, this.providerId)
+  }
+
+  // Rate budget -> concurrency -> authentication -> HTTP for one request.
+  private async exchange (op: Operation, req: UpstreamRequest, dl: Deadline, opts: CallOptions, mayReauthenticate: boolean,
+    onSend?: () => void): Promise<{ res: UpstreamResponse, credential: Credential }> {
+    const slot = await this.reserve(op.rateClass, dl)
+    let sent = false
+    try {
+      await this.acquire(this.limiter, dl)
+    } catch (err) {
+      this.deps.budget.cancel(slot)
+      throw err
+    }
+    try {
+      let credential: Credential
+      try {
+        credential = await raceAbort(this.deps.authenticator.authorize(dl.signal), dl.signal, this.providerId)
+      } catch (err) {
+        throw beforeSending(err) // the caller's own request was never sent: safe to repeat, even a write
+      }
+      const headers: Record<string, string> = { ...credential.headers, 'user-agent': USER_AGENT }
+      if (opts.requestId) headers['x-request-id'] = opts.requestId
+      sent = true
+      onSend?.()
+      const res = await this.http(op, this.deps.transport, { ...req, headers, signal: dl.signal })
+      if ((res.status === 401 || res.status === 403) && mayReauthenticate && this.deps.authenticator.refused(credential)) {
+        throw new CredentialRefused()
+      }
+      this.pauseOnHint(op.rateClass, res)
+      return { res, credential }
+    } finally {
+      if (sent) this.deps.budget.done(slot)
+      else this.deps.budget.cancel(slot)
+      this.limiter.release()
+    }
+  }
+
+  // A request that carries no provider credential (the ZWA token request): rate budget, its own
+  // concurrency limiter, HTTP and telemetry; retried by whoever needed the token.
+  async sendUnauthenticated (op: Operation, transport: UpstreamClient, req: UpstreamRequest): Promise<UpstreamResponse> {
+    const dl = deadlineOf({}, this.now(), this.requestTimeoutMs)
+    const slot = await this.reserve(op.rateClass, dl)
+    try {
+      await this.acquire(this.tokenLimiter, dl)
+    } catch (err) {
+      this.deps.budget.cancel(slot)
+      throw err
+    }
+    try {
+      const res = await this.http(op, transport, { ...req, headers: { ...req.headers, 'user-agent': USER_AGENT }, signal: dl.signal })
+      this.pauseOnHint(op.rateClass, res)
+      return res
+    } finally {
+      this.deps.budget.done(slot)
+      this.tokenLimiter.release()
+    }
+  }
+
+  // HTTP, observed by the telemetry stage with the operation's own labels.
+  private async http (op: Operation, transport: UpstreamClient, req: UpstreamRequest & { headers: Record<string, string> }): Promise<UpstreamResponse> {
+    const telemetry = this.deps.telemetry
+    if (!telemetry?.active) return transport.request(req)
+    const info = {
+      provider: this.providerId,
+      providerType: this.deps.providerType,
+      operation: op.name,
+      method: req.method,
+      origin: transport.origin,
+      path: transport.basePath + req.path
+    }
+    const ends = telemetry.start(info, req.headers, (err) => this.deps.logger?.error({ err }, 'telemetry failed on an upstream request'))
+    try {
+      const res = await transport.request(req)
+      for (const end of ends) end(res.status, undefined)
+      return res
+    } catch (err) {
+      const cause = (err as { cause?: unknown }).cause ?? err
+      for (const end of ends) end(undefined, cause)
+      throw err
+    }
+  }
+
+  // The rate budget of `cls`: a slot now, a short wait, or 503 upstream_rate_limited.
+  private async reserve (cls: string, dl: Deadline): Promise<BudgetSlot> {
+    const started = this.now()
+    while (true) {
+      const r = await this.deps.budget.reserve(cls)
+      if ('slot' in r) {
+        const waited = this.now() - started
+        if (waited > 0) this.metrics.rateBudgetWait(this.providerId, cls, waited)
+        return r.slot
+      }
+      if (r.waitMs > this.settings.maxWaitMs || this.now() + r.waitMs >= dl.at) throw this.rateLimited(cls, r.waitMs)
+      await sleep(r.waitMs, dl.signal, this.providerId)
+    }
+  }
+
+  private async acquire (limiter: ConcurrencyLimiter, dl: Deadline): Promise<void> {
+    if (await limiter.acquire(Math.min(this.settings.maxWaitMs, dl.at - this.now()), dl.signal)) return
+    throw dl.signal.aborted ? deadlineExpired(this.providerId) : this.saturated()
+  }
+
+  // A vendor's Retry-After on 429/503 pauses the class for every caller (and replica).
+  private pauseOnHint (cls: string, res: UpstreamResponse): void {
+    if (!this.settings.pauseOnHint || (res.status !== 429 && res.status !== 503)) return
+    const hint = this.capHint(retryAfterSeconds(res.headers, this.now()))
+    if (hint !== undefined && hint > 0) this.deps.budget.pause(cls, this.now() + hint * 1000)
+  }
+
+  // How long to wait before the next attempt, or null when there is none.
+  private retryDelay (verdict: Verdict & { kind: 'failure' }, retries: number, maxRetries: number, deadline: Deadline): number | null {
+    if (verdict.retry === 'no' || retries >= maxRetries) return null
+    if (this.breaker.current() !== 'closed') return null // the provider is failing for everyone
+    const delay = verdict.retry === 'hint'
+      ? verdict.hintMs ?? 0
+      : backoffMs(retries, this.settings.backoff.baseMs, this.settings.backoff.maxMs, this.random)
+    if (verdict.retry === 'hint' && delay > this.settings.maxWaitMs) return null // the client gets the hint instead
+    if (this.now() + delay >= deadline.at) return null
+    if (!this.retryBudget.trySpend()) return null
+    return delay
+  }
+
+  private failed (permit: Permit, err: unknown): void {
+    this.breaker.failure(permit)
+    this.tracker.failure(err)
+  }
+
+  // A vendor's Retry-After, at most resilience.max_retry_after_s: one answer (a bug, a misread
+  // date) must not stop a call class, or send clients away, for a day.
+  capHint (seconds: number | undefined): number | undefined {
+    return seconds === undefined ? undefined : Math.min(seconds, this.settings.maxRetryAfterS)
+  }
+
+  health (): ProviderHealth {
+    return { ...this.tracker.snapshot(this.breaker.current()), budget: this.deps.budget.mode() }
+  }
+
+  circuit (): CircuitState {
+    return this.breaker.current()
+  }
+
+  // Counters for tests and diagnostics.
+  stats () {
+    return { retryTokens: this.retryBudget.available, inFlight: this.limiter.inFlight, waiting: this.limiter.waiting, coalescing: this.coalescer.size }
+  }
+
+  async close (): Promise<void> {
+    if (this.halfOpenTimer) clearTimeout(this.halfOpenTimer)
+    this.halfOpenTimer = null
+    await this.deps.budget.close()
+  }
+
+  private circuitChanged (state: CircuitState, previous: CircuitState): void {
+    this.metrics.circuitState(this.providerId, state)
+    const log = this.deps.logger
+    if (state === 'open') {
+      log?.warn({ provider: this.providerId, from: previous, open_ms: this.settings.breaker.openMs }, 'circuit opened: calls to the provider are refused for a while')
+      // Moves the gauge to half-open on time even when no call asks meanwhile.
+      if (this.halfOpenTimer) clearTimeout(this.halfOpenTimer)
+      this.halfOpenTimer = setTimeout(() => { this.halfOpenTimer = null; this.breaker.current() }, this.settings.breaker.openMs)
+      this.halfOpenTimer.unref()
+    } else {
+      log?.info({ provider: this.providerId, from: previous, to: state }, 'circuit state changed')
+    }
+  }
+
+  private circuitOpen (retryAfterMs: number): GatewayError {
+    const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000))
+    return markLocal(new GatewayError('provider_unavailable', `Provider '${this.providerId}' is failing, so the gateway stopped calling it for now (circuit open); retry in ${seconds} s.`, { provider: this.providerId, retryAfter: seconds }))
+  }
+
+  private rateLimited (cls: string, waitMs: number): GatewayError {
+    const seconds = Math.max(1, Math.ceil(waitMs / 1000))
+    return markLocal(new GatewayError('upstream_rate_limited', `The gateway holds back '${cls}' calls to provider '${this.providerId}' to stay within the vendor's rate limit; retry in ${seconds} s.`, { provider: this.providerId, retryAfter: seconds }))
+  }
+
+  private saturated (): GatewayError {
+    return markLocal(new GatewayError('provider_unavailable', `Provider '${this.providerId}' already has ${this.settings.maxConcurrent} calls in flight from this gateway; retry shortly.`, { provider: this.providerId, retryAfter: 1 }))
+  }
+}
