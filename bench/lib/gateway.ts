@@ -11,7 +11,12 @@ const server = fileURLToPath(new URL('../../src/server.ts', import.meta.url))
 // The gateway as an operator runs it (src/server.ts, YAML config), wired to simulator processes.
 // Per-key and upstream rate budgets are raised: the simulators are ours and the benchmark measures
 // the gateway's own cost, not the vendors' documented quotas.
-export async function startGateway (sims: { zwa?: string, cloudlock?: string }, extraYaml = ''): Promise<Proc> {
+// `launch` adds node flags and environment (scripts/architecture uses it to load a module hook).
+export async function startGateway (
+  sims: { zwa?: string, cloudlock?: string },
+  extraYaml = '',
+  launch: { nodeFlags?: string[], env?: Record<string, string> } = {}
+): Promise<Proc> {
   const dir = mkdtempSync(join(tmpdir(), 'gw-bench-'))
   const file = join(dir, 'gateway.yaml')
   const providers: string[] = []
@@ -27,7 +32,9 @@ api_keys:
   - { name: bench, sha256: "${createHash('sha256').update(BENCH_KEY).digest('hex')}", scopes: [incidents:read, incidents:write, evidence:read] }
 ${extraYaml}
 `)
-  return startProcess(server, [], { GATEWAY_CONFIG: file, PORT: '0', ...(process.env.GW_NODE_OPTIONS ? { NODE_OPTIONS: process.env.GW_NODE_OPTIONS } : {}) })
+  const env: Record<string, string> = { GATEWAY_CONFIG: file, PORT: '0', ...launch.env }
+  if (process.env.GW_NODE_OPTIONS) env.NODE_OPTIONS = process.env.GW_NODE_OPTIONS
+  return startProcess(server, [], env, launch.nodeFlags)
 }
 
 // Lifts the vendor rate budgets: the simulators enforce none and the benchmark measures the gateway.
