@@ -5,6 +5,7 @@ import type { MappingTables } from '../mapping/tables.ts'
 import type { CallOptions } from '../upstream/call-options.ts'
 import type { UpstreamDeps } from '../upstream/create-pipeline.ts'
 import type { ProviderHealth } from '../upstream/resilience/health-tracker.ts'
+import type { BudgetMode } from '../upstream/metrics.ts'
 
 // The one contract every vendor adapter implements. Routes and the merge see only this.
 
@@ -92,6 +93,7 @@ export interface ProviderAdapter {
   update (nativeId: string, patch: IncidentPatch, opts?: CallOptions): Promise<IncidentT>
   close (nativeId: string, request: CloseRequest, opts?: CallOptions): Promise<IncidentT>
   health (): AdapterHealth
+  rateBudget (): BudgetMode // where its vendor rate budget is kept (src/upstream/budget)
   shutdown (): Promise<void>
   // The optional capabilities (OPTIONAL_METHODS): a vendor without the operation refuses them with
   // capability_not_supported (spec principle 3: refused, never faked).

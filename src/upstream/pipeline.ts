@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import { GatewayError } from '../errors/gateway-error.ts'
 import type { Authenticator, Credential } from './authenticator.ts'
-import type { RateBudgetStore, BudgetSlot } from './budget-shim.ts'
+import type { BudgetMode, RateBudgetStore, BudgetSlot } from './budget-shim.ts'
 import type { CallOptions } from './call-options.ts'
 import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from './http/upstream-client.ts'
 import { beforeSending, retryAfterSeconds, translateStatus, vendorMessage } from './http/upstream-errors.ts'
@@ -327,7 +327,12 @@ export class UpstreamPipeline {
   }
 
   health (): ProviderHealth {
-    return { ...this.tracker.snapshot(this.breaker.current()), budget: this.deps.budget.mode() }
+    return this.tracker.snapshot(this.breaker.current())
+  }
+
+  // Where the vendor rate budget is kept now: this process, shared by replicas, or a fallback share.
+  budgetMode (): BudgetMode {
+    return this.deps.budget.mode()
   }
 
   circuit (): CircuitState {

@@ -16,6 +16,8 @@ const ALLOWED_LABELS: Record<string, string[]> = {
   dlp_gateway_upstream_circuit_state: ['provider'],
   dlp_gateway_upstream_rate_budget_wait_seconds: ['provider', 'class', 'le'],
   dlp_gateway_upstream_token_refreshes_total: ['provider', 'outcome'],
+  dlp_gateway_upstream_budget_mode: ['provider'],
+  dlp_gateway_shared_store_errors_total: ['store', 'operation'],
   dlp_gateway_audit_events_total: ['operation', 'outcome']
 }
 const baseName = (name: string) => name.replace(/_(bucket|sum|count)$/, '')

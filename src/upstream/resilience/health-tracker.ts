@@ -1,12 +1,11 @@
 import { CALLER_CODES, isGatewayError } from '../../errors/gateway-error.ts'
-import type { BudgetMode, CircuitState } from '../metrics.ts'
+import type { CircuitState } from '../metrics.ts'
 
 // A provider's health as GET /v1/providers and /readyz show it.
 export interface ProviderHealth {
   status: 'ok' | 'degraded' | 'unavailable' | 'unknown'
   circuit: CircuitState
   last_error: { code: string, detail: string, at: string } | null
-  budget?: BudgetMode // where the vendor rate budget is kept (shared, local, or a local fallback share)
 }
 
 // Remembers the outcome of the last upstream call for GET /v1/providers and /readyz. Caller mistakes

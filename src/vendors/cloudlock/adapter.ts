@@ -104,6 +104,7 @@ export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: 
       return update(nativeId, { status: cloudlockClosedStatus(classification) }, opts)
     },
     health: () => pipeline.health(),
+    rateBudget: () => pipeline.budgetMode(),
     async shutdown () {
       await pipeline.close()
       await transport.close()

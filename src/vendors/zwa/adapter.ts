@@ -112,6 +112,7 @@ export function createZwaAdapter (config: ZwaProviderConfigT, deps: AdapterFacto
       return incidents.map(mapOne)
     },
     health: () => pipeline.health(),
+    rateBudget: () => pipeline.budgetMode(),
     async shutdown () {
       await pipeline.close()
       await transport.close()
