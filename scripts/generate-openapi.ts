@@ -1,7 +1,7 @@
 // Writes openapi.yaml from the route schemas, or with --check fails when the committed file drifts.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { renderOpenApi } from '../src/openapi/render.ts'
+import { renderOpenApi } from '../src/render-openapi.ts'
 
 const target = fileURLToPath(new URL('../openapi.yaml', import.meta.url))
 const generated = await renderOpenApi()

@@ -4,7 +4,8 @@ import type { Socket } from 'node:net'
 import type { FastifyBaseLogger } from 'fastify'
 import type { ErrorCode, ProblemT } from '../schemas/problem.ts'
 import { PROBLEM_TYPES } from './gateway-error.ts'
-import { PROBLEM_CONTENT_TYPE, problemTypeUri } from './problem-document.ts'
+import { PROBLEM_CONTENT_TYPE } from './problem-document.ts'
+import { problemTypeUri } from '../schemas/problem-types.ts'
 import type { RouteMethods } from './route-methods.ts'
 
 // What Node's HTTP parser rejects before Fastify sees a request (spec 6: every answer is a

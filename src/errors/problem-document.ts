@@ -1,10 +1,10 @@
 import type { FastifyError, FastifyRequest } from 'fastify'
 import type { ErrorCode, ProblemT } from '../schemas/problem.ts'
 import { fieldErrors, type AjvIssue } from './field-errors.ts'
-import { GatewayError, PROBLEM_TYPES } from './gateway-error.ts'
+import { GatewayError } from './gateway-error.ts'
+import { PROBLEM_TYPES, problemTypeUri } from '../schemas/problem-types.ts'
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8'
-export const problemTypeUri = (code: ErrorCode) => `urn:dlp-gateway:problem:${code}`
 
 const INTERNAL_DETAIL = 'An unexpected error occurred. Quote the request_id when reporting it.'
 

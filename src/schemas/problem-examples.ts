@@ -1,5 +1,4 @@
-import { PROBLEM_TYPES } from '../errors/gateway-error.ts'
-import { problemTypeUri } from '../errors/problem-document.ts'
+import { PROBLEM_TYPES, problemTypeUri } from './problem-types.ts'
 import { EXAMPLE_REQUEST_ID } from './examples.ts'
 import type { ErrorCode, ProblemT } from './problem.ts'
 

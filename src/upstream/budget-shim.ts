@@ -1,9 +1,6 @@
 // TEMPORARY: the per-process rate budget behind the async interface the pipeline uses, until the
 // shared budget (src/upstream/budget/) lands.
-import type { CircuitState } from './metrics.ts'
 import { RateBudget, type BudgetWindow, type Slot } from './resilience/rate-budget.ts'
-
-export type { CircuitState }
 export interface BudgetSlot { readonly cls: string }
 export type Reservation = { slot: BudgetSlot } | { waitMs: number }
 export type BudgetMode = 'local' | 'shared' | 'fallback'

@@ -47,7 +47,7 @@ export function createPipeline (spec: PipelineSpec, deps: UpstreamDeps = {}): { 
     maxConnections: spec.maxConnections,
     dispatcher: deps.dispatcher
   })
-  let auth: Authenticator | undefined
+  const bound: { auth?: Authenticator } = {}
   const pipeline = new UpstreamPipeline({
     providerId: spec.providerId,
     providerType: spec.providerType,
@@ -56,9 +56,9 @@ export function createPipeline (spec: PipelineSpec, deps: UpstreamDeps = {}): { 
     pathPrefix: spec.pathPrefix,
     // Bound once the pipeline exists: the token authenticator sends through it.
     authenticator: {
-      authorize: (signal) => auth!.authorize(signal),
-      refused: (credential) => auth!.refused(credential),
-      secrets: () => auth!.secrets()
+      authorize: (signal) => bound.auth!.authorize(signal),
+      refused: (credential) => bound.auth!.refused(credential),
+      secrets: () => bound.auth!.secrets()
     },
     errorMessageKey: spec.errorMessageKey,
     budget: createRateBudget({ windowsByClass: settings.rateBudget, now }),
@@ -69,6 +69,6 @@ export function createPipeline (spec: PipelineSpec, deps: UpstreamDeps = {}): { 
     random: deps.random,
     requestTimeoutMs: deps.requestTimeoutMs
   })
-  auth = spec.authenticator(pipeline, transport)
+  bound.auth = spec.authenticator(pipeline, transport)
   return { pipeline, transport }
 }

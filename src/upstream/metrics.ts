@@ -1,7 +1,9 @@
 // What the pipeline records besides exchanges (those go through src/upstream/telemetry.ts).
 // src/observability/metrics.ts implements it; upstream code never imports observability.
-export type CircuitState = 'closed' | 'half_open' | 'open'
-export type BudgetMode = 'local' | 'shared' | 'fallback'
+import type { CircuitState } from './resilience/circuit-breaker.ts'
+import type { BudgetMode } from './budget-shim.ts'
+
+export type { BudgetMode, CircuitState }
 
 export interface UpstreamMetrics {
   upstreamRetry (provider: string, operation: string): void

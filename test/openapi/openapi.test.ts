@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { parse } from 'yaml'
-import { renderOpenApi } from '../../src/openapi/render.ts'
+import { renderOpenApi } from '../../src/render-openapi.ts'
 import { buildTestApp } from '../helpers/build.ts'
 
 const committed = readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8')

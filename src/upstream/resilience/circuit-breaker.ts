@@ -1,6 +1,4 @@
-import type { CircuitState } from '../metrics.ts'
-
-export type { CircuitState }
+export type CircuitState = 'closed' | 'half_open' | 'open'
 
 export interface BreakerOptions {
   failureThreshold: number // consecutive failed calls that open the circuit; 0 = never open

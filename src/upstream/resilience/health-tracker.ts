@@ -1,5 +1,5 @@
 import { CALLER_CODES, isGatewayError } from '../../errors/gateway-error.ts'
-import type { CircuitState } from '../metrics.ts'
+import type { CircuitState } from './circuit-breaker.ts'
 
 // A provider's health as GET /v1/providers and /readyz show it.
 export interface ProviderHealth {

@@ -55,7 +55,7 @@ export function zwaAuthenticator (config: ZwaProviderConfigT, pipeline: Upstream
     refused (credential) {
       // Not awaited: the manager never hands the refused token out again, whenever the shared
       // store's delete lands.
-      void tokens.invalidate(credential.secret)
+      tokens.invalidate(credential.secret).catch(() => {}) // store errors are reported by the manager
       return true
     },
     secrets: () => secrets,

@@ -1,6 +1,6 @@
-import { buildApp } from '../app.ts'
-import { loadConfig } from '../config/load.ts'
-import { createLogger } from '../logging/logger.ts'
+import { buildApp } from './app.ts'
+import { loadConfig } from './config/load.ts'
+import { createLogger } from './logging/logger.ts'
 
 // The OpenAPI document as YAML, from an app built with an empty environment: routes do not
 // depend on configuration, so this is what every deployment serves.
