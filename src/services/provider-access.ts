@@ -2,12 +2,17 @@ import type { ProviderAdapter } from '../adapters/types.ts'
 import { GatewayError } from '../errors/gateway-error.ts'
 import { PROVIDER_ID_PATTERN } from '../schemas/enums.ts'
 import { mayUseProvider, type Principal } from './principal.ts'
-import type { ProviderRegistry } from './provider-registry.ts'
 
 const PROVIDER_ID = new RegExp(PROVIDER_ID_PATTERN)
 
+// Where providers are looked up: the registry (src/services/provider-registry.ts), or fakes in tests.
+export interface ProviderSource {
+  get (id: string): ProviderAdapter | undefined
+  all (): ProviderAdapter[] // in configuration order
+}
+
 // One provider the caller names: malformed 400, unknown 404, not on the key's allow-list 403.
-export function providerFor (registry: ProviderRegistry, principal: Principal, providerId: string, path: string): ProviderAdapter {
+export function providerFor (registry: ProviderSource, principal: Principal, providerId: string, path: string): ProviderAdapter {
   if (!PROVIDER_ID.test(providerId)) {
     throw new GatewayError('validation_failed', `'${providerId.slice(0, 40)}' is not a provider id.`, { errors: [{ path, message: `must match ${PROVIDER_ID_PATTERN}` }] })
   }
@@ -18,13 +23,13 @@ export function providerFor (registry: ProviderRegistry, principal: Principal, p
 }
 
 // The providers a listing covers: the named ones, or every provider the key may see.
-export function providersForList (registry: ProviderRegistry, principal: Principal, ids: string[] | undefined): ProviderAdapter[] {
+export function providersForList (registry: ProviderSource, principal: Principal, ids: string[] | undefined): ProviderAdapter[] {
   if (ids === undefined) return registry.all().filter((a) => mayUseProvider(principal, a.id))
   return ids.map((id) => providerFor(registry, principal, id, '/query/provider'))
 }
 
 // `<provider id>:<native id>` -> the adapter and the native id, checked before any vendor call.
-export function resolveIncidentId (registry: ProviderRegistry, principal: Principal, id: string): { adapter: ProviderAdapter, nativeId: string } {
+export function resolveIncidentId (registry: ProviderSource, principal: Principal, id: string): { adapter: ProviderAdapter, nativeId: string } {
   const colon = id.indexOf(':')
   if (colon <= 0 || colon === id.length - 1) {
     throw new GatewayError('validation_failed', `'${id.slice(0, 80)}' is not an incident id; ids look like <provider>:<native id>, e.g. cloudlock:320831601.`, {
