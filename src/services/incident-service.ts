@@ -83,8 +83,9 @@ export class IncidentService {
       cache: this.cache,
       callBudget: this.limits.upstream_calls_per_request
     }, this.now)
-    ctx.log.info({ providers: providers.map((p) => p.id), returned: result.data.length, upstream_calls: result.upstreamCalls },
-      'listed incidents')
+    ctx.log.info({
+      providers: providers.map((p) => p.id), returned: result.data.length, upstream_calls: result.upstreamCalls
+    }, 'listed incidents')
     return { ...result, data: result.data.map(this.viewer(principal, options.raw)) }
   }
 
@@ -147,7 +148,8 @@ export class IncidentService {
     return providersForList(this.providers, principal, undefined).map(mappingOf)
   }
 
-  private async write (principal: Principal, id: string, intent: WriteIntent, ctx: WriteRequestContext): Promise<IncidentT> {
+  private async write (principal: Principal, id: string, intent: WriteIntent,
+    ctx: WriteRequestContext): Promise<IncidentT> {
     const { adapter, nativeId } = resolveIncidentId(this.providers, principal, id)
     const incident = await performWrite(adapter, nativeId, intent, {
       opts: callOptions(ctx),

@@ -11,7 +11,8 @@ const providers: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['providers'],
       operationId: 'listProviders',
       summary: 'Provider instances, their capabilities and health',
-      description: 'The base URL never carries credentials. Capabilities tell a client which calls a provider supports before it makes them.',
+      description: 'The base URL never carries credentials. Capabilities tell a client which calls a provider ' +
+        'supports before it makes them.',
       response: { 200: Type.Ref('ProviderList'), ...problemResponses(...META_ERRORS) }
     }
   }, async (request) => ({ data: app.incidents.providerList(principalOf(request)) }))
@@ -22,7 +23,8 @@ const providers: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['providers'],
       operationId: 'listMappings',
       summary: 'Enum mapping tables per provider',
-      description: 'Native value to normalized value, as configured (spec defaults plus per-instance overrides). A native value absent here maps to `unknown`.',
+      description: 'Native value to normalized value, as configured (spec defaults plus per-instance overrides). ' +
+        'A native value absent here maps to `unknown`.',
       response: { 200: Type.Ref('MappingList'), ...problemResponses(...META_ERRORS) }
     }
   }, async (request) => ({ data: app.incidents.mappings(principalOf(request)) }))

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { CloseBody, IncidentParams, LabelsBody, NoteBody, WriteHeaders, ZwaIncidentParams } from '../../../schemas/requests.ts'
+import {
+  CloseBody, IncidentParams, LabelsBody, NoteBody, WriteHeaders, ZwaIncidentParams
+} from '../../../schemas/requests.ts'
 import { writeProblemResponses } from '../../../schemas/responses.ts'
 import { principalOf, writeRequestContext } from '../call-options.ts'
 
@@ -14,9 +16,9 @@ const actions: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['incidents'],
       operationId: 'closeIncident',
       summary: 'Close (resolve) an incident',
-      description: 'ZWA: close with resolution code, label and notes. Cloudlock: `false_positive` gives DISMISSED, no classification ' +
-        'RESOLVED, any other classification 422 `unsupported_value`; Cloudlock stores no notes or labels, so sending them is 422 ' +
-        '`capability_not_supported`. What is sent is stored or refused, never dropped.',
+      description: 'ZWA: close with resolution code, label and notes. Cloudlock: `false_positive` gives DISMISSED, ' +
+        'no classification RESOLVED, any other classification 422 `unsupported_value`; Cloudlock stores no notes or ' +
+        'labels, so sending them is 422 `capability_not_supported`. What is sent is stored or refused, never dropped.',
       params: IncidentParams,
       headers: WriteHeaders,
       body: CloseBody,

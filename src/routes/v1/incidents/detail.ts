@@ -26,8 +26,9 @@ const detail: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['incidents'],
       operationId: 'updateIncident',
       summary: 'Change status, severity or external_ref',
-      description: 'Returns the updated incident. ZWA can only be set to `resolved` (through its close endpoint); a value or ' +
-        'field a provider cannot take is 422 `unsupported_value` or `capability_not_supported`, never approximated.',
+      description: 'Returns the updated incident. ZWA can only be set to `resolved` (through its close endpoint); ' +
+        'a value or field a provider cannot take is 422 `unsupported_value` or `capability_not_supported`, ' +
+        'never approximated.',
       params: incidentParams(DEMO_IDS.cloudlock), // its body example is a change only Cloudlock takes
       headers: WriteHeaders,
       body: PatchBody,

@@ -13,10 +13,10 @@ const list: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['incidents'],
       operationId: 'listIncidents',
       summary: 'List and search incidents across providers',
-      description: 'Newest `created_at` first, merged across providers. Walk `next_cursor` until it is null to get every ' +
-        'matching incident exactly once; a page may hold fewer than `limit` items while more follow. If a provider fails ' +
-        'the answer is 502 naming it, unless `allow_partial=true`, which returns 200 with that provider marked `error` ' +
-        'and its position not advanced.',
+      description: 'Newest `created_at` first, merged across providers. Walk `next_cursor` until it is null to get ' +
+        'every matching incident exactly once; a page may hold fewer than `limit` items while more follow. If a ' +
+        'provider fails the answer is 502 naming it, unless `allow_partial=true`, which returns 200 with that ' +
+        'provider marked `error` and its position not advanced.',
       querystring: ListQuery,
       response: { 200: Type.Ref('IncidentList'), ...problemResponses(...READ_ERRORS) }
     }

@@ -7,14 +7,16 @@ import { principalOf, requestContext } from '../call-options.ts'
 
 type Name = 'history' | 'evidence' | 'triggers' | 'tickets' | 'groups' // IncidentService methods
 
-const resource = (path: Name, operationId: string, summary: string, schema: string, scope: ScopeValue = 'incidents:read') =>
-  ({ path, operationId, summary, schema, scope })
+const resource = (path: Name, operationId: string, summary: string, schema: string,
+  scope: ScopeValue = 'incidents:read') => ({ path, operationId, summary, schema, scope })
 
 // Read-only sub-resources; each is a vendor capability, refused with 422 where missing.
 const SUB_RESOURCES = [
   resource('history', 'getIncidentHistory', 'Change history', 'HistoryList'),
-  resource('evidence', 'getIncidentEvidence', 'Evidence file information (scope evidence:read)', 'Evidence', 'evidence:read'),
-  resource('triggers', 'getIncidentTriggers', 'Matched content with context (scope evidence:read)', 'Triggers', 'evidence:read'),
+  resource('evidence', 'getIncidentEvidence', 'Evidence file information (scope evidence:read)', 'Evidence',
+    'evidence:read'),
+  resource('triggers', 'getIncidentTriggers', 'Matched content with context (scope evidence:read)', 'Triggers',
+    'evidence:read'),
   resource('tickets', 'getIncidentTickets', 'Tickets generated for the incident', 'TicketList'),
   resource('groups', 'getIncidentGroups', 'Incident groups the incident belongs to', 'GroupList')
 ]
