@@ -52,7 +52,8 @@ export function resolveIncidentId (registry: ProviderSource, principal: Principa
   const nativeId = id.slice(colon + 1)
   if (!adapter.isValidNativeId(nativeId)) {
     throw new GatewayError('validation_failed',
-      `'${nativeId.slice(0, 80)}' is not a valid ${adapter.type} incident id.`, { errors: [{ path: '/path/id', message: NATIVE_ID_RULE[adapter.type] }] })
+      `'${nativeId.slice(0, 80)}' is not a valid ${adapter.type} incident id.`,
+      { errors: [{ path: '/path/id', message: NATIVE_ID_RULE[adapter.type] }] })
   }
   return { adapter, nativeId }
 }
