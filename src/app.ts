@@ -12,6 +12,7 @@ import auditLog from './plugins/app/audit-log.ts'
 import auth from './plugins/app/auth.ts'
 import errorHandler from './plugins/app/error-handler.ts'
 import idempotency from './plugins/app/idempotency.ts'
+import incidents from './plugins/app/incidents.ts'
 import lifecycle from './plugins/app/lifecycle.ts'
 import providers from './plugins/app/providers.ts'
 import rateLimit from './plugins/app/rate-limit.ts'
@@ -83,6 +84,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   await app.register(rateLimit)
   await app.register(idempotency)
   await app.register(providers, { dispatcher: deps.dispatcher })
+  await app.register(incidents)
   await app.register(swagger)
 
   await app.register(healthRoutes)

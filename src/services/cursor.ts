@@ -60,7 +60,8 @@ export class CursorCodec {
     } catch {
       throw invalid('it is corrupt')
     }
-    if (!payload || typeof payload.pin !== 'string' || typeof payload.fd !== 'string' || typeof payload.pos !== 'object' || payload.pos === null) {
+    if (!payload || typeof payload.pin !== 'string' || typeof payload.fd !== 'string' ||
+      typeof payload.pos !== 'object' || payload.pos === null) {
       throw invalid('it is corrupt')
     }
     const last = payload.last
@@ -70,7 +71,8 @@ export class CursorCodec {
     }
     if (payload.fd !== filterDigest) {
       throw invalid('it was issued for different filters or providers',
-        'Repeat the same filters and providers as the request that returned this cursor (only limit and include may change).')
+        'Repeat the same filters and providers as the request that returned this cursor ' +
+        '(only limit and include may change).')
     }
     return payload
   }

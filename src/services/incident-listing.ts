@@ -53,7 +53,8 @@ export interface ListResult {
 // id (the stream order of src/adapters/stream-order.ts), both descending. Total and repeatable.
 // Compared field by field, without building keys: it runs for every incident of every page.
 interface MergeKey { micros: bigint, provider: string, native: string }
-const keyOf = (item: StreamItem): MergeKey => ({ micros: item.createdMicros, provider: item.incident.provider, native: item.incident.native_id })
+const keyOf = (item: StreamItem): MergeKey =>
+  ({ micros: item.createdMicros, provider: item.incident.provider, native: item.incident.native_id })
 function before (a: MergeKey, b: StreamItem): boolean {
   if (a.micros !== b.createdMicros) return a.micros > b.createdMicros
   if (a.provider !== b.incident.provider) return a.provider > b.incident.provider
@@ -63,11 +64,14 @@ const itemBefore = (a: StreamItem, b: StreamItem): boolean =>
   a.createdMicros !== b.createdMicros ? a.createdMicros > b.createdMicros : before(keyOf(a), b)
 
 const asGatewayError = (providerId: string, err: unknown): GatewayError =>
-  isGatewayError(err) ? err : new GatewayError('upstream_error', `Provider '${providerId}' failed.`, { provider: providerId, cause: err })
+  isGatewayError(err)
+    ? err
+    : new GatewayError('upstream_error', `Provider '${providerId}' failed.`, { provider: providerId, cause: err })
 
 // One page of the merged listing (spec section 5): the providers' streams are merged k-way from
 // their cursor positions, and each provider's position advances exactly past what this page used.
-export async function listIncidents (codec: CursorCodec, params: ListParams, now: () => number = Date.now): Promise<ListResult> {
+export async function listIncidents (codec: CursorCodec, params: ListParams,
+  now: () => number = Date.now): Promise<ListResult> {
   const ids = params.providers.map((p) => p.id).sort()
   const digest = filterDigest({ providers: ids, ...normalizeFilters(params.filters) })
   const state: CursorPayload = params.cursor
@@ -83,13 +87,24 @@ export async function listIncidents (codec: CursorCodec, params: ListParams, now
       continue
     }
     const hit = params.cache?.take(ReadAheadCache.key(adapter.id, digest, state.pin, start))
-    streams.push({ adapter, start, items: hit?.items ?? [], head: 0, exhausted: hit?.exhausted ?? false, tail: hit ? hit.tail : start, calls: 0, stalled: false })
+    streams.push({
+      adapter,
+      start,
+      items: hit?.items ?? [],
+      head: 0,
+      exhausted: hit?.exhausted ?? false,
+      tail: hit ? hit.tail : start,
+      calls: 0,
+      stalled: false
+    })
   }
 
   // The last incident the walk returned. Nothing that sorts before it is ever returned later: an
   // incident one replica's read-ahead memory still holds but a cold replica no longer found (it
   // left the filter, or was deleted, in between) would otherwise come back out of order.
-  let last: MergeKey | null = state.last ? { micros: BigInt(state.last[0]), provider: state.last[1], native: state.last[2] } : null
+  let last: MergeKey | null = state.last
+    ? { micros: BigInt(state.last[0]), provider: state.last[1], native: state.last[2] }
+    : null
   const dropPassed = () => {
     if (last === null) return
     for (const s of streams) while (s.head < s.items.length && !before(last, s.items[s.head])) s.head++
@@ -127,10 +142,13 @@ export async function listIncidents (codec: CursorCodec, params: ListParams, now
       } else {
         if (!isGatewayError(result.reason)) params.onUnexpected?.(s.adapter.id, result.reason)
         s.error = asGatewayError(s.adapter.id, result.reason)
-        failures.push({ provider: s.adapter.id, code: s.error.code, status: s.error.statusCode, detail: s.error.detail })
+        const { code, statusCode: status, detail } = s.error
+        failures.push({ provider: s.adapter.id, code, status, detail })
       }
     })
-    if (failures.length > 0 && (!params.allowPartial || !streams.some(live))) throw listingFailure(streams, failures, params.allowPartial)
+    if (failures.length > 0 && (!params.allowPartial || !streams.some(live))) {
+      throw listingFailure(streams, failures, params.allowPartial)
+    }
   }
 
   // k-way merge. A provider is fetched only when its buffer runs dry, so over a walk each
@@ -148,7 +166,8 @@ export async function listIncidents (codec: CursorCodec, params: ListParams, now
     }
     let best: Stream | null = null
     for (const s of streams) {
-      if (live(s) && s.head < s.items.length && (best === null || itemBefore(s.items[s.head], best.items[best.head]))) best = s
+      if (!live(s) || s.head === s.items.length) continue
+      if (best === null || itemBefore(s.items[s.head], best.items[best.head])) best = s
     }
     if (best === null) break
     const item = best.items[best.head++]
@@ -165,16 +184,20 @@ export async function listIncidents (codec: CursorCodec, params: ListParams, now
     const at = s.head > 0 ? s.items[s.head - 1].after : s.start
     if (s.error || s.head < s.items.length) {
       pos[id] = at
-      if (!s.error) params.cache?.put(ReadAheadCache.key(id, digest, state.pin, at), { items: s.items.slice(s.head), exhausted: s.exhausted, tail: s.tail })
+      if (!s.error) {
+        const rest = { items: s.items.slice(s.head), exhausted: s.exhausted, tail: s.tail }
+        params.cache?.put(ReadAheadCache.key(id, digest, state.pin, at), rest)
+      }
     } else {
       // Everything fetched was used: finished, or resume after all that was examined.
       pos[id] = s.exhausted ? 'done' : s.tail
     }
   }
   const finished = ids.every((id) => pos[id] === 'done')
+  const resumeAfter = last ? { last: [String(last.micros), last.provider, last.native] as CursorPayload['last'] } : {}
   return {
     data,
-    nextCursor: finished ? null : codec.encode({ pin: state.pin, fd: digest, pos, ...(last ? { last: [String(last.micros), last.provider, last.native] } : {}) }),
+    nextCursor: finished ? null : codec.encode({ pin: state.pin, fd: digest, pos, ...resumeAfter }),
     providers: outcomes,
     upstreamCalls
   }
@@ -189,7 +212,10 @@ function listingFailure (streams: Stream[], failures: ProviderFailureT[], allowP
   const names = failures.map((f) => `${f.provider} (${f.code})`).join(', ')
   const transient = failures.every((f) => TRANSIENT_CODES.has(f.code))
   const timeoutsOnly = failures.every((f) => f.code === 'upstream_timeout')
-  const code = !transient ? 'upstream_error' : timeoutsOnly ? 'upstream_timeout' : failures.some((f) => f.code === 'upstream_rate_limited') ? 'upstream_rate_limited' : 'provider_unavailable'
+  const rateLimited = failures.some((f) => f.code === 'upstream_rate_limited')
+  const code = !transient
+    ? 'upstream_error'
+    : timeoutsOnly ? 'upstream_timeout' : rateLimited ? 'upstream_rate_limited' : 'provider_unavailable'
   const detail = `Provider${failures.length > 1 ? 's' : ''} ${names} failed, so the listing would be incomplete. ` +
     `${transient ? 'The failure is temporary: retry the same request after Retry-After' : 'Retry later'}` +
     `${allowPartial ? '' : ', or pass allow_partial=true to receive the other providers\' incidents'}.`

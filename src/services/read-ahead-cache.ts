@@ -8,7 +8,8 @@ import type { NativePosition, StreamItem } from '../adapters/types.ts'
 export interface Buffered {
   items: StreamItem[]
   exhausted: boolean
-  tail: NativePosition | null // position after everything examined (the last item, or further when the gateway filtered)
+  // Position after everything examined: the last item, or further when the gateway filtered.
+  tail: NativePosition | null
 }
 
 interface Entry extends Buffered {

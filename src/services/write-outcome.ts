@@ -46,7 +46,8 @@ export function newTracker (): WriteTracker {
   return { state: 'not_sent' }
 }
 
-export async function performWrite (adapter: ProviderAdapter, nativeId: string, intent: WriteIntent, ctx: WriteContext): Promise<IncidentT> {
+export async function performWrite (adapter: ProviderAdapter, nativeId: string, intent: WriteIntent,
+  ctx: WriteContext): Promise<IncidentT> {
   const now = ctx.now ?? Date.now
   if (ctx.prior) return decide(adapter, nativeId, intent, ctx.prior, ctx, null)
   const text = appendedNote(intent)
@@ -123,9 +124,11 @@ async function decide (adapter: ProviderAdapter, nativeId: string, intent: Write
 }
 
 // The incident read back shows what the write asked for.
-export function applied (type: ProviderAdapter['type'], intent: WriteIntent, after: IncidentT, outcome: UnknownOutcome): boolean {
+export function applied (type: ProviderAdapter['type'], intent: WriteIntent, after: IncidentT,
+  outcome: UnknownOutcome): boolean {
   const noteThere = (text: string) => countNotes(after, text) > (outcome.notesBefore ?? 0)
-  const labelsThere = (labels: LabelT[]) => labels.every((l) => after.labels.some((a) => a.key === l.key && a.value === l.value))
+  const labelsThere = (labels: LabelT[]) =>
+    labels.every((l) => after.labels.some((a) => a.key === l.key && a.value === l.value))
   switch (intent.kind) {
     case 'update': {
       const { status, severity, external_ref: ref } = intent.patch
@@ -157,13 +160,15 @@ function unknown (providerId: string, keyed: boolean, cause: unknown): GatewayEr
     ? 'Repeat the request with the same Idempotency-Key to learn the outcome; the gateway never sends the write twice.'
     : 'Read the incident to see whether it took effect before repeating the request.'
   return new GatewayError('write_outcome_unknown',
-    `Provider '${providerId}' did not confirm the write and the gateway could not yet tell whether it took effect. ${next}`,
+    `Provider '${providerId}' did not confirm the write and the gateway could not yet tell whether it took effect. ` +
+    next,
     { provider: providerId, cause })
 }
 
 function notApplied (providerId: string, cause: unknown): GatewayError {
   const said = isGatewayError(cause) ? `${cause.detail} ` : `Provider '${providerId}' did not confirm the write. `
   const code = isGatewayError(cause) && cause.code === 'upstream_timeout' ? 'upstream_timeout' : 'upstream_error'
-  return new GatewayError(code, `${said}The gateway read the incident back: the change was not applied, so repeating the request is safe.`,
+  return new GatewayError(code,
+    `${said}The gateway read the incident back: the change was not applied, so repeating the request is safe.`,
     { provider: providerId, cause })
 }

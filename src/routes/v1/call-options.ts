@@ -1,10 +1,7 @@
 import type { ServerResponse } from 'node:http'
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
-import type { CallOptions } from '../../adapters/types.ts'
-import type { IncidentT } from '../../schemas/incident.ts'
-import { incidentView } from '../../services/incident-view.ts'
+import type { RequestContext, WriteRequestContext } from '../../services/incident-service.ts'
 import type { Principal } from '../../services/principal.ts'
-import { newTracker, type WriteContext } from '../../services/write-outcome.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -40,30 +37,19 @@ export function requestDeadline (request: FastifyRequest): RequestDeadline {
   return { signal: controller.signal, deadline: Date.now() + ms }
 }
 
-// Per-request upstream options: the overall deadline and the request id forwarded upstream.
-export function callOptions (request: FastifyRequest): CallOptions {
-  return { ...requestDeadline(request), requestId: String(request.id) }
+// What the incidents service needs of one request besides its principal (src/services/incident-service.ts).
+export function requestContext (request: FastifyRequest): RequestContext {
+  return { ...requestDeadline(request), requestId: String(request.id), log: request.log }
 }
 
-// What a write route hands the write-outcome service: the upstream options and, with an
-// Idempotency-Key, the key's tracker and any earlier unknown outcome to decide.
-export function writeContext (request: FastifyRequest): WriteContext {
+// A write's context adds its Idempotency-Key, if any: the key's tracker and any earlier unknown
+// outcome to decide (src/plugins/app/idempotency.ts).
+export function writeRequestContext (request: FastifyRequest): WriteRequestContext {
   const idem = request.idempotency
-  return {
-    opts: callOptions(request),
-    tracker: idem?.tracker ?? newTracker(),
-    prior: idem?.prior?.outcome,
-    keyed: idem !== null,
-    settleMs: request.server.config.limits.request_timeout_ms
-  }
+  return { ...requestContext(request), key: idem ? { tracker: idem.tracker, prior: idem.prior?.outcome } : null }
 }
 
 export const principalOf = (request: FastifyRequest): Principal => {
   if (!request.principal) throw new Error('route without a scope used the principal')
   return request.principal
 }
-
-// An incident as this caller may see it: `raw` only when asked for, matched content only with
-// scope evidence:read (src/services/incident-view.ts).
-export const viewFor = (request: FastifyRequest, opts = { raw: false }) =>
-  (incident: IncidentT): IncidentT => incidentView(incident, principalOf(request), opts)

@@ -2,8 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { TransactionParams } from '../../schemas/requests.ts'
 import { READ_ERRORS, problemResponses } from '../../schemas/responses.ts'
-import { providerFor } from '../../services/provider-access.ts'
-import { callOptions, principalOf, viewFor } from './call-options.ts'
+import { principalOf, requestContext } from './call-options.ts'
 
 const transactions: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/transactions/:provider/:transaction_id/incidents', {
@@ -16,11 +15,10 @@ const transactions: FastifyPluginAsyncTypebox = async (app) => {
       params: TransactionParams,
       response: { 200: Type.Ref('IncidentArray'), ...problemResponses(...READ_ERRORS) }
     }
-  }, async (request) => {
-    const adapter = providerFor(app.providers, principalOf(request), request.params.provider, '/path/provider')
-    const incidents = await adapter.transactionIncidents(request.params.transaction_id, callOptions(request))
-    return { data: incidents.map(viewFor(request)) }
-  })
+  }, async (request) => ({
+    data: await app.incidents.transactionIncidents(principalOf(request), request.params.provider,
+      request.params.transaction_id, requestContext(request))
+  }))
 }
 
 export default transactions

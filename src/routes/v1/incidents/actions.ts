@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { CloseBody, IncidentParams, LabelsBody, NoteBody, WriteHeaders, ZwaIncidentParams } from '../../../schemas/requests.ts'
+import {
+  CloseBody, IncidentParams, LabelsBody, NoteBody, WriteHeaders, ZwaIncidentParams
+} from '../../../schemas/requests.ts'
 import { writeProblemResponses } from '../../../schemas/responses.ts'
-import { resolveIncidentId } from '../../../services/provider-access.ts'
-import { performWrite } from '../../../services/write-outcome.ts'
-import { principalOf, viewFor, writeContext } from '../call-options.ts'
+import { principalOf, writeRequestContext } from '../call-options.ts'
 
 const responses = { 200: Type.Ref('Incident'), ...writeProblemResponses() }
 
@@ -16,18 +16,16 @@ const actions: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['incidents'],
       operationId: 'closeIncident',
       summary: 'Close (resolve) an incident',
-      description: 'ZWA: close with resolution code, label and notes. Cloudlock: `false_positive` gives DISMISSED, no classification ' +
-        'RESOLVED, any other classification 422 `unsupported_value`; Cloudlock stores no notes or labels, so sending them is 422 ' +
-        '`capability_not_supported`. What is sent is stored or refused, never dropped.',
+      description: 'ZWA: close with resolution code, label and notes. Cloudlock: `false_positive` gives DISMISSED, ' +
+        'no classification RESOLVED, any other classification 422 `unsupported_value`; Cloudlock stores no notes or ' +
+        'labels, so sending them is 422 `capability_not_supported`. What is sent is stored or refused, never dropped.',
       params: IncidentParams,
       headers: WriteHeaders,
       body: CloseBody,
       response: responses
     }
-  }, async (request) => {
-    const { adapter, nativeId } = resolveIncidentId(app.providers, principalOf(request), request.params.id)
-    return viewFor(request)(await performWrite(adapter, nativeId, { kind: 'close', request: request.body }, writeContext(request)))
-  })
+  }, async (request) =>
+    app.incidents.close(principalOf(request), request.params.id, request.body, writeRequestContext(request)))
 
   app.post('/incidents/:id/notes', {
     config: { scope: 'incidents:write' },
@@ -41,10 +39,8 @@ const actions: FastifyPluginAsyncTypebox = async (app) => {
       body: NoteBody,
       response: responses
     }
-  }, async (request) => {
-    const { adapter, nativeId } = resolveIncidentId(app.providers, principalOf(request), request.params.id)
-    return viewFor(request)(await performWrite(adapter, nativeId, { kind: 'note', text: request.body.text }, writeContext(request)))
-  })
+  }, async (request) =>
+    app.incidents.addNote(principalOf(request), request.params.id, request.body.text, writeRequestContext(request)))
 
   app.post('/incidents/:id/labels', {
     config: { scope: 'incidents:write' },
@@ -58,10 +54,8 @@ const actions: FastifyPluginAsyncTypebox = async (app) => {
       body: LabelsBody,
       response: responses
     }
-  }, async (request) => {
-    const { adapter, nativeId } = resolveIncidentId(app.providers, principalOf(request), request.params.id)
-    return viewFor(request)(await performWrite(adapter, nativeId, { kind: 'labels', labels: request.body.labels }, writeContext(request)))
-  })
+  }, async (request) =>
+    app.incidents.addLabels(principalOf(request), request.params.id, request.body.labels, writeRequestContext(request)))
 }
 
 export default actions

@@ -1,28 +1,24 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import type { CallOptions, ProviderAdapter } from '../../../adapters/types.ts'
 import type { ScopeValue } from '../../../schemas/enums.ts'
 import { ZwaIncidentParams } from '../../../schemas/requests.ts'
 import { READ_ERRORS, problemResponses } from '../../../schemas/responses.ts'
-import { resolveIncidentId } from '../../../services/provider-access.ts'
-import { callOptions, principalOf } from '../call-options.ts'
+import { principalOf, requestContext } from '../call-options.ts'
 
-interface SubResource {
-  path: string
-  operationId: string
-  summary: string
-  scope: ScopeValue
-  schema: string
-  fetch: (adapter: ProviderAdapter, nativeId: string, opts: CallOptions) => Promise<unknown>
-}
+type Name = 'history' | 'evidence' | 'triggers' | 'tickets' | 'groups' // IncidentService methods
+
+const resource = (path: Name, operationId: string, summary: string, schema: string,
+  scope: ScopeValue = 'incidents:read') => ({ path, operationId, summary, schema, scope })
 
 // Read-only sub-resources; each is a vendor capability, refused with 422 where missing.
-const SUB_RESOURCES: SubResource[] = [
-  { path: 'history', operationId: 'getIncidentHistory', summary: 'Change history', scope: 'incidents:read', schema: 'HistoryList', fetch: async (a, id, o) => ({ data: await a.history(id, o) }) },
-  { path: 'evidence', operationId: 'getIncidentEvidence', summary: 'Evidence file information (scope evidence:read)', scope: 'evidence:read', schema: 'Evidence', fetch: (a, id, o) => a.evidence(id, o) },
-  { path: 'triggers', operationId: 'getIncidentTriggers', summary: 'Matched content with context (scope evidence:read)', scope: 'evidence:read', schema: 'Triggers', fetch: async (a, id, o) => ({ data: await a.triggers(id, o) }) },
-  { path: 'tickets', operationId: 'getIncidentTickets', summary: 'Tickets generated for the incident', scope: 'incidents:read', schema: 'TicketList', fetch: async (a, id, o) => ({ data: await a.tickets(id, o) }) },
-  { path: 'groups', operationId: 'getIncidentGroups', summary: 'Incident groups the incident belongs to', scope: 'incidents:read', schema: 'GroupList', fetch: async (a, id, o) => ({ data: await a.groups(id, o) }) }
+const SUB_RESOURCES = [
+  resource('history', 'getIncidentHistory', 'Change history', 'HistoryList'),
+  resource('evidence', 'getIncidentEvidence', 'Evidence file information (scope evidence:read)', 'Evidence',
+    'evidence:read'),
+  resource('triggers', 'getIncidentTriggers', 'Matched content with context (scope evidence:read)', 'Triggers',
+    'evidence:read'),
+  resource('tickets', 'getIncidentTickets', 'Tickets generated for the incident', 'TicketList'),
+  resource('groups', 'getIncidentGroups', 'Incident groups the incident belongs to', 'GroupList')
 ]
 
 const subResources: FastifyPluginAsyncTypebox = async (app) => {
@@ -38,8 +34,8 @@ const subResources: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Ref(sub.schema), ...problemResponses(...READ_ERRORS) }
       }
     }, async (request) => {
-      const { adapter, nativeId } = resolveIncidentId(app.providers, principalOf(request), request.params.id)
-      return sub.fetch(adapter, nativeId, callOptions(request))
+      const found = await app.incidents[sub.path](principalOf(request), request.params.id, requestContext(request))
+      return sub.path === 'evidence' ? found : { data: found } // evidence is one object, the others lists
     })
   }
 }
