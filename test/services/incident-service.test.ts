@@ -67,6 +67,7 @@ function fakeAdapter (id: string, records: IncidentT[]) {
     tickets: refused,
     groups: refused,
     health: () => ({ status: 'ok', circuit: 'closed', last_error: null }),
+    rateBudget: () => 'local',
     shutdown: async () => {}
   }
   return { adapter, calls }
