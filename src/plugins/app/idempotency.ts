@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { GatewayError } from '../../errors/gateway-error.ts'
 import { newTracker, type UnknownOutcome, type WriteTracker } from '../../services/write-outcome.ts'
-import { StoreFullError, StoreUnavailableError } from '../../state/shared-store.ts'
+import { type KeyWatch, StoreFullError, StoreUnavailableError } from '../../state/shared-store.ts'
 
 // One keyed write in progress: its record's key and fingerprint, the tracker the write-outcome
 // service fills in, and (on a repeat) the stored unknown outcome this request must decide.
@@ -22,7 +22,10 @@ declare module 'fastify' {
 
 const RETENTION_MS = 24 * 60 * 60 * 1000
 const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/
-const POLL_MS = 50
+// A waiting duplicate wakes on the store's change notification; it also re-reads this often,
+// because a notification can be lost (Redis pub/sub is at most once, a subscriber reconnects,
+// a record expires without one) and that must not stall a duplicate for the whole lock time.
+export const FALLBACK_POLL_MS = 1_000
 
 export const KEY_PREFIX = 'idem:'
 
@@ -42,7 +45,6 @@ export const isEvictable = (text: string): boolean => {
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 // Key order does not change a JSON body's meaning, so the fingerprint sorts object keys.
 function canonical (value: unknown): string {
@@ -60,11 +62,12 @@ const unavailable = (cause: unknown) => new GatewayError('service_unavailable', 
 
 // Idempotency-Key on POST and PATCH (spec section 7): the first request with a key runs and its
 // answer (below 500) is kept 24 h; a repeat with the same body replays it, another body is 422;
-// concurrent duplicates wait for the first instead of reaching the vendor. Keys are per API key.
+// concurrent duplicates wait for the first (woken by the store when its record changes) instead of
+// reaching the vendor. Keys are per API key.
 // A write whose vendor answer was lost keeps its key as `unknown` (spec section 6): a repeat runs
 // the route, which only reads the incident back to decide (src/services/write-outcome.ts).
 async function idempotency (app: FastifyInstance) {
-  const store = app.sharedStore
+  const store = app.sharedStoreFor('idempotency')
   const lockMs = app.config.limits.request_timeout_ms + 5_000
   app.decorateRequest('idempotency', null)
 
@@ -78,12 +81,16 @@ async function idempotency (app: FastifyInstance) {
     const storeKey = `${KEY_PREFIX}${sha256(`${request.principal.name}\n${header}`)}`
     const fingerprint = sha256(`${request.method} ${request.url}\n${canonical(request.body)}`)
     const deadline = Date.now() + lockMs
+    let watch: KeyWatch | null = null
     try {
       while (true) {
         if (await store.setIfAbsent(storeKey, JSON.stringify({ state: 'pending', fp: fingerprint } satisfies Pending), lockMs)) {
           request.idempotency = { storeKey, fingerprint, tracker: newTracker(), prior: null }
           return
         }
+        // Listening before the read: a change between the read and the wait below still wakes
+        // this request (test/state/idempotency-wait.test.ts, "no lost wake-up").
+        watch ??= await store.watch(storeKey)
         const text = await store.get(storeKey)
         if (text === null) continue // expired or released meanwhile: try to take it
         const record = JSON.parse(text) as IdempotencyRecord
@@ -100,11 +107,14 @@ async function idempotency (app: FastifyInstance) {
         if (Date.now() > deadline) {
           throw new GatewayError('service_unavailable', 'The first request with this Idempotency-Key is still running; retry later.', { retryAfter: 1 })
         }
-        await sleep(POLL_MS)
+        await watch.changed(Math.min(FALLBACK_POLL_MS, deadline - Date.now() + 1))
       }
     } catch (err) {
+      // Already logged and counted by the store view (app.sharedStoreFor).
       if (err instanceof StoreUnavailableError) throw unavailable(err)
       throw err
+    } finally {
+      watch?.close()
     }
   })
 
