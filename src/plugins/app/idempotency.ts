@@ -66,8 +66,13 @@ const unavailable = (cause: unknown) => new GatewayError('service_unavailable', 
 // reaching the vendor. Keys are per API key.
 // A write whose vendor answer was lost keeps its key as `unknown` (spec section 6): a repeat runs
 // the route, which only reads the incident back to decide (src/services/write-outcome.ts).
-async function idempotency (app: FastifyInstance) {
+export interface IdempotencyOptions {
+  fallbackPollMs?: number // tests: tell a notification from a fallback poll
+}
+
+async function idempotency (app: FastifyInstance, opts: IdempotencyOptions) {
   const store = app.sharedStoreFor('idempotency')
+  const fallbackPollMs = opts.fallbackPollMs ?? FALLBACK_POLL_MS
   const lockMs = app.config.limits.request_timeout_ms + 5_000
   app.decorateRequest('idempotency', null)
 
@@ -107,7 +112,7 @@ async function idempotency (app: FastifyInstance) {
         if (Date.now() > deadline) {
           throw new GatewayError('service_unavailable', 'The first request with this Idempotency-Key is still running; retry later.', { retryAfter: 1 })
         }
-        await watch.changed(Math.min(FALLBACK_POLL_MS, deadline - Date.now() + 1))
+        await watch.changed(Math.min(fallbackPollMs, deadline - Date.now() + 1))
       }
     } catch (err) {
       // Already logged and counted by the store view (app.sharedStoreFor).
