@@ -40,12 +40,14 @@ class RedisRateLimitStore implements FastifyRateLimitStore {
   // Route-level limits (none in this gateway today) count apart, per method and route pattern.
   child (routeOptions: ChildOptions): FastifyRateLimitStore {
     const route = (routeOptions as { routeInfo?: { method?: unknown, url?: unknown } }).routeInfo
-    return new RedisRateLimitStore(this.client, `${this.prefix}${String(route?.method)}${String(route?.url)}-`, this.onError)
+    const prefix = `${this.prefix}${String(route?.method)}${String(route?.url)}-`
+    return new RedisRateLimitStore(this.client, prefix, this.onError)
   }
 }
 
 // The constructor the plugin's `store` option takes (it ignores the plugin options it is given).
-export function redisRateLimitStore (client: Redis, prefix: string, onError: StoreErrorHook): FastifyRateLimitStoreCtor {
+export function redisRateLimitStore (client: Redis, prefix: string,
+  onError: StoreErrorHook): FastifyRateLimitStoreCtor {
   return class extends RedisRateLimitStore {
     constructor () {
       super(client, prefix, onError)

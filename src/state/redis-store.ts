@@ -9,7 +9,8 @@ import { type KeyWatch, type SharedStore, type StoreErrorHook, StoreUnavailableE
 const SET = new RedisScript(
   "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) redis.call('PUBLISH', ARGV[3], ARGV[4]) return 1")
 const SET_IF_ABSENT = new RedisScript(
-  "if redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then redis.call('PUBLISH', ARGV[3], ARGV[4]) return 1 end return 0")
+  "if redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then " +
+  "redis.call('PUBLISH', ARGV[3], ARGV[4]) return 1 end return 0")
 // Compare-and-set / compare-and-delete: one round trip, no other client in between.
 const REPLACE_IF_EQUALS = new RedisScript(
   "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) " +
@@ -68,7 +69,8 @@ export class RedisStore implements SharedStore {
   }
 
   async setIfAbsent (key: string, value: string, ttlMs: number): Promise<boolean> {
-    return await this.run(() => SET_IF_ABSENT.run(this.client, [this.prefix + key], [value, ttlMs, this.channel, key])) === 1
+    const args = [value, ttlMs, this.channel, key]
+    return await this.run(() => SET_IF_ABSENT.run(this.client, [this.prefix + key], args)) === 1
   }
 
   async set (key: string, value: string, ttlMs: number): Promise<void> {
@@ -81,7 +83,8 @@ export class RedisStore implements SharedStore {
   }
 
   async deleteIfEquals (key: string, expected: string): Promise<boolean> {
-    return await this.run(() => DELETE_IF_EQUALS.run(this.client, [this.prefix + key], [expected, this.channel, key])) === 1
+    const args = [expected, this.channel, key]
+    return await this.run(() => DELETE_IF_EQUALS.run(this.client, [this.prefix + key], args)) === 1
   }
 
   async delete (key: string): Promise<void> {
@@ -92,7 +95,8 @@ export class RedisStore implements SharedStore {
     const watch = this.changes.watch(key)
     let timer: NodeJS.Timeout | undefined
     const late = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`not subscribed within ${this.subscribeTimeoutMs} ms`)), this.subscribeTimeoutMs)
+      const ms = this.subscribeTimeoutMs
+      timer = setTimeout(() => reject(new Error(`not subscribed within ${ms} ms`)), ms)
     })
     try {
       await Promise.race([this.listening(), late])

@@ -68,7 +68,8 @@ for (const backend of ['memory', 'redis'] as const) {
   })
 }
 
-t.test('redis: a subscriber reconnect wakes every watcher (messages may have been lost)', { skip: noRedis('redis') }, async (t) => {
+const reconnect = 'redis: a subscriber reconnect wakes every watcher (messages may be lost)'
+t.test(reconnect, { skip: noRedis('redis') }, async (t) => {
   const store = await ready(new RedisStore(redisUrl!, `test-${randomUUID()}:`))
   t.teardown(() => store.close())
   const watch = await store.watch('k')
@@ -80,7 +81,8 @@ t.test('redis: a subscriber reconnect wakes every watcher (messages may have bee
 
 t.test('redis down: watch returns (and reports) instead of hanging; commands fail fast', async (t) => {
   const errors: string[] = []
-  const store = new RedisStore('redis://127.0.0.1:1', 'down:', { onError: (op) => errors.push(op), subscribeTimeoutMs: 200 })
+  const onError = (op: string) => { errors.push(op) }
+  const store = new RedisStore('redis://127.0.0.1:1', 'down:', { onError, subscribeTimeoutMs: 200 })
   t.teardown(() => store.close())
   const watch = await store.watch('k')
   t.ok(errors.length > 0, `reported: ${errors.join(', ')}`)

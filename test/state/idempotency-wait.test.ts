@@ -6,7 +6,6 @@
 // two RedisStores with one prefix (real Redis), or one MemoryStore.
 import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyInstance } from 'fastify'
-import fp from 'fastify-plugin'
 import t from 'tap'
 import type { Config } from '../../src/config/schema.ts'
 import idempotency from '../../src/plugins/app/idempotency.ts'
@@ -15,6 +14,7 @@ import { MemoryStore } from '../../src/state/memory-store.ts'
 import { RedisStore } from '../../src/state/redis-store.ts'
 import type { KeyWatch, SharedStore, WatchResult } from '../../src/state/shared-store.ts'
 import type { TapTest } from '../helpers/build.ts'
+import { fakeAuth } from '../helpers/fake-auth.ts'
 
 const redisUrl = process.env.REDIS_URL
 const noRedis = (backend: string) => backend === 'redis' && !redisUrl ? 'REDIS_URL is not set' : false
@@ -38,7 +38,9 @@ function observe (store: SharedStore, opts: ObserveOptions = {}): Observed {
   const wrapWatch = (watch: KeyWatch): KeyWatch => ({
     changed: async (ms) => {
       began()
-      const result = opts.deaf ? await new Promise<WatchResult>((resolve) => setTimeout(() => resolve('timeout'), ms)) : await watch.changed(ms)
+      const result = opts.deaf
+        ? await new Promise<WatchResult>((resolve) => setTimeout(() => resolve('timeout'), ms))
+        : await watch.changed(ms)
       seen.waits.push(result)
       return result
     },
@@ -73,10 +75,7 @@ async function gateway (store: SharedStore, fallbackPollMs: number) {
   const app: FastifyInstance = Fastify()
   app.decorate('config', { limits: { request_timeout_ms: 30_000 } } as unknown as Config)
   await app.register(sharedState, { store })
-  await app.register(fp(async (app) => {
-    app.decorateRequest('principal', null)
-    app.addHook('onRequest', async (request) => { request.principal = { name: 'tester', scopes: new Set(), providers: null } })
-  }, { name: 'auth' }))
+  await app.register(fakeAuth)
   await app.register(idempotency, { fallbackPollMs })
   app.post('/w', async () => {
     entered()
@@ -97,13 +96,15 @@ async function shared (t: TapTest, backend: 'memory' | 'redis'): Promise<[Shared
   }
   const prefix = `test-${randomUUID()}:`
   const stores = [new RedisStore(redisUrl!, prefix), new RedisStore(redisUrl!, prefix)]
-  for (const s of stores) if (s.client.status !== 'ready') await new Promise((resolve) => s.client.once('ready', resolve))
+  for (const s of stores) {
+    if (s.client.status !== 'ready') await new Promise((resolve) => s.client.once('ready', resolve))
+  }
   t.teardown(async () => { for (const s of stores) await s.close() })
   return [stores[0], stores[1]]
 }
 
 for (const backend of ['memory', 'redis'] as const) {
-  t.test(`${backend}: a duplicate on B is woken by A's answer, not by polling`, { skip: noRedis(backend) }, async (t) => {
+  t.test(`${backend}: a duplicate on B is woken by A's answer, not a poll`, { skip: noRedis(backend) }, async (t) => {
     const [storeA, storeB] = await shared(t, backend)
     // A fallback poll far longer than A's write: only the notification can answer B in time.
     const a = await gateway(storeA, 30_000)
@@ -143,7 +144,8 @@ for (const backend of ['memory', 'redis'] as const) {
     const [resA, resB] = await Promise.all([first, duplicate])
     t.equal(resB.statusCode, 200)
     t.equal(resB.body, resA.body)
-    t.ok(seen.waits.length >= 1 && seen.waits.every((w) => w === 'timeout'), `answered by the fallback poll: ${seen.waits}`)
+    const polled = seen.waits.length >= 1 && seen.waits.every((w) => w === 'timeout')
+    t.ok(polled, `answered by the fallback poll: ${seen.waits}`)
   })
 
   t.test(`${backend}: no lost wake-up between the read and the wait`, { skip: noRedis(backend) }, async (t) => {

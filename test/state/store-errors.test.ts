@@ -2,7 +2,6 @@
 // operation, with the log throttled and free of key material; the rate limit still fails open.
 import { randomUUID } from 'node:crypto'
 import Fastify from 'fastify'
-import fp from 'fastify-plugin'
 import t from 'tap'
 import type { Config } from '../../src/config/schema.ts'
 import idempotency from '../../src/plugins/app/idempotency.ts'
@@ -12,6 +11,7 @@ import { MemoryStore } from '../../src/state/memory-store.ts'
 import { StoreFullError, StoreUnavailableError } from '../../src/state/shared-store.ts'
 import { reportingStore, storeErrorReporter, type StoreErrorMetrics } from '../../src/state/store-errors.ts'
 import { captureLogs } from '../helpers/build.ts'
+import { fakeAuth } from '../helpers/fake-auth.ts'
 
 // A stand-in for app.metrics with the counter the lead adds to src/observability/metrics.ts.
 function countingMetrics () {
@@ -28,7 +28,8 @@ t.test('the reporter counts every failure and logs at most one line per 10 s', a
   const warnings: Array<Record<string, unknown>> = []
   const { metrics, counts } = countingMetrics()
   let now = 0
-  const report = storeErrorReporter({ warn: (obj) => warnings.push(obj as Record<string, unknown>) }, metrics, () => now)
+  const log = { warn: (obj: object) => { warnings.push(obj as Record<string, unknown>) } }
+  const report = storeErrorReporter(log, metrics, () => now)
   const err = new StoreUnavailableError(new Error('connect ECONNREFUSED 127.0.0.1:1'))
   for (let i = 0; i < 5; i++) report('token', 'get', err)
   report('token', 'set', err)
@@ -41,7 +42,7 @@ t.test('the reporter counts every failure and logs at most one line per 10 s', a
   t.equal(warnings.length, 3)
   t.match(warnings[2], { operation: 'get', suppressed: 4 }, 'says how many were not logged')
   // Without the counter (metrics off, or before the lead's change) reporting still logs.
-  const bare = storeErrorReporter({ warn: (obj) => warnings.push(obj as Record<string, unknown>) }, {})
+  const bare = storeErrorReporter(log, {})
   bare('rate_limit', 'incr', new Error('x'))
   t.equal(warnings.length, 4)
 })
@@ -50,7 +51,9 @@ t.test('a store view reports its failures under its user and rethrows them', asy
   const store = new MemoryStore(Date.now, { prefix: 'idem:', maxEntries: 1, maxBytes: 1_000, evictable: () => false })
   t.teardown(() => store.close())
   const reported: string[] = []
-  const view = reportingStore(store, 'idempotency', (user, operation, err) => reported.push(`${user} ${operation} ${(err as Error).name}`))
+  const view = reportingStore(store, 'idempotency', (user, operation, err) => {
+    reported.push(`${user} ${operation} ${(err as Error).name}`)
+  })
   t.equal(view.kind, 'memory')
   t.ok(await view.setIfAbsent('idem:a', 'x', 60_000))
   await t.rejects(view.setIfAbsent('idem:b', 'x', 60_000), StoreFullError)
@@ -70,10 +73,7 @@ t.test('Redis down: idempotency fails closed, the rate limit fails open, both lo
   } as unknown as Config)
   app.decorate('metrics', metrics as never)
   await app.register(sharedState)
-  await app.register(fp(async (app) => {
-    app.decorateRequest('principal', null)
-    app.addHook('onRequest', async (request) => { request.principal = { name: 'tester', scopes: new Set(), providers: null } })
-  }, { name: 'auth' }))
+  await app.register(fakeAuth)
   await app.register(rateLimit)
   await app.register(idempotency)
   app.post('/w', async () => ({ ok: true }))

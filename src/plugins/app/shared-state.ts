@@ -31,12 +31,12 @@ export interface SharedStateOptions {
 async function sharedState (app: FastifyInstance, opts: SharedStateOptions) {
   // The metrics plugin registers first (src/app.ts); its recorder counts store errors once it
   // has sharedStoreError (see StoreErrorMetrics).
-  const metrics: Partial<StoreErrorMetrics> = app.hasDecorator('metrics') ? app.metrics as Partial<StoreErrorMetrics> : {}
+  const metrics = (app.hasDecorator('metrics') ? app.metrics : {}) as Partial<StoreErrorMetrics>
   const report = storeErrorReporter(app.log, metrics)
   const store: SharedStore = opts.store ?? (app.config.redis_url
     // Change notifications serve waiting idempotent duplicates only, so the subscriber's
     // failures are theirs.
-    ? new RedisStore(app.config.redis_url, undefined, { onError: (operation, err) => report('idempotency', operation, err) })
+    ? new RedisStore(app.config.redis_url, undefined, { onError: (op, err) => report('idempotency', op, err) })
     : new MemoryStore(Date.now, { prefix: KEY_PREFIX, ...IDEMPOTENCY_BOUND, evictable: isEvictable }))
   app.decorate('sharedStore', store)
   app.decorate('sharedStoreFor', (user: StoreUser) => reportingStore(store, user, report))
