@@ -127,6 +127,8 @@ for (const backend of ['memory', 'redis'] as const) {
     t.equal(a.runs() + b.runs(), 1, 'the route ran once')
     t.same(seen.waits, ['changed'], 'one wait, ended by the notification')
     t.equal(seen.gets, 2, 'two reads: pending, then done')
+    const watched = [storeA, storeB].map((s) => (s as MemoryStore | RedisStore).watchedKeys)
+    t.same(watched, [0, 0], 'the waiter stopped listening')
   })
 
   t.test(`${backend}: a lost notification costs one fallback poll`, { skip: noRedis(backend) }, async (t) => {
