@@ -1,4 +1,5 @@
-import { type SharedStore, StoreFullError } from './shared-store.ts'
+import { ChangeHub } from './change-hub.ts'
+import { type KeyWatch, type SharedStore, StoreFullError } from './shared-store.ts'
 
 interface Entry { value: string, expiresAt: number, bytes: number }
 
@@ -19,6 +20,7 @@ export class MemoryStore implements SharedStore {
   private readonly now: () => number
   private readonly bound?: MemoryBound
   private readonly sweeper: NodeJS.Timeout
+  private readonly changes = new ChangeHub()
   private boundedCount = 0
   private boundedBytes = 0
 
@@ -102,27 +104,42 @@ export class MemoryStore implements SharedStore {
   async setIfAbsent (key: string, value: string, ttlMs: number): Promise<boolean> {
     if (this.live(key)) return false
     this.put(key, value, ttlMs)
+    this.changes.notify(key)
     return true
   }
 
   async set (key: string, value: string, ttlMs: number): Promise<void> {
     this.put(key, value, ttlMs)
+    this.changes.notify(key)
   }
 
   async replaceIfEquals (key: string, expected: string, value: string, ttlMs: number): Promise<boolean> {
     if (this.live(key)?.value !== expected) return false
     this.put(key, value, ttlMs)
+    this.changes.notify(key)
     return true
   }
 
   async delete (key: string): Promise<void> {
+    if (!this.live(key)) return
     this.remove(key)
+    this.changes.notify(key)
   }
 
   async deleteIfEquals (key: string, expected: string): Promise<boolean> {
     if (this.live(key)?.value !== expected) return false
     this.remove(key)
+    this.changes.notify(key)
     return true
+  }
+
+  async watch (key: string): Promise<KeyWatch> {
+    return this.changes.watch(key)
+  }
+
+  // Keys being watched, for tests.
+  get watchedKeys (): number {
+    return this.changes.size
   }
 
   async close (): Promise<void> {

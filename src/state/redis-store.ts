@@ -1,9 +1,30 @@
 import { Redis } from 'ioredis'
-import { type SharedStore, StoreUnavailableError } from './shared-store.ts'
+import { ChangeHub } from './change-hub.ts'
+import { RedisScript } from './redis-script.ts'
+import { type KeyWatch, type SharedStore, type StoreErrorHook, StoreUnavailableError } from './shared-store.ts'
 
-// Atomic compare-and-set / compare-and-delete: one round trip, no other client in between.
-const REPLACE_IF_EQUALS = "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 end return 0"
-const DELETE_IF_EQUALS = "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) return 1 end return 0"
+// Every write publishes the changed key (without the prefix) on one channel per prefix, in the
+// same script as the write: atomic, one round trip, and no reliance on keyspace notifications
+// (server configuration). ARGV ends with the channel, then the key to publish.
+const SET = new RedisScript(
+  "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) redis.call('PUBLISH', ARGV[3], ARGV[4]) return 1")
+const SET_IF_ABSENT = new RedisScript(
+  "if redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then " +
+  "redis.call('PUBLISH', ARGV[3], ARGV[4]) return 1 end return 0")
+// Compare-and-set / compare-and-delete: one round trip, no other client in between.
+const REPLACE_IF_EQUALS = new RedisScript(
+  "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) " +
+  "redis.call('PUBLISH', ARGV[4], ARGV[5]) return 1 end return 0")
+const DELETE = new RedisScript(
+  "if redis.call('DEL', KEYS[1]) == 1 then redis.call('PUBLISH', ARGV[1], ARGV[2]) return 1 end return 0")
+const DELETE_IF_EQUALS = new RedisScript(
+  "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) redis.call('PUBLISH', ARGV[2], ARGV[3]) " +
+  'return 1 end return 0')
+
+export interface RedisStoreOptions {
+  onError?: StoreErrorHook // failures of the change subscriber, which no caller sees
+  subscribeTimeoutMs?: number // how long a watch waits for the subscription (default 1 s)
+}
 
 // Redis-backed state shared by every replica. Commands fail fast while Redis is unreachable
 // (no offline queue), so callers can decide to fail closed instead of hanging.
@@ -11,9 +32,18 @@ export class RedisStore implements SharedStore {
   readonly kind = 'redis' as const
   readonly client: Redis
   private readonly prefix: string
+  private readonly channel: string
+  private readonly onError: StoreErrorHook
+  private readonly subscribeTimeoutMs: number
+  private readonly changes = new ChangeHub()
+  private subscriber: Redis | null = null
+  private subscribed: Promise<void> | null = null
 
-  constructor (url: string, prefix = 'dlpgw:') {
+  constructor (url: string, prefix = 'dlpgw:', opts: RedisStoreOptions = {}) {
     this.prefix = prefix
+    this.channel = `${prefix}changed`
+    this.onError = opts.onError ?? (() => {})
+    this.subscribeTimeoutMs = opts.subscribeTimeoutMs ?? 1_000
     this.client = new Redis(url, {
       lazyConnect: false,
       enableOfflineQueue: false,
@@ -39,28 +69,92 @@ export class RedisStore implements SharedStore {
   }
 
   async setIfAbsent (key: string, value: string, ttlMs: number): Promise<boolean> {
-    const res = await this.run(() => this.client.set(this.prefix + key, value, 'PX', ttlMs, 'NX'))
-    return res === 'OK'
+    const args = [value, ttlMs, this.channel, key]
+    return await this.run(() => SET_IF_ABSENT.run(this.client, [this.prefix + key], args)) === 1
   }
 
   async set (key: string, value: string, ttlMs: number): Promise<void> {
-    await this.run(() => this.client.set(this.prefix + key, value, 'PX', ttlMs))
+    await this.run(() => SET.run(this.client, [this.prefix + key], [value, ttlMs, this.channel, key]))
   }
 
   async replaceIfEquals (key: string, expected: string, value: string, ttlMs: number): Promise<boolean> {
-    const res = await this.run(() => this.client.eval(REPLACE_IF_EQUALS, 1, this.prefix + key, expected, value, String(ttlMs)))
-    return res === 1
+    const args = [expected, value, ttlMs, this.channel, key]
+    return await this.run(() => REPLACE_IF_EQUALS.run(this.client, [this.prefix + key], args)) === 1
   }
 
   async deleteIfEquals (key: string, expected: string): Promise<boolean> {
-    return await this.run(() => this.client.eval(DELETE_IF_EQUALS, 1, this.prefix + key, expected)) === 1
+    const args = [expected, this.channel, key]
+    return await this.run(() => DELETE_IF_EQUALS.run(this.client, [this.prefix + key], args)) === 1
   }
 
   async delete (key: string): Promise<void> {
-    await this.run(() => this.client.del(this.prefix + key))
+    await this.run(() => DELETE.run(this.client, [this.prefix + key], [this.channel, key]))
+  }
+
+  async watch (key: string): Promise<KeyWatch> {
+    const watch = this.changes.watch(key)
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<never>((_resolve, reject) => {
+      const ms = this.subscribeTimeoutMs
+      timer = setTimeout(() => reject(new Error(`not subscribed within ${ms} ms`)), ms)
+    })
+    try {
+      await Promise.race([this.listening(), late])
+    } catch (err) {
+      // Not listening (yet): the watch only times out, and the caller's fallback poll carries on.
+      this.onError('subscribe', err)
+    } finally {
+      clearTimeout(timer)
+    }
+    return watch
+  }
+
+  // One subscriber connection per store, subscribed once to the change channel on first use.
+  // A failed subscription is retried by the next watch.
+  private listening (): Promise<void> {
+    if (this.subscribed) return this.subscribed
+    this.subscriber ??= this.startSubscriber()
+    const subscribed = this.subscriber.subscribe(this.channel).then(() => {})
+    subscribed.catch(() => {
+      if (this.subscribed === subscribed) this.subscribed = null
+    })
+    this.subscribed = subscribed
+    return subscribed
+  }
+
+  private startSubscriber (): Redis {
+    // Unlike the command client, it queues its SUBSCRIBE until connected (bounded by the watch).
+    const sub = this.client.duplicate({ enableOfflineQueue: true })
+    let healthy = true
+    let connectedBefore = false
+    sub.on('message', (channel: string, key: string) => {
+      if (channel === this.channel) this.changes.notify(key)
+    })
+    // Reported once per outage: ioredis emits an error on every failed reconnect.
+    sub.on('error', (err) => {
+      if (healthy) this.onError('subscriber', err)
+      healthy = false
+    })
+    sub.on('ready', () => {
+      healthy = true
+      if (connectedBefore && this.subscribed) {
+        // Messages published while disconnected are lost: once subscribed again, every waiter
+        // re-reads. (ioredis resubscribes by itself too; a second SUBSCRIBE is harmless and
+        // tells us when it is done.)
+        sub.subscribe(this.channel).then(() => this.changes.notifyAll(), (err) => this.onError('subscribe', err))
+      }
+      connectedBefore = true
+    })
+    return sub
+  }
+
+  // Keys being watched, for tests.
+  get watchedKeys (): number {
+    return this.changes.size
   }
 
   async close (): Promise<void> {
+    this.subscriber?.disconnect()
     this.client.disconnect()
   }
 }

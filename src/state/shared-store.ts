@@ -12,8 +12,26 @@ export interface SharedStore {
   // Compare-and-delete: deletes only while the value is still exactly `expected`, so a newer
   // value written meanwhile (another replica's token, a new idempotency record) survives.
   deleteIfEquals (key: string, expected: string): Promise<boolean>
+  // Starts listening for writes and deletes of `key` made through any store sharing this state.
+  // Resolves once listening, so a read made after it cannot miss a later change. Notifications
+  // are at most once (Redis pub/sub, a reconnect): waiters also re-read on a fallback timer.
+  // Expiry is not a change. Never rejects: a store that cannot listen returns a watch that only
+  // times out, and reports why through its error hook.
+  watch (key: string): Promise<KeyWatch>
   close (): Promise<void>
 }
+
+export type WatchResult = 'changed' | 'timeout'
+
+export interface KeyWatch {
+  // 'changed' as soon as the key changed since the watch began (or since the last 'changed'),
+  // else 'timeout' after `ms`.
+  changed (ms: number): Promise<WatchResult>
+  close (): void
+}
+
+// Failures no caller sees (the Redis change subscriber): `operation` names what failed.
+export type StoreErrorHook = (operation: string, err: unknown) => void
 
 export class StoreUnavailableError extends Error {
   constructor (cause: unknown) {

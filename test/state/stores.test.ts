@@ -11,7 +11,8 @@ import { StoreFullError, type SharedStore } from '../../src/state/shared-store.t
 const redisUrl = process.env.REDIS_URL
 
 for (const backend of ['memory', 'redis'] as const) {
-  t.test(`${backend}: compare-and-set and compare-and-delete`, { skip: backend === 'redis' && !redisUrl ? 'REDIS_URL is not set' : false }, async (t) => {
+  const skip = backend === 'redis' && !redisUrl ? 'REDIS_URL is not set' : false
+  t.test(`${backend}: compare-and-set and compare-and-delete`, { skip }, async (t) => {
     let store: SharedStore
     if (backend === 'redis') {
       const redis = new RedisStore(redisUrl!, `test-${randomUUID()}:`)
@@ -37,7 +38,8 @@ for (const backend of ['memory', 'redis'] as const) {
 const rec = (state: string, pad = '') => JSON.stringify({ state, fp: 'x', pad })
 
 t.test('the in-memory idempotency bound: count', async (t) => {
-  const store = new MemoryStore(Date.now, { prefix: 'idem:', maxEntries: 3, maxBytes: 1_000_000, evictable: isEvictable })
+  const bound = { prefix: 'idem:', maxEntries: 3, maxBytes: 1_000_000, evictable: isEvictable }
+  const store = new MemoryStore(Date.now, bound)
   t.teardown(() => store.close())
   await store.set('idem:done-1', rec('done'), 60_000)
   await store.set('idem:pending', rec('pending'), 60_000)
@@ -70,7 +72,8 @@ t.test('the in-memory idempotency bound: bytes', async (t) => {
   await store.set('idem:c', rec('done', 'x'.repeat(150)), 60_000)
   t.equal(await store.get('idem:a'), null, 'the oldest went to keep the bytes under the bound')
   t.ok(store.usage().bytes <= 500, `${store.usage().bytes} bytes`)
-  await t.rejects(store.set('idem:huge', rec('pending', 'x'.repeat(600)), 60_000), StoreFullError, 'a record larger than the bound')
+  const huge = rec('pending', 'x'.repeat(600))
+  await t.rejects(store.set('idem:huge', huge, 60_000), StoreFullError, 'a record larger than the bound')
   t.not(await store.get('idem:c'), null)
   await store.delete('idem:b')
   await store.delete('idem:c')

@@ -149,4 +149,6 @@ t.test('when Redis is unreachable, idempotent writes fail closed and rate limits
   t.ok(withKey.headers['retry-after'])
   const withoutKey = await stack.send('PATCH', `/v1/incidents/${id}`, { external_ref: 'R-1' })
   t.equal(withoutKey.status, 200, 'writes without a key do not need the store')
+  const warned = stack.logs.lines.filter((l) => l.msg === 'shared store operation failed').map((l) => l.store)
+  t.ok(warned.includes('rate_limit') && warned.includes('idempotency'), 'neither failure is silent')
 })

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { GatewayError } from '../../errors/gateway-error.ts'
 import { newTracker, type UnknownOutcome, type WriteTracker } from '../../services/write-outcome.ts'
-import { StoreFullError, StoreUnavailableError } from '../../state/shared-store.ts'
+import { type KeyWatch, StoreFullError, StoreUnavailableError } from '../../state/shared-store.ts'
 
 // One keyed write in progress: its record's key and fingerprint, the tracker the write-outcome
 // service fills in, and (on a repeat) the stored unknown outcome this request must decide.
@@ -22,7 +22,10 @@ declare module 'fastify' {
 
 const RETENTION_MS = 24 * 60 * 60 * 1000
 const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/
-const POLL_MS = 50
+// A waiting duplicate wakes on the store's change notification; it also re-reads this often,
+// because a notification can be lost (Redis pub/sub is at most once, a subscriber reconnects,
+// a record expires without one) and that must not stall a duplicate for the whole lock time.
+export const FALLBACK_POLL_MS = 1_000
 
 export const KEY_PREFIX = 'idem:'
 
@@ -31,6 +34,8 @@ interface Done { state: 'done', fp: string, status: number, type: string, body: 
 // The write was sent and its outcome is not known: repeats decide it, never write again.
 interface Unknown { state: 'unknown', fp: string, outcome: UnknownOutcome }
 type IdempotencyRecord = Pending | Done | Unknown
+// What a request finds: the key is now its own, or a finished or undecided record.
+type Settled = 'claimed' | { text: string, record: Done | Unknown }
 
 // Only completed records may be evicted from a full in-memory store (src/state/memory-store.ts).
 export const isEvictable = (text: string): boolean => {
@@ -42,29 +47,36 @@ export const isEvictable = (text: string): boolean => {
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 // Key order does not change a JSON body's meaning, so the fingerprint sorts object keys.
 function canonical (value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`
+    const object = value as Record<string, unknown>
+    return `{${Object.keys(object).sort().map((k) => `${JSON.stringify(k)}:${canonical(object[k])}`).join(',')}}`
   }
   return JSON.stringify(value) ?? 'null'
 }
 
 const unavailable = (cause: unknown) => new GatewayError('service_unavailable', cause instanceof StoreFullError
   ? 'The idempotency store is full of writes still running or with an unknown outcome. Retry shortly.'
-  : 'The idempotency store is unavailable, so this request cannot be deduplicated. Retry shortly, or send it without Idempotency-Key.',
+  : 'The idempotency store is unavailable, so this request cannot be deduplicated. ' +
+    'Retry shortly, or send it without Idempotency-Key.',
 { retryAfter: 1, cause })
 
 // Idempotency-Key on POST and PATCH (spec section 7): the first request with a key runs and its
 // answer (below 500) is kept 24 h; a repeat with the same body replays it, another body is 422;
-// concurrent duplicates wait for the first instead of reaching the vendor. Keys are per API key.
+// concurrent duplicates wait for the first (woken by the store when its record changes) instead of
+// reaching the vendor. Keys are per API key.
 // A write whose vendor answer was lost keeps its key as `unknown` (spec section 6): a repeat runs
 // the route, which only reads the incident back to decide (src/services/write-outcome.ts).
-async function idempotency (app: FastifyInstance) {
-  const store = app.sharedStore
+export interface IdempotencyOptions {
+  fallbackPollMs?: number // tests: tell a notification from a fallback poll
+}
+
+async function idempotency (app: FastifyInstance, opts: IdempotencyOptions) {
+  const store = app.sharedStoreFor('idempotency')
+  const fallbackPollMs = opts.fallbackPollMs ?? FALLBACK_POLL_MS
   const lockMs = app.config.limits.request_timeout_ms + 5_000
   app.decorateRequest('idempotency', null)
 
@@ -73,40 +85,60 @@ async function idempotency (app: FastifyInstance) {
     const header = request.headers['idempotency-key']
     if (header === undefined || !request.principal) return
     if (typeof header !== 'string' || !KEY_FORMAT.test(header)) {
-      throw new GatewayError('validation_failed', 'Idempotency-Key must be 1 to 255 visible ASCII characters.', { errors: [{ path: '/headers/idempotency-key', message: 'must be 1 to 255 visible ASCII characters' }] })
+      throw new GatewayError('validation_failed', 'Idempotency-Key must be 1 to 255 visible ASCII characters.',
+        { errors: [{ path: '/headers/idempotency-key', message: 'must be 1 to 255 visible ASCII characters' }] })
     }
     const storeKey = `${KEY_PREFIX}${sha256(`${request.principal.name}\n${header}`)}`
     const fingerprint = sha256(`${request.method} ${request.url}\n${canonical(request.body)}`)
+    let settled: Settled
+    try {
+      settled = await claim(storeKey, fingerprint)
+    } catch (err) {
+      // Already logged and counted by the store view (app.sharedStoreFor).
+      if (err instanceof StoreUnavailableError) throw unavailable(err)
+      throw err
+    }
+    if (settled === 'claimed') {
+      request.idempotency = { storeKey, fingerprint, tracker: newTracker(), prior: null }
+    } else if (settled.record.state === 'unknown') {
+      const prior = { text: settled.text, outcome: settled.record.outcome }
+      request.idempotency = { storeKey, fingerprint, tracker: newTracker(), prior }
+    } else {
+      const done = settled.record
+      return reply.code(done.status).header('idempotent-replayed', 'true').type(done.type).send(done.body)
+    }
+  })
+
+  // Takes the key, or returns the record a request before this one left: waits while that one
+  // is still running, woken by the store when the record changes.
+  async function claim (storeKey: string, fingerprint: string): Promise<Settled> {
     const deadline = Date.now() + lockMs
+    const pending = JSON.stringify({ state: 'pending', fp: fingerprint } satisfies Pending)
+    let watch: KeyWatch | null = null
     try {
       while (true) {
-        if (await store.setIfAbsent(storeKey, JSON.stringify({ state: 'pending', fp: fingerprint } satisfies Pending), lockMs)) {
-          request.idempotency = { storeKey, fingerprint, tracker: newTracker(), prior: null }
-          return
-        }
+        if (await store.setIfAbsent(storeKey, pending, lockMs)) return 'claimed'
+        // Listening before the read: a change between the read and the wait below still wakes
+        // this request (test/state/idempotency-wait.test.ts, "no lost wake-up").
+        watch ??= await store.watch(storeKey)
         const text = await store.get(storeKey)
         if (text === null) continue // expired or released meanwhile: try to take it
         const record = JSON.parse(text) as IdempotencyRecord
         if (record.fp !== fingerprint) {
-          throw new GatewayError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request; use a new key for a new request.')
+          throw new GatewayError('idempotency_key_reused',
+            'This Idempotency-Key was already used with a different request; use a new key for a new request.')
         }
-        if (record.state === 'done') {
-          return reply.code(record.status).header('idempotent-replayed', 'true').type(record.type).send(record.body)
-        }
-        if (record.state === 'unknown') {
-          request.idempotency = { storeKey, fingerprint, tracker: newTracker(), prior: { text, outcome: record.outcome } }
-          return
-        }
+        if (record.state !== 'pending') return { text, record }
         if (Date.now() > deadline) {
-          throw new GatewayError('service_unavailable', 'The first request with this Idempotency-Key is still running; retry later.', { retryAfter: 1 })
+          throw new GatewayError('service_unavailable',
+            'The first request with this Idempotency-Key is still running; retry later.', { retryAfter: 1 })
         }
-        await sleep(POLL_MS)
+        await watch.changed(Math.min(fallbackPollMs, deadline - Date.now() + 1))
       }
-    } catch (err) {
-      if (err instanceof StoreUnavailableError) throw unavailable(err)
-      throw err
+    } finally {
+      watch?.close()
     }
-  })
+  }
 
   app.addHook('onSend', async (request, reply, payload) => {
     const idem = request.idempotency
@@ -132,7 +164,8 @@ async function idempotency (app: FastifyInstance) {
     }
     if (tracker.outcome && (tracker.state === 'maybe_applied' || tracker.state === 'applied')) {
       // May have been applied: the key stays taken, so no repeat ever sends the write again.
-      if (!prior) await store.set(storeKey, JSON.stringify({ state: 'unknown', fp, outcome: tracker.outcome } satisfies Unknown), RETENTION_MS)
+      const unknown = JSON.stringify({ state: 'unknown', fp, outcome: tracker.outcome } satisfies Unknown)
+      if (!prior) await store.set(storeKey, unknown, RETENTION_MS)
       return
     }
     // Not sent, or read back and not applied: release the key so the client may safely repeat.

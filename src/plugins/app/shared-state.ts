@@ -3,6 +3,9 @@ import fp from 'fastify-plugin'
 import { MemoryStore } from '../../state/memory-store.ts'
 import { RedisStore } from '../../state/redis-store.ts'
 import type { SharedStore } from '../../state/shared-store.ts'
+import {
+  reportingStore, storeErrorReporter, type StoreErrorMetrics, type StoreErrorReporter, type StoreUser
+} from '../../state/store-errors.ts'
 import { KEY_PREFIX, isEvictable } from './idempotency.ts'
 
 // The in-memory store keeps at most this many idempotency records, of at most this many bytes in
@@ -12,16 +15,32 @@ export const IDEMPOTENCY_BOUND = { maxEntries: 10_000, maxBytes: 64 * 1024 * 102
 declare module 'fastify' {
   interface FastifyInstance {
     sharedStore: SharedStore
+    // The shared store as one user sees it: its failures are logged and counted under that user.
+    sharedStoreFor: (user: StoreUser) => SharedStore
+    // For failures outside a SharedStore call (the rate limiter's own Redis commands).
+    reportStoreError: StoreErrorReporter
   }
+}
+
+export interface SharedStateOptions {
+  store?: SharedStore // tests: a given store instead of the one the configuration names
 }
 
 // Idempotency records, rate-limit counters and cached upstream tokens: in this process, or in
 // Redis (REDIS_URL) so that every replica sees the same state.
-async function sharedState (app: FastifyInstance) {
-  const store: SharedStore = app.config.redis_url
-    ? new RedisStore(app.config.redis_url)
-    : new MemoryStore(Date.now, { prefix: KEY_PREFIX, ...IDEMPOTENCY_BOUND, evictable: isEvictable })
+async function sharedState (app: FastifyInstance, opts: SharedStateOptions) {
+  // The metrics plugin registers first (src/app.ts); its recorder counts store errors once it
+  // has sharedStoreError (see StoreErrorMetrics).
+  const metrics = (app.hasDecorator('metrics') ? app.metrics : {}) as Partial<StoreErrorMetrics>
+  const report = storeErrorReporter(app.log, metrics)
+  const store: SharedStore = opts.store ?? (app.config.redis_url
+    // Change notifications serve waiting idempotent duplicates only, so the subscriber's
+    // failures are theirs.
+    ? new RedisStore(app.config.redis_url, undefined, { onError: (op, err) => report('idempotency', op, err) })
+    : new MemoryStore(Date.now, { prefix: KEY_PREFIX, ...IDEMPOTENCY_BOUND, evictable: isEvictable }))
   app.decorate('sharedStore', store)
+  app.decorate('sharedStoreFor', (user: StoreUser) => reportingStore(store, user, report))
+  app.decorate('reportStoreError', report)
   app.addHook('onClose', async () => store.close())
 }
 

@@ -25,6 +25,7 @@ function slowDeletes (store: SharedStore): SharedStore {
     replaceIfEquals: (key, expected, value, ttl) => store.replaceIfEquals(key, expected, value, ttl),
     delete: async (key) => { await later(); return store.delete(key) },
     deleteIfEquals: async (key, expected) => { await later(); return store.deleteIfEquals(key, expected) },
+    watch: (key) => store.watch(key),
     close: () => store.close()
   }
 }
