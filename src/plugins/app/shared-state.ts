@@ -4,7 +4,7 @@ import { MemoryStore } from '../../state/memory-store.ts'
 import { RedisStore } from '../../state/redis-store.ts'
 import type { SharedStore } from '../../state/shared-store.ts'
 import {
-  reportingStore, storeErrorReporter, type StoreErrorMetrics, type StoreErrorReporter, type StoreUser
+  reportingStore, storeErrorReporter, type StoreErrorReporter, type StoreUser
 } from '../../state/store-errors.ts'
 import { KEY_PREFIX, isEvictable } from './idempotency.ts'
 
@@ -29,10 +29,8 @@ export interface SharedStateOptions {
 // Idempotency records, rate-limit counters and cached upstream tokens: in this process, or in
 // Redis (REDIS_URL) so that every replica sees the same state.
 async function sharedState (app: FastifyInstance, opts: SharedStateOptions) {
-  // The metrics plugin registers first (src/app.ts); its recorder counts store errors once it
-  // has sharedStoreError (see StoreErrorMetrics).
-  const metrics = (app.hasDecorator('metrics') ? app.metrics : {}) as Partial<StoreErrorMetrics>
-  const report = storeErrorReporter(app.log, metrics)
+  // The metrics plugin registers first (src/app.ts); its recorder counts store errors.
+  const report = storeErrorReporter(app.log, app.hasDecorator('metrics') ? app.metrics : {})
   const store: SharedStore = opts.store ?? (app.config.redis_url
     // Change notifications serve waiting idempotent duplicates only, so the subscriber's
     // failures are theirs.
