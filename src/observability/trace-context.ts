@@ -39,7 +39,3 @@ export function newSpanId (): string {
   while (id.length < 16) id += Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0')
   return id === ZERO_SPAN ? newSpanId() : id
 }
-
-export function newTraceId (): string {
-  return newSpanId() + newSpanId()
-}

@@ -82,7 +82,7 @@ t.test('TieGroups: a group is released, sorted, only when something older arrive
   t.same(g.add(c('5', 20n), 'p'), [], 'after close any instant may start a group')
 })
 
-t.test('TieGroups: fed in any order, the released stream is the stream order', async (t) => {
+t.test('TieGroups: fed in any order, the released stream is the stream order', async () => {
   fc.assert(fc.property(
     fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 40 })), { maxLength: 60 }),
     fc.integer({ min: 0, max: 1000 }),

@@ -5,14 +5,6 @@ import { pino, type DestinationStream, type Logger } from 'pino'
 import { PROVIDER_ID_PATTERN } from '../../schemas/enums.ts'
 import type { IncidentT } from '../../schemas/incident.ts'
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    // The incident as it was before a write, for code that read it anyway (the gateway makes no
-    // upstream call just for auditing). When set, audit events carry `before` values.
-    auditBefore: Partial<IncidentT> | null
-  }
-}
-
 export interface AuditLogOptions {
   stream?: DestinationStream // overrides observability.audit_log (tests)
 }
@@ -20,7 +12,6 @@ export interface AuditLogOptions {
 export interface AuditChange {
   field: string
   requested?: unknown // what the caller asked for
-  before?: unknown // only when known (request.auditBefore)
   after?: unknown // from the incident the write returned; absent when the write failed
   added?: unknown // notes: how many (text never logged); labels: the pairs added
 }
@@ -47,12 +38,11 @@ function labelPairs (value: unknown): Array<{ key: unknown, value: unknown }> {
   return list.filter(isObject).slice(0, 50).map((l) => ({ key: clip(l.key), value: clip(l.value) }))
 }
 
-export function auditChanges (operation: string, body: unknown, after: Partial<IncidentT> | undefined, before: Partial<IncidentT> | null): AuditChange[] {
+export function auditChanges (operation: string, body: unknown, after: Partial<IncidentT> | undefined): AuditChange[] {
   const b = isObject(body) ? body : {}
   const change = (field: keyof IncidentT, requested: boolean): AuditChange => ({
     field,
     ...(requested ? { requested: clip(b[field]) } : {}),
-    ...(before && field in before ? { before: clip(before[field]) } : {}),
     ...(after ? { after: clip(after[field]) } : {})
   })
   const labelsChange = (requested: unknown): AuditChange => {
@@ -91,7 +81,6 @@ function openDestination (setting: string): { stream: DestinationStream, close: 
 }
 
 async function auditLog (app: FastifyInstance, opts: AuditLogOptions) {
-  app.decorateRequest('auditBefore', null)
   const destination = opts.stream ? { stream: opts.stream, close: () => {} } : openDestination(app.config.observability.audit_log)
   if (!destination) return
   const logger: Logger = pino({
@@ -142,7 +131,7 @@ async function auditLog (app: FastifyInstance, opts: AuditLogOptions) {
       request_id: request.id,
       ...(traceId ? { trace_id: traceId } : {}),
       ...(reply.getHeader('idempotent-replayed') === 'true' ? { replayed: true } : {}),
-      changes: auditChanges(operation, request.body, ok ? answer as Partial<IncidentT> | undefined : undefined, request.auditBefore)
+      changes: auditChanges(operation, request.body, ok ? answer as Partial<IncidentT> | undefined : undefined)
     }, 'incident write')
     app.metrics.auditEvent(operation, outcome)
     done()

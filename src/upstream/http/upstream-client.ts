@@ -1,5 +1,4 @@
 import { Pool, type Dispatcher } from 'undici'
-import { GatewayError } from '../../errors/gateway-error.ts'
 import { parseJsonLossless } from './lossless-json.ts'
 import { translateNetworkError } from './upstream-errors.ts'
 
@@ -93,15 +92,6 @@ export class UpstreamClient {
     } catch (err) {
       throw translateNetworkError(this.providerId, err)
     }
-  }
-
-  // A 2xx answer whose body must be JSON: anything else is an upstream error, never a crash.
-  // An arrow property, so adapters may pass it around unbound.
-  readonly expectJson = (res: UpstreamResponse): unknown => {
-    if (res.json === undefined) {
-      throw new GatewayError('upstream_error', `Provider '${this.providerId}' sent a response that is not valid JSON.`, { provider: this.providerId })
-    }
-    return res.json
   }
 
   async close (): Promise<void> {

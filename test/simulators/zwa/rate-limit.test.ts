@@ -3,7 +3,7 @@ import { DEFAULT_CREDENTIALS } from '../../../src/vendors/zwa/simulator/options.
 import { call, START, startSim } from './helpers.ts'
 import type { Reply, Sim } from './helpers.ts'
 
-async function hammer (sim: Sim, n: number, send: () => Promise<Reply>): Promise<Reply[]> {
+async function hammer (_sim: Sim, n: number, send: () => Promise<Reply>): Promise<Reply[]> {
   const out: Reply[] = []
   for (let i = 0; i < n; i++) out.push(await send())
   return out
