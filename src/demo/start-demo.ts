@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
+import { sha256Hex } from '../util/hash.ts'
 import type { FastifyInstance } from 'fastify'
 import { CloudlockProviderConfig, ZwaProviderConfig, type Config, type ProviderConfig } from '../config/schema.ts'
 import { validateSection } from '../config/validate.ts'
@@ -67,7 +68,7 @@ export async function startDemo (config: Config): Promise<Demo> {
         ...config,
         cursor: { ...config.cursor, secret: config.cursor.secret ?? randomBytes(32).toString('hex') },
         providers: [zwaProvider as ProviderConfig, cloudlockProvider as ProviderConfig],
-        api_keys: [{ name: 'demo', sha256: createHash('sha256').update(apiKey).digest('hex'), scopes: ['incidents:read', 'incidents:write', 'evidence:read'] }]
+        api_keys: [{ name: 'demo', sha256: sha256Hex(apiKey), scopes: ['incidents:read', 'incidents:write', 'evidence:read'] }]
       },
       close: async () => { await Promise.allSettled(started.map((s) => s.close())) }
     }

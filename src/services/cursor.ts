@@ -1,4 +1,5 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import { sha256 } from '../util/hash.ts'
 import { GatewayError } from '../errors/gateway-error.ts'
 import type { NativePosition } from '../adapters/types.ts'
 
@@ -21,7 +22,7 @@ export interface CursorPayload {
 const invalid = (why: string, fix = 'Start the listing again without a cursor.') =>
   new GatewayError('invalid_cursor', `The cursor is not valid: ${why}. ${fix}`)
 
-const deriveKey = (secret: string) => createHash('sha256').update(`dlp-gateway cursor ${secret}`).digest()
+const deriveKey = (secret: string) => sha256(`dlp-gateway cursor ${secret}`)
 
 export class CursorCodec {
   private readonly key: Buffer
@@ -81,5 +82,5 @@ export class CursorCodec {
 // A stable digest of everything that decides which incidents a walk returns.
 export function filterDigest (filters: Record<string, unknown>): string {
   const canonical = JSON.stringify(Object.keys(filters).sort().map((k) => [k, filters[k]]))
-  return createHash('sha256').update(canonical).digest('base64url').slice(0, 22)
+  return sha256(canonical).toString('base64url').slice(0, 22)
 }

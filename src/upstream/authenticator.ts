@@ -16,8 +16,10 @@ export interface Authenticator {
 }
 
 // A static bearer token (Cloudlock): nothing to refresh, so a refusal is final.
+export const bearerCredential = (token: string): Credential => ({ headers: { authorization: `Bearer ${token}` }, secret: token })
+
 export function staticBearer (token: string): Authenticator {
-  const credential: Credential = { headers: { authorization: `Bearer ${token}` }, secret: token }
+  const credential = bearerCredential(token)
   return {
     authorize: () => Promise.resolve(credential),
     refused: () => false,

@@ -1,4 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
+import { sha256 } from '../../util/hash.ts'
+import { timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { GatewayError } from '../../errors/gateway-error.ts'
@@ -13,8 +14,6 @@ declare module 'fastify' {
     scope?: ScopeValue // the scope a route needs; routes without one are public
   }
 }
-
-const sha256 = (value: string) => createHash('sha256').update(value).digest()
 
 // Compares the presented key's hash with every configured hash in constant time, with no early
 // exit, so response timing says nothing about which hashes exist.

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { sha256Hex } from '../../util/hash.ts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { GatewayError } from '../../errors/gateway-error.ts'
@@ -46,8 +46,6 @@ export const isEvictable = (text: string): boolean => {
   }
 }
 
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
-
 // Key order does not change a JSON body's meaning, so the fingerprint sorts object keys.
 function canonical (value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
@@ -88,8 +86,8 @@ async function idempotency (app: FastifyInstance, opts: IdempotencyOptions) {
       throw new GatewayError('validation_failed', 'Idempotency-Key must be 1 to 255 visible ASCII characters.',
         { errors: [{ path: '/headers/idempotency-key', message: 'must be 1 to 255 visible ASCII characters' }] })
     }
-    const storeKey = `${KEY_PREFIX}${sha256(`${request.principal.name}\n${header}`)}`
-    const fingerprint = sha256(`${request.method} ${request.url}\n${canonical(request.body)}`)
+    const storeKey = `${KEY_PREFIX}${sha256Hex(`${request.principal.name}\n${header}`)}`
+    const fingerprint = sha256Hex(`${request.method} ${request.url}\n${canonical(request.body)}`)
     let settled: Settled
     try {
       settled = await claim(storeKey, fingerprint)

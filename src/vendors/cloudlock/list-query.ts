@@ -1,4 +1,4 @@
-import { GatewayError } from '../../errors/gateway-error.ts'
+import { filterMicros } from '../../adapters/filter-time.ts'
 import type { EnumMapper } from '../../mapping/mapper.ts'
 import { microsToCloudlock, parseVendorTime } from '../../mapping/timestamps.ts'
 import type { ListFilters } from '../../adapters/types.ts'
@@ -17,12 +17,6 @@ export interface CloudlockListPlan {
   stableParams: Record<string, string>
   matches: (raw: Record<string, unknown>) => boolean
   upperMicros: bigint // exclusive created_at bound: the walk's pin or the caller's created_before
-}
-
-const micros = (iso: string, name: string): bigint => {
-  const parsed = parseVendorTime(iso)
-  if (!parsed) throw new GatewayError('validation_failed', `${name} is not an RFC 3339 timestamp.`)
-  return parsed.micros
 }
 
 export function planCloudlockList (filters: ListFilters, pinnedAt: string, mapper: EnumMapper): CloudlockListPlan {
@@ -44,18 +38,18 @@ export function planCloudlockList (filters: ListFilters, pinnedAt: string, mappe
     else gateway.push((raw) => wanted.includes(mapper.toNormalized(kind, raw[native])))
   }
 
-  let upper = micros(pinnedAt, 'pinnedAt')
+  let upper = filterMicros(pinnedAt, 'pinnedAt')
   if (filters.createdBefore) {
-    const before = micros(filters.createdBefore, 'created_before')
+    const before = filterMicros(filters.createdBefore, 'created_before')
     if (before < upper) upper = before
   }
   if (filters.createdAfter) {
-    const after = micros(filters.createdAfter, 'created_after')
+    const after = filterMicros(filters.createdAfter, 'created_after')
     if (after >= upper) empty = true // an empty window: nothing to ask for
     params.created_after = microsToCloudlock(after)
   }
-  const updatedAfter = filters.updatedAfter ? micros(filters.updatedAfter, 'updated_after') : null
-  const updatedBefore = filters.updatedBefore ? micros(filters.updatedBefore, 'updated_before') : null
+  const updatedAfter = filters.updatedAfter ? filterMicros(filters.updatedAfter, 'updated_after') : null
+  const updatedBefore = filters.updatedBefore ? filterMicros(filters.updatedBefore, 'updated_before') : null
   if (updatedAfter !== null) params.updated_after = microsToCloudlock(updatedAfter)
   if (updatedBefore !== null) params.updated_before = microsToCloudlock(updatedBefore)
   // Cloudlock incidents have no priority or labels: such a filter matches none of them.

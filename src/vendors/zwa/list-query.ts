@@ -1,4 +1,4 @@
-import { GatewayError } from '../../errors/gateway-error.ts'
+import { filterMicros } from '../../adapters/filter-time.ts'
 import type { EnumMapper } from '../../mapping/mapper.ts'
 import { parseVendorTime } from '../../mapping/timestamps.ts'
 import type { ListFilters } from '../../adapters/types.ts'
@@ -14,12 +14,6 @@ export interface ZwaSearchPlan {
   upperMs: number // exclusive createdAt bound: the walk's pin or the caller's created_before
   keep: ((raw: unknown) => boolean) | null // gateway-side filter, if any
   matches: (raw: unknown) => boolean // every filter, applied by the gateway (for unfiltered reads)
-}
-
-const micros = (iso: string, name: string): bigint => {
-  const parsed = parseVendorTime(iso)
-  if (!parsed) throw new GatewayError('validation_failed', `${name} is not an RFC 3339 timestamp.`)
-  return parsed.micros
 }
 
 // ZWA keeps milliseconds: a bound with sub-millisecond digits moves up to the next whole
@@ -57,13 +51,13 @@ export function planZwaSearch (filters: ListFilters, pinnedAt: string, mapper: E
     all.push(hasLabel)
   }
 
-  let upperMs = ceilMs(micros(pinnedAt, 'pinnedAt'))
-  if (filters.createdBefore) upperMs = Math.min(upperMs, ceilMs(micros(filters.createdBefore, 'created_before')))
-  const startMs = filters.createdAfter ? ceilMs(micros(filters.createdAfter, 'created_after')) : null
+  let upperMs = ceilMs(filterMicros(pinnedAt, 'pinnedAt'))
+  if (filters.createdBefore) upperMs = Math.min(upperMs, ceilMs(filterMicros(filters.createdBefore, 'created_before')))
+  const startMs = filters.createdAfter ? ceilMs(filterMicros(filters.createdAfter, 'created_after')) : null
   if (startMs !== null && startMs >= upperMs) empty = true
 
-  const after = filters.updatedAfter ? micros(filters.updatedAfter, 'updated_after') : null
-  const before = filters.updatedBefore ? micros(filters.updatedBefore, 'updated_before') : null
+  const after = filters.updatedAfter ? filterMicros(filters.updatedAfter, 'updated_after') : null
+  const before = filters.updatedBefore ? filterMicros(filters.updatedBefore, 'updated_before') : null
   if (after !== null || before !== null) {
     const inRange = (r: Obj | null) => {
       const updated = parseVendorTime(r?.lastUpdatedAt) ?? parseVendorTime(r?.createdAt)

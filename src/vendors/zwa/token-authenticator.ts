@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto'
 import type { ZwaProviderConfigT } from '../../config/schema.ts'
-import type { Authenticator, Credential } from '../../upstream/authenticator.ts'
+import { bearerCredential, type Authenticator } from '../../upstream/authenticator.ts'
+import { sha256Hex } from '../../util/hash.ts'
 import { UpstreamClient } from '../../upstream/http/upstream-client.ts'
 import type { UpstreamDeps } from '../../upstream/create-pipeline.ts'
 import type { UpstreamPipeline } from '../../upstream/pipeline.ts'
@@ -37,7 +37,7 @@ export function zwaAuthenticator (config: ZwaProviderConfigT, pipeline: Upstream
     now,
     shared: deps.sharedStore,
     // One token per credential and upstream; the key holds no secret.
-    sharedKey: `zwa-token:${createHash('sha256').update(`${id}\n${config.base_url}\n${clientId}`).digest('hex')}`,
+    sharedKey: `zwa-token:${sha256Hex(`${id}\n${config.base_url}\n${clientId}`)}`,
     onStoreError: (operation, err) => {
       deps.metrics?.sharedStoreError('token', operation)
       deps.logger?.warn({ provider: id, operation, err: { message: (err as Error)?.message } }, 'shared token store failed; using the token endpoint')
@@ -49,9 +49,8 @@ export function zwaAuthenticator (config: ZwaProviderConfigT, pipeline: Upstream
       return issued
     }
   })
-  const credentialOf = (token: string): Credential => ({ headers: { authorization: `Bearer ${token}` }, secret: token })
   return {
-    authorize: async () => credentialOf(await tokens.get()),
+    authorize: async () => bearerCredential(await tokens.get()),
     refused (credential) {
       // Not awaited: the manager never hands the refused token out again, whenever the shared
       // store's delete lands.
