@@ -13,7 +13,6 @@ import { Coalescer, requestKey } from '../../src/upstream/resilience/coalescer.t
 import { ConcurrencyLimiter } from '../../src/upstream/resilience/concurrency-limiter.ts'
 import { deadlineOf } from '../../src/upstream/resilience/deadline.ts'
 import { markLocal } from '../../src/upstream/resilience/local-errors.ts'
-import { RateBudget } from '../../src/upstream/resilience/rate-budget.ts'
 import { RetryBudget } from '../../src/upstream/resilience/retry-budget.ts'
 import { backoffMs, judge } from '../../src/upstream/resilience/retry-policy.ts'
 import { guardSettings, UNGUARDED, type GuardSettings } from '../../src/upstream/resilience/settings.ts'
@@ -112,34 +111,6 @@ t.test('circuit breaker: closed, open, half-open', async (t) => {
   const off = new CircuitBreaker({ failureThreshold: 0, openMs: 10, halfOpenProbes: 1, now: c.now })
   for (let i = 0; i < 100; i++) off.failure({ probe: false })
   t.equal(off.current(), 'closed', 'threshold 0: no breaker')
-})
-
-t.test('rate budget: slots held from send until a window after completion', async (t) => {
-  const c = clock()
-  const r = new RateBudget({ light: [{ limit: 2, ms: 60_000 }, { limit: 3, ms: 3_600_000 }] }, c.now)
-  const take = () => { const x = r.reserve('light'); if (!('slot' in x)) throw new Error(`wait ${x.waitMs}`); return x.slot }
-  const a = take()
-  const b = take()
-  t.same(r.reserve('light'), { waitMs: 60_000 }, 'both in flight: a full window at least')
-  c.advance(5_000)
-  r.done(a)
-  c.advance(10_000)
-  r.done(b)
-  t.same(r.reserve('light'), { waitMs: 50_000 }, 'a slot frees a full window after its request completed')
-  c.advance(50_000)
-  const d = take()
-  r.done(d)
-  t.same(r.reserve('light'), { waitMs: 5_000 + 3_600_000 - 65_000 }, 'the hourly window (3 requests) is full until the first expires')
-  t.same(r.reserve('other'), { slot: { end: null } }, 'a class without limits is never held')
-  r.pause('other', c.now() + 4_000)
-  t.same(r.reserve('other'), { waitMs: 4_000 }, 'unless the vendor asked for a pause')
-  c.advance(3_995)
-  t.ok('slot' in r.reserve('other'), 'a pause within a few ms of its end counts as over')
-  const limited = new RateBudget({ light: [{ limit: 1, ms: 1_000 }] }, c.now)
-  const x = limited.reserve('light') as { slot: { end: number | null } }
-  limited.cancel('light', x.slot)
-  t.ok('slot' in limited.reserve('light'), 'a cancelled (unsent) request frees its slot')
-  t.equal(limited.inWindow('light'), 1)
 })
 
 t.test('concurrency limiter: bounded, FIFO, deadline-aware', async (t) => {

@@ -1,5 +1,5 @@
 import type { BudgetConfig, ResilienceConfig } from '../../config/resilience.ts'
-import type { BudgetWindow } from './rate-budget.ts'
+import type { BudgetWindow } from '../budget/budget.ts'
 
 // The guard's settings, in milliseconds and plain numbers, from a provider's `resilience`
 // configuration section.
