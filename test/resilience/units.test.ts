@@ -169,7 +169,7 @@ const settings = (over: Partial<GuardSettings> = {}): GuardSettings => ({
     breaker: { failure_threshold: 0, open_ms: 1_000, half_open_probes: 1 },
     max_queue: 10,
     coalesce: true,
-    rate_budget: { enabled: false, default: { per_minute: 0, per_hour: 0 } }
+    rate_budget: { enabled: false, fallback_share: 0.25, default: { per_minute: 0, per_hour: 0 } }
   }, 4),
   ...over
 })
@@ -308,6 +308,9 @@ t.test('configuration: documented defaults per provider type, bad values named',
   }, 'ZWA: the documented limits')
   t.same(cl.rateBudget, { default: [] }, 'Cloudlock: no documented numbers, no budget')
   t.match(zwa, { retries: 2, maxWaitMs: 2_000, maxConcurrent: 8, coalesce: true, breaker: { failureThreshold: 5, openMs: 30_000, halfOpenProbes: 1 } })
+  t.equal(zwa.rateBudgetFallbackShare, 0.25, 'a replica\'s share of the budget while Redis is away')
+  t.throws(() => loadConfig({ GATEWAY_CONFIG: write("  - { id: cl, type: cloudlock, base_url: 'https://c.example', token: t, resilience: { rate_budget: { fallback_share: 2 } } }") }),
+    { message: /providers\[0\]\.resilience\.rate_budget\.fallback_share/ })
   t.throws(() => loadConfig({ GATEWAY_CONFIG: write("  - { id: cl, type: cloudlock, base_url: 'https://c.example', token: t, resilience: { rate_budget: { light: {} } } }") }),
     { message: /providers\[0\]\.resilience\.rate_budget\.light .*is not a known setting/ })
   t.throws(() => loadConfig({ GATEWAY_CONFIG: write("  - { id: cl, type: cloudlock, base_url: 'https://c.example', token: t, resilience: { retries: 50 } }") }),
