@@ -98,9 +98,6 @@ export class SharedRateBudget implements RateBudgetStore {
   }
 
   async reserve (cls: string): Promise<Reservation> {
-    // Pauses are mirrored locally: while this replica knows the class is paused, no round trip.
-    const paused = this.fallback.pausedFor(cls)
-    if (paused > 0) return { waitMs: paused }
     const probe = this.current === 'fallback'
     if (probe) {
       if (this.probing || this.now() - this.lastFailure < this.retryMs) return this.fallback.reserveNow(cls)
@@ -123,7 +120,8 @@ export class SharedRateBudget implements RateBudgetStore {
   private async reserveShared (cls: string): Promise<Reservation> {
     const { pause, windows } = this.keys(cls)
     const id = `${this.instance}:${++this.seq}`
-    const args: Array<string | number> = [id, this.leaseMs, PAUSE_TOLERANCE_MS]
+    // A pause this replica heard of holds it even if telling Redis failed; Redis may know a longer one.
+    const args: Array<string | number> = [id, this.leaseMs, PAUSE_TOLERANCE_MS, this.fallback.pausedFor(cls)]
     for (const w of this.windowsOf(cls)) args.push(w.limit, w.ms)
     const [granted, waitMs] = await this.within(scripts.reserve.run(this.redis, [pause, ...windows], args), (late) => {
       // Granted after we gave up on it: nobody will send under it, so give it back.
