@@ -62,10 +62,10 @@ t.test('Redis unreachable from the start: fallback with a quarter of the budget,
   t.ok('waitMs' in await b.reserve('light'), 'still the local share')
   t.equal(o.errors.length, 2, 'a second later, one new attempt to reach Redis')
   t.same(o.modes, ['fallback'], 'no repeated mode change')
-  b.pause('light', c.now() + 5_000)
+  b.pause('free', c.now() + 5_000)
   await b.close()
   t.match(o.errors[2], { operation: 'pause' }, 'a pause that cannot be shared is reported')
-  t.same(await b.reserve('light'), { waitMs: 5_000 }, 'and still honoured by this replica')
+  t.same(await b.reserve('free'), { waitMs: 5_000 }, 'and still honoured by this replica')
 })
 
 t.test('Redis goes away and comes back', { skip: await redisMissing() }, async (t) => {

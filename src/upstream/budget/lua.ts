@@ -18,17 +18,17 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local function int (x) return string.format('%.0f', x) end
 `
 
-// KEYS: pause key, then one key per window. ARGV: slot id, lease ms, pause tolerance ms, then
-// limit and ms per window. Returns {1, 0} with the slot taken in every window, or {0, wait ms}
-// with nothing taken: all windows or none.
+// KEYS: pause key, then one key per window. ARGV: slot id, lease ms, pause tolerance ms, the
+// caller's own wait (a pause it knows of), then limit and ms per window. Returns {1, 0} with the
+// slot taken in every window, or {0, wait ms} with nothing taken: all windows or none.
 const RESERVE = `${NOW}
 local lease = tonumber(ARGV[2])
-local wait = 0
+local wait = tonumber(ARGV[4])
 local paused = tonumber(redis.call('GET', KEYS[1]) or '0') - now
-if paused > tonumber(ARGV[3]) then wait = paused end
+if paused > tonumber(ARGV[3]) and paused > wait then wait = paused end
 for j = 2, #KEYS do
-  local limit = tonumber(ARGV[2 * j])
-  local ms = tonumber(ARGV[2 * j + 1])
+  local limit = tonumber(ARGV[2 * j + 1])
+  local ms = tonumber(ARGV[2 * j + 2])
   redis.call('ZREMRANGEBYSCORE', KEYS[j], '-inf', int(now))
   local n = redis.call('ZCARD', KEYS[j])
   if n >= limit then
@@ -39,7 +39,7 @@ for j = 2, #KEYS do
 end
 if wait > 0 then return {0, wait} end
 for j = 2, #KEYS do
-  local ms = tonumber(ARGV[2 * j + 1])
+  local ms = tonumber(ARGV[2 * j + 2])
   redis.call('ZADD', KEYS[j], int(now + lease + ms), ARGV[1])
   redis.call('PEXPIRE', KEYS[j], int(lease + ms + 1000))
 end
