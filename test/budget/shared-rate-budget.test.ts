@@ -107,6 +107,25 @@ t.test('shared budget', { skip }, async (t) => {
     t.ok(await redis.pttl(`${prefix}{zwa:light}:pause`) > 1_000, 'the pause key expires with the pause')
     await sleep(820)
     t.ok('slot' in await b.reserve('free'), 'over when it ends')
+
+    // A pause the replica heard but Redis lost (or holds shorter): the longer one counts.
+    a.pause('lost', Date.now() + 3_000)
+    await a.close()
+    await redis.set(`${prefix}{zwa:lost}:pause`, String(Date.now() + 1_000), 'PX', 1_000)
+    const lost = await waitOf(a, 'lost')
+    t.ok(lost > 2_800, `this replica's own pause still holds (${lost} ms)`)
     t.same(errors, [], 'no store errors')
+  })
+
+  t.test('replicas with different limits (a configuration rollout): the smaller waits for enough slots', async (t) => {
+    const big = make({ r: [{ limit: 3, ms: 1_000 }] })
+    const small = make({ r: [{ limit: 1, ms: 1_000 }] })
+    for (let i = 0; i < 3; i++) {
+      big.done(await take(big, 'r'))
+      await big.close()
+      if (i < 2) await sleep(100)
+    }
+    const w = await waitOf(small, 'r')
+    t.ok(w > 900, `until all but one of the three have expired, the last done just now (${w} ms)`)
   })
 })
