@@ -17,7 +17,12 @@ const Budget = (perMinute: number, perHour: number, what: string) => Type.Object
 // (src/upstream/budget/budget-factory.ts).
 const budgetSection = <C extends Record<string, TSchema>>(classes: C) => Type.Object({
   enabled: Type.Boolean({ default: true, description: 'false: no local budget (Retry-After hints are still honoured)' }),
-  fallback_share: Type.Number({ minimum: 0, maximum: 1, default: 0.25, description: 'with Redis: share of each limit one replica uses while Redis is unreachable (at least 1 per window)' }),
+  fallback_share: Type.Number({
+    minimum: 0,
+    maximum: 1,
+    default: 0.25,
+    description: 'with Redis: share of each limit one replica uses while Redis is unreachable (at least 1 per window)'
+  }),
   ...classes
 }, { ...closed, default: {} })
 

@@ -19,7 +19,9 @@ function observer () {
   return {
     errors,
     modes,
-    onStoreError: (err: unknown, operation: BudgetOperation) => errors.push({ operation, message: (err as Error).message }),
+    onStoreError: (err: unknown, operation: BudgetOperation) => {
+      errors.push({ operation, message: (err as Error).message })
+    },
     onModeChange: (mode: BudgetMode) => modes.push(mode)
   }
 }
@@ -45,12 +47,20 @@ t.test('Redis unreachable from the start: fallback with a quarter of the budget,
   t.teardown(() => redis.disconnect())
   const c = clock()
   const o = observer()
-  const b = createRateBudget({ providerId: 'zwa', windowsByClass: windows, redis, fallbackShare: 0.25, now: c.now, ...o })
+  const b = createRateBudget({
+    providerId: 'zwa',
+    windowsByClass: windows,
+    redis,
+    fallbackShare: 0.25,
+    now: c.now,
+    ...o
+  })
   t.equal(b.mode(), 'shared', 'optimistic until the first call')
   const first = await take(b, 'light')
   t.equal(b.mode(), 'fallback')
   t.same(o.modes, ['fallback'], 'the change is announced')
-  t.match(o.errors, [{ operation: 'reserve', message: /writeable|ECONNREFUSED|Connection/ }], 'the Redis error is passed on')
+  const refused = /writeable|ECONNREFUSED|Connection/
+  t.match(o.errors, [{ operation: 'reserve', message: refused }], 'the Redis error is passed on')
   await take(b, 'light')
   t.equal(o.errors.length, 1, 'within a second of the failure Redis is not asked again')
   const r = await b.reserve('light')
@@ -80,7 +90,9 @@ t.test('Redis goes away and comes back', { skip: await redisMissing() }, async (
   const key = `${prefix}{zwa:light}:60000`
   const c = clock()
   const o = observer()
-  const b = createRateBudget({ providerId: 'zwa', windowsByClass: windows, redis, fallbackShare: 0.25, keyPrefix: prefix, now: c.now, ...o })
+  const b = createRateBudget({
+    providerId: 'zwa', windowsByClass: windows, redis, fallbackShare: 0.25, keyPrefix: prefix, now: c.now, ...o
+  })
   const shared = await take(b, 'light')
   t.equal(b.mode(), 'shared')
   t.equal(await admin.zcard(key), 1)
@@ -129,7 +141,8 @@ async function slowProxy (delayMs: number): Promise<{ server: Server, url: strin
   return { server, url: `redis://127.0.0.1:${(server.address() as { port: number }).port}` }
 }
 
-t.test('a slow Redis never holds a request: a timeout counts as a failure, a late grant is returned', { skip: await redisMissing() }, async (t) => {
+const slowTitle = 'a slow Redis never holds a request: a timeout counts as a failure, a late grant is returned'
+t.test(slowTitle, { skip: await redisMissing() }, async (t) => {
   const proxy = await slowProxy(300)
   const redis = await connected(proxy.url)
   const admin = await connected()
@@ -142,7 +155,13 @@ t.test('a slow Redis never holds a request: a timeout counts as a failure, a lat
   })
   const o = observer()
   const b = new SharedRateBudget({
-    redis, providerId: 'zwa', windowsByClass: windows, fallbackWindows: fallbackWindows(windows, 0.25), keyPrefix: prefix, timeoutMs: 100, ...o
+    redis,
+    providerId: 'zwa',
+    windowsByClass: windows,
+    fallbackWindows: fallbackWindows(windows, 0.25),
+    keyPrefix: prefix,
+    timeoutMs: 100,
+    ...o
   })
   const started = Date.now()
   const slot = await take(b, 'light')

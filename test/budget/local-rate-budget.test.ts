@@ -29,7 +29,8 @@ t.test('slots held from send until a window after completion', async (t) => {
   t.same(await r.reserve('light'), { waitMs: 50_000 }, 'a slot frees a full window after its request completed')
   c.advance(50_000)
   r.done(await take())
-  t.same(await r.reserve('light'), { waitMs: 5_000 + 3_600_000 - 65_000 }, 'the hourly window (3 requests) is full until the first expires')
+  t.same(await r.reserve('light'), { waitMs: 5_000 + 3_600_000 - 65_000 },
+    'the hourly window (3 requests) is full until the first expires')
   t.ok('slot' in await r.reserve('other'), 'a class without limits is never held')
   r.pause('other', c.now() + 4_000)
   t.same(await r.reserve('other'), { waitMs: 4_000 }, 'unless the vendor asked for a pause')

@@ -16,7 +16,10 @@ function run (args: object): Promise<Report> {
     let err = ''
     child.stdout.on('data', (d) => { out += d })
     child.stderr.on('data', (d) => { err += d })
-    child.on('close', (code) => code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`hammer exited ${code}: ${err}`)))
+    child.on('close', (code) => {
+      if (code === 0) resolve(JSON.parse(out))
+      else reject(new Error(`hammer exited ${code}: ${err}`))
+    })
   })
 }
 
@@ -42,7 +45,8 @@ t.test('three processes stay within one shared budget', { skip: await redisMissi
   })
   const windows = [{ limit: 10, ms: 1_000 }, { limit: 25, ms: 3_000 }]
   const durationMs = 4_000
-  const args = { url: redisUrl, prefix, cls: 'medium', windows, startAt: Date.now() + 1_500, durationMs, workers: 4, shared: true }
+  const startAt = Date.now() + 1_500 // all three begin together, after their start-up
+  const args = { url: redisUrl, prefix, cls: 'medium', windows, startAt, durationMs, workers: 4, shared: true }
   const control = { ...args, shared: false }
   const [reports, controls] = await Promise.all([
     Promise.all([run(args), run(args), run(args)]),

@@ -25,7 +25,8 @@ export async function redisMissing (): Promise<string | false> {
     await redis.ping()
     return false
   } catch (err) {
-    return `Redis is unreachable at ${redisUrl} (${(err as Error).message}): the shared budget tests need one (CI has it)`
+    const reason = (err as Error).message
+    return `Redis is unreachable at ${redisUrl} (${reason}): the shared budget tests need one (CI has it)`
   } finally {
     redis.disconnect()
   }

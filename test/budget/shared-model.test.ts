@@ -18,7 +18,12 @@ const op = fc.oneof(
   { weight: 5, arbitrary: fc.record({ op: fc.constant('reserve' as const), replica, cls }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('done' as const), k: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('cancel' as const), k: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('pause' as const), replica, cls, ms: fc.integer({ min: 1_000, max: 5_000 }) }) }
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('pause' as const), replica, cls, ms: fc.integer({ min: 1_000, max: 5_000 })
+    })
+  }
 )
 
 t.test('two shared instances act as one local budget', { skip: await redisMissing() }, async (t) => {
@@ -33,7 +38,12 @@ t.test('two shared instances act as one local budget', { skip: await redisMissin
     prefixes.push(keyPrefix)
     const errors: unknown[] = []
     const replicas = [0, 1].map(() => new SharedRateBudget({
-      redis, providerId: 'p', windowsByClass: windows, fallbackWindows: fallbackWindows(windows, 0.25), keyPrefix, onStoreError: (e) => errors.push(e)
+      redis,
+      providerId: 'p',
+      windowsByClass: windows,
+      fallbackWindows: fallbackWindows(windows, 0.25),
+      keyPrefix,
+      onStoreError: (e) => errors.push(e)
     }))
     const model = new LocalRateBudget(windows, Date.now)
     const held: Array<{ replica: number, slot: BudgetSlot, model: LocalSlot }> = []
@@ -42,7 +52,9 @@ t.test('two shared instances act as one local budget', { skip: await redisMissin
       if (o.op === 'reserve') {
         const got = await replicas[o.replica].reserve(o.cls)
         const want = model.reserveNow(o.cls)
-        if ('slot' in got !== 'slot' in want) throw new Error(`reserve ${o.cls}: ${JSON.stringify(got)} vs the model's ${JSON.stringify(want)}`)
+        if ('slot' in got !== 'slot' in want) {
+          throw new Error(`reserve ${o.cls}: ${JSON.stringify(got)} vs the model's ${JSON.stringify(want)}`)
+        }
         if ('slot' in got && 'slot' in want) held.push({ replica: o.replica, slot: got.slot, model: want.slot })
         if ('waitMs' in got && 'waitMs' in want && Math.abs(got.waitMs - want.waitMs) > 50) {
           throw new Error(`wait ${got.waitMs} ms vs the model's ${want.waitMs} ms`)

@@ -2,7 +2,7 @@
 // has its own key prefix. Windows are either long (nothing expires during the test, so counts are
 // exact) or a few hundred ms (to watch slots expire).
 import t from 'tap'
-import type { BudgetSlot, RateBudgetStore } from '../../src/upstream/budget/budget.ts'
+import type { BudgetSlot, BudgetWindow, RateBudgetStore } from '../../src/upstream/budget/budget.ts'
 import { createRateBudget, fallbackWindows } from '../../src/upstream/budget/budget-factory.ts'
 import { connected, dropPrefix, randomPrefix, redisMissing, sleep } from './redis.ts'
 
@@ -21,11 +21,13 @@ async function waitOf (b: RateBudgetStore, cls: string): Promise<number> {
 }
 
 t.test('fallback windows: each limit times the share, rounded down, at least 1', async (t) => {
-  t.same(fallbackWindows({ light: [{ limit: 30, ms: 60_000 }, { limit: 1000, ms: 3_600_000 }], off: [{ limit: 0, ms: 60_000 }] }, 0.25), {
+  const zwa = { light: [{ limit: 30, ms: 60_000 }, { limit: 1000, ms: 3_600_000 }], off: [{ limit: 0, ms: 60_000 }] }
+  t.same(fallbackWindows(zwa, 0.25), {
     light: [{ limit: 7, ms: 60_000 }, { limit: 250, ms: 3_600_000 }], off: []
   })
   t.same(fallbackWindows({ x: [{ limit: 2, ms: 1_000 }] }, 0), { x: [{ limit: 1, ms: 1_000 }] })
-  t.equal(createRateBudget({ providerId: 'p', windowsByClass: {}, fallbackShare: 0.25 }).mode(), 'local', 'no Redis: local')
+  const local = createRateBudget({ providerId: 'p', windowsByClass: {}, fallbackShare: 0.25 })
+  t.equal(local.mode(), 'local', 'no Redis: local')
 })
 
 t.test('shared budget', { skip }, async (t) => {
@@ -36,8 +38,14 @@ t.test('shared budget', { skip }, async (t) => {
     redis.disconnect()
   })
   const errors: unknown[] = []
-  const make = (windowsByClass: Record<string, Array<{ limit: number, ms: number }>>, leaseMs?: number) => createRateBudget({
-    providerId: 'zwa', windowsByClass, redis, fallbackShare: 0.25, keyPrefix: prefix, leaseMs, onStoreError: (err) => errors.push(err)
+  const make = (windowsByClass: Record<string, BudgetWindow[]>, leaseMs?: number) => createRateBudget({
+    providerId: 'zwa',
+    windowsByClass,
+    redis,
+    fallbackShare: 0.25,
+    keyPrefix: prefix,
+    leaseMs,
+    onStoreError: (err) => { errors.push(err) }
   })
 
   t.test('limits per window, across instances; all windows or none', async (t) => {
@@ -58,8 +66,8 @@ t.test('shared budget', { skip }, async (t) => {
     const long = await waitOf(b, 'light')
     t.ok(long > 4_000 && long <= 5_000, `the 5 s window (3 requests) is full until the first expires (${long} ms)`)
     const keys = (await redis.keys(`${prefix}*`)).sort()
-    t.same(keys, [`${prefix}{zwa:light}:300`, `${prefix}{zwa:light}:5000`], 'one sorted set per provider, class and window')
-    t.same(await redis.zcard(`${prefix}{zwa:light}:300`), 1, 'a refused reservation took nothing from the shorter window')
+    t.same(keys, [`${prefix}{zwa:light}:300`, `${prefix}{zwa:light}:5000`], 'a sorted set per provider, class, window')
+    t.same(await redis.zcard(`${prefix}{zwa:light}:300`), 1, 'a refusal took nothing from the shorter window')
     t.ok(await redis.pttl(`${prefix}{zwa:light}:5000`) > 5_000, 'keys expire on their own')
   })
 

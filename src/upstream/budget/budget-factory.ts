@@ -22,10 +22,13 @@ export interface RateBudgetOptions {
 // autoscaler's 3 to 12 replicas, 3 or 4 replicas in fallback stay within the vendor's budget;
 // more may exceed it by up to share x replicas (3x at 12) until Redis is back, and the vendor's
 // 429s with Retry-After then pause the class on each replica.
-export function fallbackWindows (windowsByClass: Record<string, BudgetWindow[]>, share: number): Record<string, BudgetWindow[]> {
+export function fallbackWindows (
+  windowsByClass: Record<string, BudgetWindow[]>, share: number
+): Record<string, BudgetWindow[]> {
   const out: Record<string, BudgetWindow[]> = {}
   for (const [cls, windows] of Object.entries(windowsByClass)) {
-    out[cls] = windows.filter((w) => w.limit > 0).map((w) => ({ limit: Math.max(1, Math.floor(w.limit * share)), ms: w.ms }))
+    out[cls] = windows.filter((w) => w.limit > 0)
+      .map((w) => ({ limit: Math.max(1, Math.floor(w.limit * share)), ms: w.ms }))
   }
   return out
 }

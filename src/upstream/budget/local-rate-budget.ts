@@ -35,7 +35,8 @@ export class LocalRateBudget implements RateBudgetStore {
   constructor (limits: Record<string, BudgetWindow[]>, now: () => number = Date.now) {
     this.now = now
     for (const [name, windows] of Object.entries(limits)) {
-      this.classes.set(name, { windows: windows.filter((w) => w.limit > 0).map((w) => ({ ...w, slots: [] })), pausedUntil: 0 })
+      const limited = windows.filter((w) => w.limit > 0).map((w) => ({ ...w, slots: [] }))
+      this.classes.set(name, { windows: limited, pausedUntil: 0 })
     }
   }
 

@@ -76,7 +76,9 @@ export class SharedRateBudget implements RateBudgetStore {
   constructor (options: SharedRateBudgetOptions) {
     this.redis = options.redis
     this.windows = {}
-    for (const [cls, windows] of Object.entries(options.windowsByClass)) this.windows[cls] = windows.filter((w) => w.limit > 0)
+    for (const [cls, windows] of Object.entries(options.windowsByClass)) {
+      this.windows[cls] = windows.filter((w) => w.limit > 0)
+    }
     this.now = options.now ?? Date.now
     this.fallback = new LocalRateBudget(options.fallbackWindows, this.now)
     this.leaseMs = options.leaseMs ?? 600_000
@@ -134,7 +136,8 @@ export class SharedRateBudget implements RateBudgetStore {
     if (!(slot instanceof SharedSlot)) return this.fallback.done(slot) // taken in fallback: released locally
     const windows = this.windowsOf(slot.cls)
     if (windows.length === 0) return
-    this.background('done', scripts.done.run(this.redis, this.keys(slot.cls).windows, [slot.id, this.leaseMs, ...windows.map((w) => w.ms)]))
+    const args = [slot.id, this.leaseMs, ...windows.map((w) => w.ms)]
+    this.background('done', scripts.done.run(this.redis, this.keys(slot.cls).windows, args))
   }
 
   cancel (slot: BudgetSlot): void {
