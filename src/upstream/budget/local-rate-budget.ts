@@ -4,7 +4,8 @@
 // Each class has windows such as {limit: 30, ms: 60 000} and {limit: 1000, ms: 3 600 000}. A
 // request holds a slot from the moment it is sent until `ms` after it completed: the vendor saw it
 // somewhere in between, so whatever window the vendor counts in (fixed or sliding, aligned to any
-// clock), it never holds more than `limit` of the gateway's requests. Hand-written because the
+// clock), it never holds more than `limit` of the gateway's requests (test/budget/local-rate-budget.test.ts,
+// and test/resilience/rate-budget.test.ts against the simulator). Hand-written because the
 // limit must cover in-flight requests and be asked "how long until a slot frees" (to wait briefly
 // or answer 503 with that Retry-After), which general-purpose limiters do not offer.
 //

@@ -1,6 +1,7 @@
 // A provider's vendor rate budget shared by every replica through Redis: the same semantics as
 // LocalRateBudget (a slot held from send until a window after completion), for all replicas
-// together. The scripts and the key layout are in lua.ts.
+// together (test/budget/multi-process.test.ts: three processes; shared-model.test.ts: the same
+// answers as the local budget). The scripts and the key layout are in lua.ts.
 //
 // No library was used because none holds a slot while the request is in flight:
 // rate-limiter-flexible counts points in fixed windows (its RateLimiterUnion consumes several
