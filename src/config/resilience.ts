@@ -11,8 +11,18 @@ const Budget = (perMinute: number, perHour: number, what: string) => Type.Object
   per_hour: Type.Integer({ minimum: 0, maximum: 10_000_000, default: perHour, description: `${what}: requests in any hour (0 = no limit)` })
 }, { ...closed, default: {} })
 
+// fallback_share: a replica cannot count its peers while Redis is away, so each one takes a fixed
+// share. 0.25 because the shipped autoscaler runs 3 to 12 replicas: 3 or 4 replicas stay within the
+// vendor's budget, and a larger fleet's excess during an outage meets the vendor's Retry-After
+// (src/upstream/budget/budget-factory.ts).
 const budgetSection = <C extends Record<string, TSchema>>(classes: C) => Type.Object({
   enabled: Type.Boolean({ default: true, description: 'false: no local budget (Retry-After hints are still honoured)' }),
+  fallback_share: Type.Number({
+    minimum: 0,
+    maximum: 1,
+    default: 0.25,
+    description: 'with Redis: share of each limit one replica uses while Redis is unreachable (at least 1 per window)'
+  }),
   ...classes
 }, { ...closed, default: {} })
 

@@ -13,7 +13,6 @@ import { Coalescer, requestKey } from '../../src/upstream/resilience/coalescer.t
 import { ConcurrencyLimiter } from '../../src/upstream/resilience/concurrency-limiter.ts'
 import { deadlineOf } from '../../src/upstream/resilience/deadline.ts'
 import { markLocal } from '../../src/upstream/resilience/local-errors.ts'
-import { RateBudget } from '../../src/upstream/resilience/rate-budget.ts'
 import { RetryBudget } from '../../src/upstream/resilience/retry-budget.ts'
 import { backoffMs, judge } from '../../src/upstream/resilience/retry-policy.ts'
 import { guardSettings, UNGUARDED, type GuardSettings } from '../../src/upstream/resilience/settings.ts'
@@ -118,34 +117,6 @@ t.test('circuit breaker: closed, open, half-open', async (t) => {
   t.equal(off.current(), 'closed', 'threshold 0: no breaker')
 })
 
-t.test('rate budget: slots held from send until a window after completion', async (t) => {
-  const c = clock()
-  const r = new RateBudget({ light: [{ limit: 2, ms: 60_000 }, { limit: 3, ms: 3_600_000 }] }, c.now)
-  const take = () => { const x = r.reserve('light'); if (!('slot' in x)) throw new Error(`wait ${x.waitMs}`); return x.slot }
-  const a = take()
-  const b = take()
-  t.same(r.reserve('light'), { waitMs: 60_000 }, 'both in flight: a full window at least')
-  c.advance(5_000)
-  r.done(a)
-  c.advance(10_000)
-  r.done(b)
-  t.same(r.reserve('light'), { waitMs: 50_000 }, 'a slot frees a full window after its request completed')
-  c.advance(50_000)
-  const d = take()
-  r.done(d)
-  t.same(r.reserve('light'), { waitMs: 5_000 + 3_600_000 - 65_000 }, 'the hourly window (3 requests) is full until the first expires')
-  t.same(r.reserve('other'), { slot: { end: null } }, 'a class without limits is never held')
-  r.pause('other', c.now() + 4_000)
-  t.same(r.reserve('other'), { waitMs: 4_000 }, 'unless the vendor asked for a pause')
-  c.advance(3_995)
-  t.ok('slot' in r.reserve('other'), 'a pause within a few ms of its end counts as over')
-  const limited = new RateBudget({ light: [{ limit: 1, ms: 1_000 }] }, c.now)
-  const x = limited.reserve('light') as { slot: { end: number | null } }
-  limited.cancel('light', x.slot)
-  t.ok('slot' in limited.reserve('light'), 'a cancelled (unsent) request frees its slot')
-  t.equal(limited.inWindow('light'), 1)
-})
-
 t.test('concurrency limiter: bounded, FIFO, deadline-aware', async (t) => {
   const l = new ConcurrencyLimiter(2, 1)
   t.ok(await l.acquire(0))
@@ -202,7 +173,7 @@ const settings = (over: Partial<GuardSettings> = {}): GuardSettings => ({
     breaker: { failure_threshold: 0, open_ms: 1_000, half_open_probes: 1 },
     max_queue: 10,
     coalesce: true,
-    rate_budget: { enabled: false, default: { per_minute: 0, per_hour: 0 } }
+    rate_budget: { enabled: false, fallback_share: 0.25, default: { per_minute: 0, per_hour: 0 } }
   }, 4),
   ...over
 })
@@ -355,6 +326,9 @@ t.test('configuration: documented defaults per provider type, bad values named',
   }, 'ZWA: the documented limits')
   t.same(cl.rateBudget, { default: [] }, 'Cloudlock: no documented numbers, no budget')
   t.match(zwa, { retries: 2, maxWaitMs: 2_000, maxConcurrent: 8, coalesce: true, breaker: { failureThreshold: 5, openMs: 30_000, halfOpenProbes: 1 } })
+  t.equal(zwa.rateBudgetFallbackShare, 0.25, 'a replica\'s share of the budget while Redis is away')
+  t.throws(() => loadConfig({ GATEWAY_CONFIG: write("  - { id: cl, type: cloudlock, base_url: 'https://c.example', token: t, resilience: { rate_budget: { fallback_share: 2 } } }") }),
+    { message: /providers\[0\]\.resilience\.rate_budget\.fallback_share/ })
   t.throws(() => loadConfig({ GATEWAY_CONFIG: write("  - { id: cl, type: cloudlock, base_url: 'https://c.example', token: t, resilience: { rate_budget: { light: {} } } }") }),
     { message: /providers\[0\]\.resilience\.rate_budget\.light .*is not a known setting/ })
   t.throws(() => loadConfig({ GATEWAY_CONFIG: write("  - { id: cl, type: cloudlock, base_url: 'https://c.example', token: t, resilience: { retries: 50 } }") }),

@@ -1,5 +1,5 @@
 import type { BudgetConfig, ResilienceConfig } from '../../config/resilience.ts'
-import type { BudgetWindow } from './rate-budget.ts'
+import type { BudgetWindow } from '../budget/budget.ts'
 
 // The guard's settings, in milliseconds and plain numbers, from a provider's `resilience`
 // configuration section.
@@ -11,6 +11,7 @@ export interface GuardSettings {
   deadlineMs?: number
   breaker: { failureThreshold: number, openMs: number, halfOpenProbes: number }
   rateBudget: Record<string, BudgetWindow[]> // per endpoint class; empty = no local budget
+  rateBudgetFallbackShare: number // with Redis: this replica's share of each limit while Redis is away
   pauseOnHint: boolean // a vendor Retry-After on 429/503 pauses that class for everyone
   maxRetryAfterS: number // ... for at most this long, whatever the vendor said
   maxConcurrent: number // 0 = unlimited
@@ -31,6 +32,7 @@ export const UNGUARDED: GuardSettings = {
   maxWaitMs: 0,
   breaker: { failureThreshold: 0, openMs: 30_000, halfOpenProbes: 1 },
   rateBudget: {},
+  rateBudgetFallbackShare: 0.25,
   pauseOnHint: false,
   maxRetryAfterS: 86_400,
   maxConcurrent: 0,
@@ -41,7 +43,7 @@ export const UNGUARDED: GuardSettings = {
 export function guardSettings (config: ResilienceConfig | undefined, maxConnections: number): GuardSettings {
   if (!config) return UNGUARDED
   const rateBudget: Record<string, BudgetWindow[]> = {}
-  const { enabled, ...classes } = config.rate_budget
+  const { enabled, fallback_share: fallbackShare, ...classes } = config.rate_budget
   if (enabled) {
     for (const [name, budget] of Object.entries(classes as Record<string, BudgetConfig>)) {
       rateBudget[name] = [{ limit: budget.per_minute, ms: MINUTE }, { limit: budget.per_hour, ms: HOUR }].filter((w) => w.limit > 0)
@@ -55,6 +57,7 @@ export function guardSettings (config: ResilienceConfig | undefined, maxConnecti
     deadlineMs: config.deadline_ms,
     breaker: { failureThreshold: config.breaker.failure_threshold, openMs: config.breaker.open_ms, halfOpenProbes: config.breaker.half_open_probes },
     rateBudget,
+    rateBudgetFallbackShare: fallbackShare,
     pauseOnHint: true,
     maxRetryAfterS: config.max_retry_after_s,
     maxConcurrent: config.max_concurrent ?? maxConnections,

@@ -1,0 +1,206 @@
+// A provider's vendor rate budget shared by every replica through Redis: the same semantics as
+// LocalRateBudget (a slot held from send until a window after completion), for all replicas
+// together (test/budget/multi-process.test.ts: three processes; shared-model.test.ts: the same
+// answers as the local budget). The scripts and the key layout are in lua.ts.
+//
+// No library was used because none holds a slot while the request is in flight:
+// rate-limiter-flexible counts points in fixed windows (its RateLimiterUnion consumes several
+// limiters one by one, not atomically, and cannot say how long until an in-flight request frees
+// room); Bottleneck's Redis clustering has reservoirs refilled on a timer and a concurrency cap,
+// not "limit requests in any window, counting those in flight"; semaphore libraries hold a lease
+// only while in flight. Combining two of them would not be atomic across windows.
+//
+// Redis away is never silent: every Redis error goes to onStoreError(err, operation), and the
+// budget switches to 'fallback' (onModeChange): this replica then uses a local budget of
+// `fallbackShare` times the configured limits (budget-factory.ts says why 0.25), and asks Redis
+// again at most once per `retryMs` with the next reserve, returning to 'shared' when it answers.
+import { randomBytes } from 'node:crypto'
+import type { Redis } from 'ioredis'
+import {
+  type BudgetMode, type BudgetOperation, type BudgetSlot, type BudgetWindow, PAUSE_TOLERANCE_MS, type RateBudgetStore,
+  type Reservation
+} from './budget.ts'
+import { LocalRateBudget } from './local-rate-budget.ts'
+import { scripts } from './lua.ts'
+
+export interface SharedRateBudgetOptions {
+  redis: Redis // commands should fail fast while disconnected (enableOfflineQueue: false), as in src/state
+  providerId: string
+  windowsByClass: Record<string, BudgetWindow[]>
+  fallbackWindows: Record<string, BudgetWindow[]> // this replica's share while Redis is away
+  now?: () => number
+  // Longest a request can be in flight: a slot whose replica died mid-request frees this long
+  // after it was taken (plus its window). Too short would free slots of slow live requests early.
+  leaseMs?: number
+  keyPrefix?: string
+  retryMs?: number // at most one attempt to reach Redis again per this many ms while in fallback
+  timeoutMs?: number // a Redis call slower than this counts as a failure (the request must not hang on it)
+  onStoreError?: (err: unknown, operation: BudgetOperation) => void
+  onModeChange?: (mode: BudgetMode) => void
+}
+
+class SharedSlot implements BudgetSlot {
+  readonly cls: string
+  readonly id: string
+
+  constructor (cls: string, id: string) {
+    this.cls = cls
+    this.id = id
+  }
+}
+
+class StoreTimeout extends Error {
+  constructor (ms: number) {
+    super(`the shared rate budget store did not answer within ${ms} ms`)
+    this.name = 'StoreTimeout'
+  }
+}
+
+export class SharedRateBudget implements RateBudgetStore {
+  private readonly redis: Redis
+  private readonly windows: Record<string, BudgetWindow[]>
+  private readonly fallback: LocalRateBudget
+  private readonly now: () => number
+  private readonly leaseMs: number
+  private readonly base: string
+  private readonly retryMs: number
+  private readonly timeoutMs: number
+  private readonly onStoreError: (err: unknown, operation: BudgetOperation) => void
+  private readonly onModeChange: (mode: BudgetMode) => void
+  private readonly instance = randomBytes(6).toString('hex')
+  private seq = 0
+  private current: BudgetMode = 'shared'
+  private lastFailure = 0
+  private probing = false
+  private readonly pending = new Set<Promise<unknown>>()
+
+  constructor (options: SharedRateBudgetOptions) {
+    this.redis = options.redis
+    this.windows = {}
+    for (const [cls, windows] of Object.entries(options.windowsByClass)) {
+      this.windows[cls] = windows.filter((w) => w.limit > 0)
+    }
+    this.now = options.now ?? Date.now
+    this.fallback = new LocalRateBudget(options.fallbackWindows, this.now)
+    this.leaseMs = options.leaseMs ?? 600_000
+    // A hash tag keeps a class's keys in one Redis Cluster slot, as a multi-key script needs.
+    this.base = `${options.keyPrefix ?? 'dlpgw:budget:'}{${options.providerId}`
+    this.retryMs = options.retryMs ?? 1_000
+    this.timeoutMs = options.timeoutMs ?? 1_000
+    this.onStoreError = options.onStoreError ?? (() => {})
+    this.onModeChange = options.onModeChange ?? (() => {})
+  }
+
+  private windowsOf (cls: string): BudgetWindow[] {
+    return this.windows[cls] ?? []
+  }
+
+  private keys (cls: string): { pause: string, windows: string[] } {
+    const base = `${this.base}:${cls}}:`
+    return { pause: `${base}pause`, windows: this.windowsOf(cls).map((w) => `${base}${w.ms}`) }
+  }
+
+  async reserve (cls: string): Promise<Reservation> {
+    const probe = this.current === 'fallback'
+    if (probe) {
+      if (this.probing || this.now() - this.lastFailure < this.retryMs) return this.fallback.reserveNow(cls)
+      this.probing = true
+    }
+    try {
+      const r = await this.reserveShared(cls)
+      // Only the probe returns to 'shared': a call sent before the failure and answered after it
+      // says little about Redis now.
+      if (probe) this.setMode('shared')
+      return r
+    } catch (err) {
+      this.failed(err, 'reserve')
+      return this.fallback.reserveNow(cls)
+    } finally {
+      if (probe) this.probing = false
+    }
+  }
+
+  private async reserveShared (cls: string): Promise<Reservation> {
+    const { pause, windows } = this.keys(cls)
+    const id = `${this.instance}:${++this.seq}`
+    // A pause this replica heard of holds it even if telling Redis failed; Redis may know a longer one.
+    const args: Array<string | number> = [id, this.leaseMs, PAUSE_TOLERANCE_MS, this.fallback.pausedFor(cls)]
+    for (const w of this.windowsOf(cls)) args.push(w.limit, w.ms)
+    const [granted, waitMs] = await this.within(scripts.reserve.run(this.redis, [pause, ...windows], args), (late) => {
+      // Granted after we gave up on it: nobody will send under it, so give it back.
+      if ((late as number[])[0] === 1) this.cancel(new SharedSlot(cls, id))
+    }) as number[]
+    return granted === 1 ? { slot: new SharedSlot(cls, id) } : { waitMs }
+  }
+
+  done (slot: BudgetSlot): void {
+    if (!(slot instanceof SharedSlot)) return this.fallback.done(slot) // taken in fallback: released locally
+    const windows = this.windowsOf(slot.cls)
+    if (windows.length === 0) return
+    const args = [slot.id, this.leaseMs, ...windows.map((w) => w.ms)]
+    this.background('done', scripts.done.run(this.redis, this.keys(slot.cls).windows, args))
+  }
+
+  cancel (slot: BudgetSlot): void {
+    if (!(slot instanceof SharedSlot)) return this.fallback.cancel(slot)
+    if (this.windowsOf(slot.cls).length === 0) return
+    this.background('cancel', scripts.cancel.run(this.redis, this.keys(slot.cls).windows, [slot.id]))
+  }
+
+  pause (cls: string, until: number): void {
+    this.fallback.pause(cls, until) // this replica honours it even if Redis does not hear of it
+    const ms = Math.ceil(until - this.now())
+    if (ms <= 0) return
+    this.background('pause', scripts.pause.run(this.redis, [this.keys(cls).pause], [ms]))
+  }
+
+  mode (): BudgetMode {
+    return this.current
+  }
+
+  // Waits for the fire-and-forget calls still running; the Redis client belongs to the caller.
+  async close (): Promise<void> {
+    await Promise.allSettled([...this.pending])
+  }
+
+  private background (operation: BudgetOperation, call: Promise<unknown>): void {
+    const p: Promise<void> = this.within(call).then(() => {}, (err) => this.failed(err, operation))
+      .then(() => { this.pending.delete(p) })
+    this.pending.add(p)
+  }
+
+  private within<T> (call: Promise<T>, late?: (value: T) => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let timedOut = false
+      const timer = setTimeout(() => {
+        timedOut = true
+        reject(new StoreTimeout(this.timeoutMs))
+      }, this.timeoutMs)
+      timer.unref()
+      call.then((value) => {
+        clearTimeout(timer)
+        if (!timedOut) resolve(value)
+        else late?.(value)
+      }, (err) => {
+        clearTimeout(timer)
+        if (!timedOut) reject(err)
+      })
+    })
+  }
+
+  private failed (err: unknown, operation: BudgetOperation): void {
+    this.lastFailure = this.now()
+    try {
+      this.onStoreError(err, operation)
+    } catch {} // an observer's failure must not break the budget
+    this.setMode('fallback')
+  }
+
+  private setMode (mode: BudgetMode): void {
+    if (mode === this.current) return
+    this.current = mode
+    try {
+      this.onModeChange(mode)
+    } catch {}
+  }
+}
