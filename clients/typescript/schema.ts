@@ -617,6 +617,13 @@ export interface components {
                     at: string;
                 } | null;
             };
+            rate_budget: {
+                /**
+                 * @description where the vendor rate budget is kept: `shared` by every replica (Redis), `local` to this replica (no Redis, or no limits to share), or `fallback`: Redis is unreachable and this replica uses its `fallback_share` of each limit
+                 * @enum {unknown}
+                 */
+                mode: "local" | "shared" | "fallback";
+            };
             note?: string | null;
         };
         /** ProviderList */
@@ -833,11 +840,16 @@ export interface operations {
                             /** @enum {unknown} */
                             shutdown: "no" | "in_progress";
                         };
-                        /** @description Circuit breaker state and health of each configured provider. Informational: an open circuit does not make the instance unready. */
+                        /** @description Circuit breaker state, health and rate-budget mode of each configured provider. Informational: an open circuit or a budget in fallback does not make the instance unready. */
                         providers?: {
                             [key: string]: {
                                 circuit: components["schemas"]["CircuitState"];
                                 status: components["schemas"]["HealthStatus"];
+                                /**
+                                 * @description shared (Redis), local, or fallback (Redis unreachable: a local share)
+                                 * @enum {unknown}
+                                 */
+                                rate_budget: "local" | "shared" | "fallback";
                             };
                         };
                     };
@@ -859,11 +871,16 @@ export interface operations {
                             /** @enum {unknown} */
                             shutdown: "no" | "in_progress";
                         };
-                        /** @description Circuit breaker state and health of each configured provider. Informational: an open circuit does not make the instance unready. */
+                        /** @description Circuit breaker state, health and rate-budget mode of each configured provider. Informational: an open circuit or a budget in fallback does not make the instance unready. */
                         providers?: {
                             [key: string]: {
                                 circuit: components["schemas"]["CircuitState"];
                                 status: components["schemas"]["HealthStatus"];
+                                /**
+                                 * @description shared (Redis), local, or fallback (Redis unreachable: a local share)
+                                 * @enum {unknown}
+                                 */
+                                rate_budget: "local" | "shared" | "fallback";
                             };
                         };
                     };

@@ -19,6 +19,7 @@ export type FilterSupport = typeof SUPPORTS[number]
 export const nativeFilterCapabilities = (filtering: Readonly<Record<ListFilterName, FilterSupport>>): CapabilityValue[] =>
   LIST_FILTERS.filter((f) => filtering[f] === 'native').map((f) => `filter_${f}` as CapabilityValue)
 const SUPPORT = Type.Enum(SUPPORTS)
+export const BUDGET_MODES = ['local', 'shared', 'fallback'] as const
 export type CapabilityValue = typeof CAPABILITIES[number]
 
 export const ProviderHealth = Type.Object({
@@ -42,6 +43,12 @@ export const Provider = Type.Object({
       'within the per-request call budget) or none (the vendor has no such field: the filter matches none of its incidents)'
   }),
   health: ProviderHealth,
+  rate_budget: Type.Object({
+    mode: Type.Enum(BUDGET_MODES, {
+      description: 'where the vendor rate budget is kept: `shared` by every replica (Redis), `local` to this replica (no Redis, ' +
+        'or no limits to share), or `fallback`: Redis is unreachable and this replica uses its `fallback_share` of each limit'
+    })
+  }, { additionalProperties: false }),
   note: Type.Optional(NullableString())
 }, { additionalProperties: false, $id: 'Provider', title: 'Provider' })
 

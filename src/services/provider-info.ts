@@ -9,7 +9,8 @@ export const providerInfo = (a: ProviderAdapter): ProviderT => ({
   base_url: a.baseUrl,
   capabilities: CAPABILITIES.filter((c) => a.capabilities.has(c)),
   filtering: { ...a.filtering },
-  health: a.health()
+  health: a.health(),
+  rate_budget: { mode: a.rateBudget() }
 })
 
 const entries = (table: Record<string, string>) =>

@@ -1,13 +1,15 @@
+import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { Dispatcher } from 'undici'
 import type { ResilienceConfig } from '../config/resilience.ts'
 import type { SharedStore } from '../state/shared-store.ts'
 import type { Authenticator } from './authenticator.ts'
-import { createRateBudget } from './budget-shim.ts'
+import { createRateBudget } from './budget/budget-factory.ts'
 import { UpstreamClient } from './http/upstream-client.ts'
 import type { UpstreamMetrics } from './metrics.ts'
 import { UpstreamPipeline } from './pipeline.ts'
 import { guardSettings } from './resilience/settings.ts'
+import { sha256Hex } from '../util/hash.ts'
 import type { UpstreamTelemetry } from './telemetry.ts'
 
 // What every provider's pipeline is built with: shared by the app, injected in tests.
@@ -20,7 +22,14 @@ export interface UpstreamDeps {
   random?: () => number // backoff jitter (tests make it deterministic)
   requestTimeoutMs?: number // deadline of a call made without one: limits.request_timeout_ms
   sharedStore?: SharedStore // state shared by replicas (Redis): upstream tokens
+  redis?: Redis // with REDIS_URL: vendor rate budgets shared by every replica
+  // A shared store failed (Redis): logged, throttled, and counted by the app (src/state/store-errors.ts).
+  reportStoreError?: (store: 'rate_budget', operation: string, err: unknown) => void
 }
+
+// A slot of a request in flight is held at most this long after the longest deadline: a replica
+// that died mid-request frees its slots then.
+const LEASE_MARGIN_MS = 30_000
 
 export interface PipelineSpec {
   providerId: string
@@ -33,6 +42,9 @@ export interface PipelineSpec {
   // unguarded: no retries, breaker, budgets or coalescing. loadConfig always fills it in.
   resilience?: ResilienceConfig
   errorMessageKey: string
+  // Who the vendor counts the requests of (host and credential, never a secret in clear): replicas
+  // and deployments with the same tenant share one budget; a different one never does.
+  tenant: string
   // The authentication stage; it may send its own requests (a token) through the pipeline.
   authenticator: (pipeline: UpstreamPipeline, transport: UpstreamClient) => Authenticator
 }
@@ -61,7 +73,26 @@ export function createPipeline (spec: PipelineSpec, deps: UpstreamDeps = {}): { 
       secrets: () => bound.auth!.secrets()
     },
     errorMessageKey: spec.errorMessageKey,
-    budget: createRateBudget({ windowsByClass: settings.rateBudget, now }),
+    budget: createRateBudget({
+      providerId: `${spec.providerId}:${sha256Hex(spec.tenant).slice(0, 16)}`,
+      windowsByClass: settings.rateBudget,
+      // No limits to share (Cloudlock's default): no Redis round trip per call either; a vendor's
+      // Retry-After then pauses the class on this replica only.
+      redis: Object.values(settings.rateBudget).some((w) => w.length > 0) ? deps.redis : undefined,
+      fallbackShare: settings.rateBudgetFallbackShare,
+      now,
+      leaseMs: (settings.deadlineMs ?? deps.requestTimeoutMs ?? 30_000) + LEASE_MARGIN_MS,
+      onStoreError: (err, operation) => deps.reportStoreError?.('rate_budget', operation, err),
+      onModeChange: (mode) => {
+        deps.metrics?.budgetMode(spec.providerId, mode)
+        if (mode === 'fallback') {
+          deps.logger?.warn({ provider: spec.providerId, share: settings.rateBudgetFallbackShare },
+            'shared rate budget unreachable: this replica uses its fallback share of the vendor budget')
+        } else {
+          deps.logger?.info({ provider: spec.providerId, mode }, 'shared rate budget back')
+        }
+      }
+    }),
     telemetry: deps.telemetry,
     metrics: deps.metrics,
     logger: deps.logger,

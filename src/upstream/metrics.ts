@@ -1,7 +1,7 @@
 // What the pipeline records besides exchanges (those go through src/upstream/telemetry.ts).
 // src/observability/metrics.ts implements it; upstream code never imports observability.
 import type { CircuitState } from './resilience/circuit-breaker.ts'
-import type { BudgetMode } from './budget-shim.ts'
+import type { BudgetMode } from './budget/budget.ts'
 
 export type { BudgetMode, CircuitState }
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import { GatewayError } from '../errors/gateway-error.ts'
 import type { Authenticator, Credential } from './authenticator.ts'
-import type { BudgetMode, RateBudgetStore, BudgetSlot } from './budget-shim.ts'
+import type { BudgetMode, BudgetSlot, RateBudgetStore } from './budget/budget.ts'
 import type { CallOptions } from './call-options.ts'
 import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from './http/upstream-client.ts'
 import { beforeSending, retryAfterSeconds, translateStatus, vendorMessage } from './http/upstream-errors.ts'

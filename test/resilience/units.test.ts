@@ -17,7 +17,7 @@ import { RetryBudget } from '../../src/upstream/resilience/retry-budget.ts'
 import { backoffMs, judge } from '../../src/upstream/resilience/retry-policy.ts'
 import { guardSettings, UNGUARDED, type GuardSettings } from '../../src/upstream/resilience/settings.ts'
 import { staticBearer } from '../../src/upstream/authenticator.ts'
-import { createRateBudget } from '../../src/upstream/budget-shim.ts'
+import { createRateBudget } from '../../src/upstream/budget/budget-factory.ts'
 import type { UpstreamClient } from '../../src/upstream/http/upstream-client.ts'
 import type { Operation } from '../../src/upstream/operation.ts'
 import { UpstreamPipeline } from '../../src/upstream/pipeline.ts'
@@ -191,7 +191,7 @@ function scriptedPipeline (s: GuardSettings, now?: () => number) {
     transport,
     authenticator: staticBearer('t'),
     errorMessageKey: 'message',
-    budget: createRateBudget({ windowsByClass: s.rateBudget, now: now ?? Date.now }),
+    budget: createRateBudget({ providerId: 'p', windowsByClass: s.rateBudget, fallbackShare: 0.25, now: now ?? Date.now }),
     now,
     random: () => 0
   })

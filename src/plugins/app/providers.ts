@@ -6,6 +6,7 @@ import type { Dispatcher } from 'undici'
 import { CursorCodec } from '../../services/cursor.ts'
 import { ProviderRegistry } from '../../services/provider-registry.ts'
 import { ReadAheadCache } from '../../services/read-ahead-cache.ts'
+import { RedisStore } from '../../state/redis-store.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -31,7 +32,10 @@ async function providers (app: FastifyInstance, opts: ProvidersPluginOptions) {
     telemetry: app.upstreamTelemetry,
     requestTimeoutMs: app.config.limits.request_timeout_ms,
     // Upstream tokens are shared through Redis when it is configured; in memory they stay per adapter.
-    sharedStore: app.sharedStore.kind === 'redis' ? app.sharedStore : undefined
+    sharedStore: app.sharedStore.kind === 'redis' ? app.sharedStore : undefined,
+    // Vendor rate budgets are shared by every replica through the same Redis.
+    redis: app.sharedStore instanceof RedisStore ? app.sharedStore.client : undefined,
+    reportStoreError: app.reportStoreError
   })
   app.decorate('providers', registry)
   app.decorate('cursorCodec', new CursorCodec(app.config.cursor.secret ?? randomBytes(32).toString('hex'), app.config.cursor.previous_secrets))

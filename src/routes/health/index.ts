@@ -1,11 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { ref } from '../../schemas/enums.ts'
+import { BUDGET_MODES } from '../../schemas/provider.ts'
 
 const Health = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false })
 const UpstreamState = Type.Object({
   circuit: ref<'closed' | 'open' | 'half_open'>('CircuitState'),
-  status: ref<'ok' | 'degraded' | 'unavailable' | 'unknown'>('HealthStatus')
+  status: ref<'ok' | 'degraded' | 'unavailable' | 'unknown'>('HealthStatus'),
+  rate_budget: Type.Enum(BUDGET_MODES, { description: 'shared (Redis), local, or fallback (Redis unreachable: a local share)' })
 }, { additionalProperties: false })
 const Readiness = Type.Object({
   status: Type.Enum(['ready', 'not_ready']),
@@ -14,7 +16,8 @@ const Readiness = Type.Object({
     shutdown: Type.Enum(['no', 'in_progress'])
   }, { additionalProperties: false }),
   providers: Type.Optional(Type.Record(Type.String(), UpstreamState, {
-    description: 'Circuit breaker state and health of each configured provider. Informational: an open circuit does not make the instance unready.'
+    description: 'Circuit breaker state, health and rate-budget mode of each configured provider. Informational: an open circuit ' +
+      'or a budget in fallback does not make the instance unready.'
   }))
 }, { additionalProperties: false })
 
@@ -54,7 +57,7 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
       status: shuttingDown ? 'not_ready' as const : 'ready' as const,
       checks: { config: 'ok' as const, shutdown: shuttingDown ? 'in_progress' as const : 'no' as const },
       ...(adapters.length > 0
-        ? { providers: Object.fromEntries(adapters.map((a) => { const h = a.health(); return [a.id, { circuit: h.circuit, status: h.status }] })) }
+        ? { providers: Object.fromEntries(adapters.map((a) => { const h = a.health(); return [a.id, { circuit: h.circuit, status: h.status, rate_budget: a.rateBudget() }] })) }
         : {})
     }
   })

@@ -48,6 +48,7 @@ export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: 
     maxConnections: config.max_connections,
     resilience: config.resilience,
     errorMessageKey: 'message',
+    tenant: `${config.base_url}\n${config.token}`,
     authenticator: () => staticBearer(config.token)
   }, deps)
 

@@ -51,6 +51,7 @@ export function createZwaAdapter (config: ZwaProviderConfigT, deps: AdapterFacto
     maxConnections: config.max_connections,
     resilience: config.resilience,
     errorMessageKey: 'internalMessage',
+    tenant: `${config.base_url}\n${config.auth.mode === 'api_key' ? config.auth.key_id : config.auth.client_id}`,
     authenticator: (p, api) => {
       const auth = zwaAuthenticator(config, p, api, deps)
       closeAuth = auth.close
