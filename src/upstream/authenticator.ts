@@ -16,7 +16,8 @@ export interface Authenticator {
 }
 
 // A static bearer token (Cloudlock): nothing to refresh, so a refusal is final.
-export const bearerCredential = (token: string): Credential => ({ headers: { authorization: `Bearer ${token}` }, secret: token })
+export const bearerCredential = (token: string): Credential =>
+  ({ headers: { authorization: `Bearer ${token}` }, secret: token })
 
 export function staticBearer (token: string): Authenticator {
   const credential = bearerCredential(token)

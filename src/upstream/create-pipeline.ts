@@ -49,7 +49,9 @@ export interface PipelineSpec {
   authenticator: (pipeline: UpstreamPipeline, transport: UpstreamClient) => Authenticator
 }
 
-export function createPipeline (spec: PipelineSpec, deps: UpstreamDeps = {}): { pipeline: UpstreamPipeline, transport: UpstreamClient } {
+export function createPipeline (
+  spec: PipelineSpec, deps: UpstreamDeps = {}
+): { pipeline: UpstreamPipeline, transport: UpstreamClient } {
   const now = deps.now ?? Date.now
   const settings = guardSettings(spec.resilience, spec.maxConnections)
   const transport = new UpstreamClient({

@@ -24,7 +24,8 @@ export const asIs = (body: unknown): unknown => body
 export const arrayField = (key: string, what: string) => (body: unknown, providerId: string): unknown[] => {
   const value = (body as Record<string, unknown> | null)?.[key]
   if (!Array.isArray(value)) {
-    throw new GatewayError('upstream_error', `Provider '${providerId}' sent ${what} without an ${key} array.`, { provider: providerId })
+    throw new GatewayError('upstream_error', `Provider '${providerId}' sent ${what} without an ${key} array.`,
+      { provider: providerId })
   }
   return value
 }

@@ -115,7 +115,9 @@ export class UpstreamPipeline {
   async call<T> (op: Operation<T>, input: CallInput, opts: CallOptions): Promise<T> {
     const deadline = deadlineOf({ signal: input.signal ?? opts.signal, deadline: opts.deadline }, this.now(),
       this.requestTimeoutMs, this.settings.deadlineMs)
-    const req: UpstreamRequest = { method: op.method, path: this.prefix + expandPath(op.path, input.params), query: input.query, body: input.body }
+    const req: UpstreamRequest = {
+      method: op.method, path: this.prefix + expandPath(op.path, input.params), query: input.query, body: input.body
+    }
     if (op.idempotent && !opts.fresh && this.settings.coalesce) {
       // The shared call runs on the first caller's deadline (all gateway requests get the same
       // timeout, so it is the earliest); each joiner still stops at its own deadline.
@@ -128,7 +130,9 @@ export class UpstreamPipeline {
   }
 
   // Circuit breaker and retries around the attempts of one call.
-  private async guarded<T> (op: Operation<T>, req: UpstreamRequest, deadline: Deadline, opts: CallOptions, onSend?: () => void): Promise<T> {
+  private async guarded<T> (
+    op: Operation<T>, req: UpstreamRequest, deadline: Deadline, opts: CallOptions, onSend?: () => void
+  ): Promise<T> {
     const admission = this.breaker.admit()
     if ('retryAfterMs' in admission) throw this.circuitOpen(admission.retryAfterMs)
     const permit = admission.permit
@@ -170,7 +174,13 @@ export class UpstreamPipeline {
         retries++
         previous = err
         this.metrics.upstreamRetry(this.providerId, op.name)
-        this.deps.logger?.debug({ provider: this.providerId, operation: op.name, retry: retries, delayMs: delay, code: (err as GatewayError).code }, 'retrying upstream call')
+        this.deps.logger?.debug({
+          provider: this.providerId,
+          operation: op.name,
+          retry: retries,
+          delayMs: delay,
+          code: (err as GatewayError).code
+        }, 'retrying upstream call')
         try {
           await sleep(delay, deadline.signal, this.providerId)
         } catch {
@@ -182,22 +192,29 @@ export class UpstreamPipeline {
   }
 
   // One attempt: an exchange, then the answer judged and parsed.
-  private async attempt<T> (op: Operation<T>, req: UpstreamRequest, dl: Deadline, opts: CallOptions, mayReauthenticate: boolean, onSend?: () => void): Promise<T> {
+  private async attempt<T> (
+    op: Operation<T>, req: UpstreamRequest, dl: Deadline, opts: CallOptions, mayReauthenticate: boolean,
+    onSend?: () => void
+  ): Promise<T> {
     const { res, credential } = await this.exchange(op, req, dl, opts, mayReauthenticate, onSend)
     if (res.status < 200 || res.status >= 300) {
       const message = vendorMessage(res.text, res.json, this.deps.errorMessageKey)
       const hint = this.capHint(retryAfterSeconds(res.headers, this.now()))
-      throw translateStatus(this.providerId, res.status, scrub(message, [...this.deps.authenticator.secrets(), credential.secret]), hint)
+      throw translateStatus(this.providerId, res.status,
+        scrub(message, [...this.deps.authenticator.secrets(), credential.secret]), hint)
     }
     if (res.json === undefined) {
-      throw new GatewayError('upstream_error', `Provider '${this.providerId}' sent a response that is not valid JSON.`, { provider: this.providerId })
+      throw new GatewayError('upstream_error', `Provider '${this.providerId}' sent a response that is not valid JSON.`,
+        { provider: this.providerId })
     }
     return op.parse(res.json, this.providerId)
   }
 
   // Rate budget -> concurrency -> authentication -> HTTP for one request.
-  private async exchange (op: Operation, req: UpstreamRequest, dl: Deadline, opts: CallOptions, mayReauthenticate: boolean,
-    onSend?: () => void): Promise<{ res: UpstreamResponse, credential: Credential }> {
+  private async exchange (
+    op: Operation, req: UpstreamRequest, dl: Deadline, opts: CallOptions, mayReauthenticate: boolean,
+    onSend?: () => void
+  ): Promise<{ res: UpstreamResponse, credential: Credential }> {
     const slot = await this.reserve(op.rateClass, dl)
     let sent = false
     try {
@@ -218,7 +235,8 @@ export class UpstreamPipeline {
       sent = true
       onSend?.()
       const res = await this.http(op, this.deps.transport, { ...req, headers, signal: dl.signal })
-      if ((res.status === 401 || res.status === 403) && mayReauthenticate && this.deps.authenticator.refused(credential)) {
+      if ((res.status === 401 || res.status === 403) && mayReauthenticate &&
+        this.deps.authenticator.refused(credential)) {
         throw new CredentialRefused()
       }
       this.pauseOnHint(op.rateClass, res)
@@ -232,7 +250,9 @@ export class UpstreamPipeline {
 
   // A request that carries no provider credential (the ZWA token request): rate budget, its own
   // concurrency limiter, HTTP and telemetry; retried by whoever needed the token.
-  async sendUnauthenticated (op: Operation, transport: UpstreamClient, req: UpstreamRequest): Promise<UpstreamResponse> {
+  async sendUnauthenticated (
+    op: Operation, transport: UpstreamClient, req: UpstreamRequest
+  ): Promise<UpstreamResponse> {
     const dl = deadlineOf({}, this.now(), this.requestTimeoutMs)
     const slot = await this.reserve(op.rateClass, dl)
     try {
@@ -242,7 +262,8 @@ export class UpstreamPipeline {
       throw err
     }
     try {
-      const res = await this.http(op, transport, { ...req, headers: { ...req.headers, 'user-agent': USER_AGENT }, signal: dl.signal })
+      const res = await this.http(op, transport,
+        { ...req, headers: { ...req.headers, 'user-agent': USER_AGENT }, signal: dl.signal })
       this.pauseOnHint(op.rateClass, res)
       return res
     } finally {
@@ -252,7 +273,9 @@ export class UpstreamPipeline {
   }
 
   // HTTP, observed by the telemetry stage with the operation's own labels.
-  private async http (op: Operation, transport: UpstreamClient, req: UpstreamRequest & { headers: Record<string, string> }): Promise<UpstreamResponse> {
+  private async http (
+    op: Operation, transport: UpstreamClient, req: UpstreamRequest & { headers: Record<string, string> }
+  ): Promise<UpstreamResponse> {
     const telemetry = this.deps.telemetry
     if (!telemetry?.active) return transport.request(req)
     const info = {
@@ -263,7 +286,8 @@ export class UpstreamPipeline {
       origin: transport.origin,
       path: transport.basePath + req.path
     }
-    const ends = telemetry.start(info, req.headers, (err) => this.deps.logger?.error({ err }, 'telemetry failed on an upstream request'))
+    const ends = telemetry.start(info, req.headers,
+      (err) => this.deps.logger?.error({ err }, 'telemetry failed on an upstream request'))
     try {
       const res = await transport.request(req)
       for (const end of ends) end(res.status, undefined)
@@ -303,7 +327,9 @@ export class UpstreamPipeline {
   }
 
   // How long to wait before the next attempt, or null when there is none.
-  private retryDelay (verdict: Verdict & { kind: 'failure' }, retries: number, maxRetries: number, deadline: Deadline): number | null {
+  private retryDelay (
+    verdict: Verdict & { kind: 'failure' }, retries: number, maxRetries: number, deadline: Deadline
+  ): number | null {
     if (verdict.retry === 'no' || retries >= maxRetries) return null
     if (this.breaker.current() !== 'closed') return null // the provider is failing for everyone
     const delay = verdict.retry === 'hint'
@@ -341,7 +367,12 @@ export class UpstreamPipeline {
 
   // Counters for tests and diagnostics.
   stats () {
-    return { retryTokens: this.retryBudget.available, inFlight: this.limiter.inFlight, waiting: this.limiter.waiting, coalescing: this.coalescer.size }
+    return {
+      retryTokens: this.retryBudget.available,
+      inFlight: this.limiter.inFlight,
+      waiting: this.limiter.waiting,
+      coalescing: this.coalescer.size
+    }
   }
 
   async close (): Promise<void> {
@@ -354,10 +385,14 @@ export class UpstreamPipeline {
     this.metrics.circuitState(this.providerId, state)
     const log = this.deps.logger
     if (state === 'open') {
-      log?.warn({ provider: this.providerId, from: previous, open_ms: this.settings.breaker.openMs }, 'circuit opened: calls to the provider are refused for a while')
+      log?.warn({ provider: this.providerId, from: previous, open_ms: this.settings.breaker.openMs },
+        'circuit opened: calls to the provider are refused for a while')
       // Moves the gauge to half-open on time even when no call asks meanwhile.
       if (this.halfOpenTimer) clearTimeout(this.halfOpenTimer)
-      this.halfOpenTimer = setTimeout(() => { this.halfOpenTimer = null; this.breaker.current() }, this.settings.breaker.openMs)
+      this.halfOpenTimer = setTimeout(() => {
+        this.halfOpenTimer = null
+        this.breaker.current()
+      }, this.settings.breaker.openMs)
       this.halfOpenTimer.unref()
     } else {
       log?.info({ provider: this.providerId, from: previous, to: state }, 'circuit state changed')
@@ -366,15 +401,24 @@ export class UpstreamPipeline {
 
   private circuitOpen (retryAfterMs: number): GatewayError {
     const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000))
-    return markLocal(new GatewayError('provider_unavailable', `Provider '${this.providerId}' is failing, so the gateway stopped calling it for now (circuit open); retry in ${seconds} s.`, { provider: this.providerId, retryAfter: seconds }))
+    return markLocal(new GatewayError('provider_unavailable',
+      `Provider '${this.providerId}' is failing, so the gateway stopped calling it for now (circuit open); ` +
+      `retry in ${seconds} s.`,
+      { provider: this.providerId, retryAfter: seconds }))
   }
 
   private rateLimited (cls: string, waitMs: number): GatewayError {
     const seconds = Math.max(1, Math.ceil(waitMs / 1000))
-    return markLocal(new GatewayError('upstream_rate_limited', `The gateway holds back '${cls}' calls to provider '${this.providerId}' to stay within the vendor's rate limit; retry in ${seconds} s.`, { provider: this.providerId, retryAfter: seconds }))
+    return markLocal(new GatewayError('upstream_rate_limited',
+      `The gateway holds back '${cls}' calls to provider '${this.providerId}' to stay within the vendor's rate ` +
+      `limit; retry in ${seconds} s.`,
+      { provider: this.providerId, retryAfter: seconds }))
   }
 
   private saturated (): GatewayError {
-    return markLocal(new GatewayError('provider_unavailable', `Provider '${this.providerId}' already has ${this.settings.maxConcurrent} calls in flight from this gateway; retry shortly.`, { provider: this.providerId, retryAfter: 1 }))
+    return markLocal(new GatewayError('provider_unavailable',
+      `Provider '${this.providerId}' already has ${this.settings.maxConcurrent} calls in flight ` +
+      'from this gateway; retry shortly.',
+      { provider: this.providerId, retryAfter: 1 }))
   }
 }

@@ -10,7 +10,8 @@ const LONG_DIGITS = /[:[,]\s*-?\d{16}/
 export function parseJsonLossless (text: string): unknown {
   if (!LONG_DIGITS.test(text)) return JSON.parse(text)
   return JSON.parse(text, (_key, value, context?: { source?: string }) => {
-    if (typeof value === 'number' && !Number.isSafeInteger(value) && context?.source && /^-?\d+$/.test(context.source)) {
+    if (typeof value === 'number' && !Number.isSafeInteger(value) &&
+      context?.source && /^-?\d+$/.test(context.source)) {
       return RAW.rawJSON(context.source)
     }
     return value

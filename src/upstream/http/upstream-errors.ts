@@ -2,9 +2,14 @@ import { GatewayError, type GatewayErrorExtras } from '../../errors/gateway-erro
 import type { ErrorCode } from '../../schemas/problem.ts'
 
 // undici failure codes (matched by `code`, never by class) -> the gateway's stable codes.
-const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT', 'ABORT_ERR', 'UND_ERR_ABORTED'])
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT',
+  'ETIMEDOUT', 'ABORT_ERR', 'UND_ERR_ABORTED'
+])
 // Failures before a connection existed: the request provably never reached the vendor.
-const CONNECT_CODES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
+const CONNECT_CODES = new Set([
+  'ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'
+])
 
 export interface UpstreamFailureInfo {
   upstreamStatus: number | null // the vendor's HTTP status; null when the exchange failed in transport
@@ -45,9 +50,11 @@ export function translateNetworkError (providerId: string, err: unknown): Gatewa
   const e = err as { code?: string, name?: string }
   const code = e?.code ?? ''
   const notSent = CONNECT_CODES.has(code)
-  const aborted = e?.name === 'AbortError' || e?.name === 'TimeoutError' || code === 'ABORT_ERR' || code === 'UND_ERR_ABORTED'
+  const aborted = e?.name === 'AbortError' || e?.name === 'TimeoutError' ||
+    code === 'ABORT_ERR' || code === 'UND_ERR_ABORTED'
   if (TIMEOUT_CODES.has(code) || aborted) {
-    return new UpstreamFailure('upstream_timeout', `Provider '${providerId}' did not answer in time.`, { provider: providerId, cause: err }, { upstreamStatus: null, notSent, aborted })
+    return new UpstreamFailure('upstream_timeout', `Provider '${providerId}' did not answer in time.`,
+      { provider: providerId, cause: err }, { upstreamStatus: null, notSent, aborted })
   }
   const what = code === 'ECONNREFUSED'
     ? 'refused the connection'
@@ -58,20 +65,34 @@ export function translateNetworkError (providerId: string, err: unknown): Gatewa
         : code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE'
           ? 'sent a response larger than the gateway accepts'
           : 'could not be reached'
-  return new UpstreamFailure('upstream_error', `Provider '${providerId}' ${what}.`, { provider: providerId, cause: err }, { upstreamStatus: null, notSent })
+  return new UpstreamFailure('upstream_error', `Provider '${providerId}' ${what}.`,
+    { provider: providerId, cause: err }, { upstreamStatus: null, notSent })
 }
 
 // Upstream HTTP status -> gateway error, per spec section 6. `message` is the vendor's own
 // error text (already stripped of markup and truncated by the caller).
-export function translateStatus (providerId: string, status: number, message: string | null, retryAfter?: number): GatewayError {
+export function translateStatus (
+  providerId: string, status: number, message: string | null, retryAfter?: number
+): GatewayError {
   const said = message ? `: ${message}` : ''
   const info = { upstreamStatus: status, hintSeconds: retryAfter }
-  const fail = (code: ErrorCode, detail: string, extras: GatewayErrorExtras = {}) => new UpstreamFailure(code, detail, { provider: providerId, ...extras }, info)
+  const fail = (code: ErrorCode, detail: string, extras: GatewayErrorExtras = {}) =>
+    new UpstreamFailure(code, detail, { provider: providerId, ...extras }, info)
   if (status === 404) return fail('not_found', `Provider '${providerId}' has no such resource${said}.`)
-  if (status === 400 || status === 422) return fail('unsupported_value', `Provider '${providerId}' rejected the request${said}.`)
-  if (status === 401 || status === 403) return fail('upstream_auth_failed', `Provider '${providerId}' rejected the gateway's credentials (HTTP ${status}); check the provider's configuration.`)
-  if (status === 429) return fail('upstream_rate_limited', `Provider '${providerId}' is rate limiting the gateway; retry later.`, { retryAfter: retryAfter ?? 1 })
-  if (status === 504 || status === 408) return fail('upstream_timeout', `Provider '${providerId}' timed out (HTTP ${status}).`)
+  if (status === 400 || status === 422) {
+    return fail('unsupported_value', `Provider '${providerId}' rejected the request${said}.`)
+  }
+  if (status === 401 || status === 403) {
+    return fail('upstream_auth_failed', `Provider '${providerId}' rejected the gateway's credentials ` +
+      `(HTTP ${status}); check the provider's configuration.`)
+  }
+  if (status === 429) {
+    return fail('upstream_rate_limited', `Provider '${providerId}' is rate limiting the gateway; retry later.`,
+      { retryAfter: retryAfter ?? 1 })
+  }
+  if (status === 504 || status === 408) {
+    return fail('upstream_timeout', `Provider '${providerId}' timed out (HTTP ${status}).`)
+  }
   return fail('upstream_error', `Provider '${providerId}' failed (HTTP ${status}).`)
 }
 
@@ -80,7 +101,9 @@ export function translateStatus (providerId: string, status: number, message: st
 // that would only park a client). Undefined when no header says anything usable.
 export const MAX_RETRY_AFTER = 86_400
 
-export function retryAfterSeconds (headers: Record<string, string | string[] | undefined>, now = Date.now()): number | undefined {
+export function retryAfterSeconds (
+  headers: Record<string, string | string[] | undefined>, now = Date.now()
+): number | undefined {
   const first = (name: string) => {
     const v = headers[name]
     return (Array.isArray(v) ? v[0] : v)?.trim()

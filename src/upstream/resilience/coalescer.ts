@@ -27,7 +27,9 @@ export class Coalescer {
 
 // A stable key for an upstream request: method, path, sorted query, body. Headers are left out on
 // purpose (the request id differs per caller; credentials are the provider's own).
-export function requestKey (method: string, path: string, query: Record<string, string | string[] | undefined> | undefined, body: unknown): string {
+export function requestKey (
+  method: string, path: string, query: Record<string, string | string[] | undefined> | undefined, body: unknown
+): string {
   const q = Object.entries(query ?? {})
     .filter(([, v]) => v !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))

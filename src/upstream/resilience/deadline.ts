@@ -14,7 +14,9 @@ export interface Deadline {
 // signal itself still fires at the true deadline. The estimate only decides whether a wait fits.
 const seen = new WeakMap<AbortSignal, number>()
 
-export function deadlineOf (opts: { signal?: AbortSignal, deadline?: number }, now: number, defaultMs: number, capMs?: number): Deadline {
+export function deadlineOf (
+  opts: { signal?: AbortSignal, deadline?: number }, now: number, defaultMs: number, capMs?: number
+): Deadline {
   let signal: AbortSignal
   let at: number
   if (opts.signal) {
@@ -34,7 +36,8 @@ export function deadlineOf (opts: { signal?: AbortSignal, deadline?: number }, n
 }
 
 export function deadlineExpired (providerId: string): GatewayError {
-  return markLocal(new GatewayError('upstream_timeout', `Provider '${providerId}' did not answer within the request's deadline.`, { provider: providerId }))
+  return markLocal(new GatewayError('upstream_timeout',
+    `Provider '${providerId}' did not answer within the request's deadline.`, { provider: providerId }))
 }
 
 // Waits `ms`, or rejects with upstream_timeout when the deadline fires first.

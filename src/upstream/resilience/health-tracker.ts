@@ -29,13 +29,19 @@ export class HealthTracker {
     const code = isGatewayError(err) ? err.code : 'upstream_error'
     if (CALLER_CODES.has(code)) return
     this.failing = true
-    this.lastError = { code, detail: isGatewayError(err) ? err.detail : 'upstream failure', at: new Date(this.now()).toISOString() }
+    this.lastError = {
+      code,
+      detail: isGatewayError(err) ? err.detail : 'upstream failure',
+      at: new Date(this.now()).toISOString()
+    }
   }
 
   // `circuit` is the provider's breaker state: open means the gateway refuses to call it
   // (unavailable); half-open means it is being probed after failures (degraded).
   snapshot (circuit: CircuitState = 'closed'): ProviderHealth {
-    const status = circuit === 'open' ? 'unavailable' : circuit === 'half_open' || this.failing ? 'degraded' : this.lastOk ? 'ok' : 'unknown'
+    const status = circuit === 'open'
+      ? 'unavailable'
+      : circuit === 'half_open' || this.failing ? 'degraded' : this.lastOk ? 'ok' : 'unknown'
     return { status, circuit, last_error: this.lastError }
   }
 }

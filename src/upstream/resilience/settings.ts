@@ -46,7 +46,8 @@ export function guardSettings (config: ResilienceConfig | undefined, maxConnecti
   const { enabled, fallback_share: fallbackShare, ...classes } = config.rate_budget
   if (enabled) {
     for (const [name, budget] of Object.entries(classes as Record<string, BudgetConfig>)) {
-      rateBudget[name] = [{ limit: budget.per_minute, ms: MINUTE }, { limit: budget.per_hour, ms: HOUR }].filter((w) => w.limit > 0)
+      rateBudget[name] = [{ limit: budget.per_minute, ms: MINUTE }, { limit: budget.per_hour, ms: HOUR }]
+        .filter((w) => w.limit > 0)
     }
   }
   return {
@@ -55,7 +56,11 @@ export function guardSettings (config: ResilienceConfig | undefined, maxConnecti
     backoff: { baseMs: config.backoff.base_ms, maxMs: config.backoff.max_ms },
     maxWaitMs: config.max_wait_ms,
     deadlineMs: config.deadline_ms,
-    breaker: { failureThreshold: config.breaker.failure_threshold, openMs: config.breaker.open_ms, halfOpenProbes: config.breaker.half_open_probes },
+    breaker: {
+      failureThreshold: config.breaker.failure_threshold,
+      openMs: config.breaker.open_ms,
+      halfOpenProbes: config.breaker.half_open_probes
+    },
     rateBudget,
     rateBudgetFallbackShare: fallbackShare,
     pauseOnHint: true,
