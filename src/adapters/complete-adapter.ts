@@ -14,9 +14,13 @@ export function completeAdapter (core: AdapterCore, operations: OperationTable):
   for (const [method, capability] of Object.entries(OPTIONAL_METHODS) as Array<[OptionalMethod, CapabilityValue]>) {
     const has = typeof core[method] === 'function'
     if (has !== capabilities.has(capability)) {
-      throw new Error(`adapter ${core.id}: method ${method} ${has ? 'present' : 'missing'} but capability '${capability}' ${has ? 'not derived' : 'derived'}`)
+      throw new Error(`adapter ${core.id}: method ${method} ${has ? 'present' : 'missing'} ` +
+        `but capability '${capability}' ${has ? 'not derived' : 'derived'}`)
     }
-    if (!has) (adapter as unknown as Record<string, unknown>)[method] = () => Promise.reject(capabilityNotSupported(core.id, capability))
+    if (!has) {
+      (adapter as unknown as Record<string, unknown>)[method] = () =>
+        Promise.reject(capabilityNotSupported(core.id, capability))
+    }
   }
   return adapter
 }

@@ -1,6 +1,8 @@
 import { GatewayError, isGatewayError, TRANSIENT_CODES } from '../errors/gateway-error.ts'
 import type { IncidentT } from '../schemas/incident.ts'
-import { consumedBy, readIdentity, resumeBound, TieGroups, type Candidate, type IdentityPosition } from './stream-order.ts'
+import {
+  consumedBy, readIdentity, resumeBound, TieGroups, type Candidate, type IdentityPosition
+} from './stream-order.ts'
 import type { ListPage, PageRequest, StreamItem } from './types.ts'
 
 // The one list walk both vendors share (spec section 5): keyset queries on creation time, each
@@ -82,7 +84,8 @@ export async function keysetWalk (request: PageRequest, source: WalkSource, filt
     // Re-reading what the position already consumed is no progress: until something new is
     // examined the walk may go past the budget (up to MAX_GROUP_CALLS), or a position on a fully
     // consumed group that costs the whole budget to re-read would be returned unchanged forever.
-    while ((source.calls < budget || (!progressed() && source.calls < MAX_GROUP_CALLS)) && items.length < request.want) {
+    while ((source.calls < budget || (!progressed() && source.calls < MAX_GROUP_CALLS)) &&
+      items.length < request.want) {
       const page = await source.fetchBefore(upper)
       if (page.records.length === 0) {
         emit(groups.close())
@@ -108,7 +111,9 @@ export async function keysetWalk (request: PageRequest, source: WalkSource, filt
       const outcome = await source.readGroup(at, feed, () => source.calls < cap)
       if (outcome === 'budget') {
         if (!progressed() && source.calls >= MAX_GROUP_CALLS) {
-          throw new GatewayError('upstream_error', `Provider '${source.provider}' has more incidents at one creation time than one listing can read.`, { provider: source.provider })
+          throw new GatewayError('upstream_error',
+            `Provider '${source.provider}' has more incidents at one creation time than one listing can read.`,
+            { provider: source.provider })
         }
         break
       }

@@ -20,7 +20,8 @@ export function mapListRecords (
       mapped = map(raw)
     } catch (err) {
       if (!isGatewayError(err)) throw err
-      throw new GatewayError('upstream_error', `${err.detail} (record ${index + 1} of the page${describe(raw)}).`, { provider: providerId })
+      throw new GatewayError('upstream_error', `${err.detail} (record ${index + 1} of the page${describe(raw)}).`,
+        { provider: providerId })
     }
     return {
       nativeId: mapped.incident.native_id,
@@ -38,7 +39,10 @@ function describe (raw: unknown): string {
   if (!r) return ', not an object'
   const id = scalarText(r.id ?? r.internalId)
   const created = scalarText(r.created_at ?? r.createdAt)
-  const parts = [id === null ? null : `id ${JSON.stringify(id.slice(0, 64))}`, created === null ? null : `created ${JSON.stringify(created.slice(0, 40))}`]
+  const parts = [
+    id === null ? null : `id ${JSON.stringify(id.slice(0, 64))}`,
+    created === null ? null : `created ${JSON.stringify(created.slice(0, 40))}`
+  ]
   const named = parts.filter((p) => p !== null)
   return named.length ? `, ${named.join(', ')}` : ''
 }

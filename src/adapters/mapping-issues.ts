@@ -5,7 +5,10 @@ const SHAPES = {
   string: { what: 'a string', ok: (v: unknown) => typeof v === 'string' },
   object: { what: 'an object', ok: (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v) },
   array: { what: 'an array', ok: (v: unknown) => Array.isArray(v) },
-  count: { what: 'a non-negative integer', ok: (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 }
+  count: {
+    what: 'a non-negative integer',
+    ok: (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
+  }
 } as const
 type Shape = keyof typeof SHAPES
 

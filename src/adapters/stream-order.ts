@@ -3,9 +3,10 @@ import type { NativePosition } from './types.ts'
 
 // The order every provider stream follows (spec section 5): newest created_at first, equal
 // timestamps by native id, descending (numerically for Cloudlock's digit ids). Vendors only promise
-// the first half: Cloudlock and ZWA order by creation time and say nothing of ties. So a stream holds back the incidents of the oldest timestamp it has read
-// until it has seen something older (or the vendor's end), sorts each complete group, and only
-// then hands it on. A position then names what was consumed instead of counting it.
+// the first half: Cloudlock and ZWA order by creation time and say nothing of ties. So a stream
+// holds back the incidents of the oldest timestamp it has read until it has seen something older
+// (or the vendor's end), sorts each complete group, and only then hands it on. A position then
+// names what was consumed instead of counting it.
 
 // Native ids compare as numbers when both are digit strings (Cloudlock), else as strings (ZWA).
 // The merge never compares two incidents of one provider, so this order is the stream's alone.
@@ -30,7 +31,8 @@ export function readIdentity (position: NativePosition | null, provider: string)
   const { b, l } = position as Partial<IdentityPosition>
   const keys = Object.keys(position)
   if (keys.length !== 2 || typeof b !== 'string' || !MICROS.test(b) || typeof l !== 'string' || l.length > MAX_ID) {
-    throw new GatewayError('invalid_cursor', `The cursor holds an invalid position for provider '${provider}'. Start the listing again without a cursor.`)
+    throw new GatewayError('invalid_cursor', `The cursor holds an invalid position for provider '${provider}'. ` +
+      'Start the listing again without a cursor.')
   }
   return { b, l }
 }
@@ -90,7 +92,8 @@ export class TieGroups<T> {
       return []
     }
     if (c.micros > this.at) {
-      throw new GatewayError('upstream_error', `Provider '${provider}' returned incidents out of creation-time order.`, { provider })
+      throw new GatewayError('upstream_error',
+        `Provider '${provider}' returned incidents out of creation-time order.`, { provider })
     }
     const done = this.close()
     this.at = c.micros

@@ -1,5 +1,7 @@
 import type { IncidentT, LabelT } from '../schemas/incident.ts'
-import type { ClassificationValue, PriorityValue, ProviderTypeValue, SeverityValue, StatusValue } from '../schemas/enums.ts'
+import type {
+  ClassificationValue, PriorityValue, ProviderTypeValue, SeverityValue, StatusValue
+} from '../schemas/enums.ts'
 import type { CapabilityValue, FilterSupport, ListFilterName } from '../schemas/provider.ts'
 import type { MappingTables } from '../mapping/tables.ts'
 import type { CallOptions } from '../upstream/call-options.ts'
@@ -121,7 +123,8 @@ export const OPTIONAL_METHODS = {
 export type OptionalMethod = keyof typeof OPTIONAL_METHODS
 
 // What a vendor builds: the required members, and the optional ones its operations allow.
-export type AdapterCore = Omit<ProviderAdapter, OptionalMethod | 'capabilities'> & Partial<Pick<ProviderAdapter, OptionalMethod>>
+export type AdapterCore = Omit<ProviderAdapter, OptionalMethod | 'capabilities'> &
+  Partial<Pick<ProviderAdapter, OptionalMethod>>
 
 // What a vendor factory gets besides its configuration: the app's upstream dependencies.
 export type AdapterFactoryDeps = UpstreamDeps

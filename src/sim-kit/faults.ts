@@ -68,7 +68,9 @@ export function parseFault (body: unknown): FaultSpec & { method: string, prefix
   }
   const { method, prefix } = parseRoute(body.route)
   const rate = body.rate === undefined ? 1 : body.rate
-  if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) throw new SimInputError('"rate" must be a number from 0 to 1')
+  if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) {
+    throw new SimInputError('"rate" must be a number from 0 to 1')
+  }
   const mode = body.mode
   if (mode !== undefined && !FAULT_MODES.includes(mode as FaultMode)) {
     throw new SimInputError(`"mode" must be one of ${FAULT_MODES.join(', ')}`)

@@ -12,7 +12,9 @@ function maskHeaderValue (name: string, value: string): string {
   return MASK
 }
 
-export function maskHeaders (headers: Record<string, unknown>, secretNames: ReadonlySet<string>): Record<string, unknown> {
+export function maskHeaders (
+  headers: Record<string, unknown>, secretNames: ReadonlySet<string>
+): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const [name, value] of Object.entries(headers)) {
     const lower = name.toLowerCase()

@@ -143,7 +143,9 @@ export async function registerSimKit (app: FastifyInstance, opts: SimKitOptions)
       return reply.code(204).send()
     })
     admin.delete<{ Params: { id: string } }>(`${ADMIN_PREFIX}/faults/:id`, async (request, reply) => {
-      if (!faults.remove(request.params.id)) return reply.code(404).send({ message: `no fault with id ${request.params.id}` })
+      if (!faults.remove(request.params.id)) {
+        return reply.code(404).send({ message: `no fault with id ${request.params.id}` })
+      }
       return reply.code(204).send()
     })
 
