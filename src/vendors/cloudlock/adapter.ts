@@ -5,7 +5,9 @@ import { DEFAULT_TABLES, resolveTables } from '../../mapping/tables.ts'
 import { NATIVE_ID_PATTERNS, type ClassificationValue, type StatusValue } from '../../schemas/enums.ts'
 import type { IncidentT } from '../../schemas/incident.ts'
 import { completeAdapter } from '../../adapters/complete-adapter.ts'
-import type { AdapterFactoryDeps, CallOptions, CloseRequest, IncidentPatch, ProviderAdapter } from '../../adapters/types.ts'
+import type {
+  AdapterFactoryDeps, CallOptions, CloseRequest, IncidentPatch, ProviderAdapter
+} from '../../adapters/types.ts'
 import { staticBearer } from '../../upstream/authenticator.ts'
 import { createPipeline } from '../../upstream/create-pipeline.ts'
 import { mapCloudlockIncident, singleRecord } from './map-incident.ts'
@@ -35,7 +37,9 @@ export const cloudlockClosedStatus = (classification: ClassificationValue | unde
 // Cisco Cloudlock v2 adapter (reference: cloudlock-incidents-api.md): its operation table
 // (operations.ts), its mappers, a static bearer token. Records are mapped after the exchange, so one
 // the gateway cannot place is a data error, not a health failure.
-export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: AdapterFactoryDeps = {}): ProviderAdapter {
+export function createCloudlockAdapter (
+  config: CloudlockProviderConfigT, deps: AdapterFactoryDeps = {}
+): ProviderAdapter {
   const id = config.id
   const tables = resolveTables('cloudlock', config.mapping)
   // Writes prefer the documented native value when an override adds an alias for the same one.
@@ -55,12 +59,15 @@ export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: 
   // Routes validate ids first; this is the last line before an id reaches a vendor URL.
   const params = (nativeId: string) => {
     if (!ID_PATTERN.test(nativeId)) {
-      throw new GatewayError('validation_failed', `'${String(nativeId).slice(0, 80)}' is not a Cloudlock incident id (digits only, at most 20).`, { provider: id })
+      throw new GatewayError('validation_failed',
+        `'${String(nativeId).slice(0, 80)}' is not a Cloudlock incident id (digits only, at most 20).`,
+        { provider: id })
     }
     return { id: nativeId }
   }
   const mapOne = (body: unknown): IncidentT => mapCloudlockIncident(singleRecord(body), id, mapper).incident
-  const get = async (nativeId: string, opts: CallOptions = {}) => mapOne(await pipeline.call(OPS.get, { params: params(nativeId) }, opts))
+  const get = async (nativeId: string, opts: CallOptions = {}) =>
+    mapOne(await pipeline.call(OPS.get, { params: params(nativeId) }, opts))
 
   async function update (nativeId: string, patch: IncidentPatch, opts: CallOptions = {}): Promise<IncidentT> {
     const where = params(nativeId)
@@ -89,7 +96,8 @@ export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: 
     tables,
     isValidNativeId: (nativeId) => ID_PATTERN.test(nativeId),
     listPage: (request) => walkCloudlock(request, id, mapper, (query, req, sent) =>
-      pipeline.call(OPS.list, { query, signal: req.signal, onSend: sent }, { deadline: req.deadline, requestId: req.requestId })),
+      pipeline.call(OPS.list, { query, signal: req.signal, onSend: sent },
+        { deadline: req.deadline, requestId: req.requestId })),
     get,
     update,
     async close (nativeId, request: CloseRequest, opts) {
@@ -99,7 +107,8 @@ export function createCloudlockAdapter (config: CloudlockProviderConfigT, deps: 
       if (request.label !== undefined) throw capabilityNotSupported(id, 'labels')
       const { classification } = request
       if (classification !== undefined && classification !== 'false_positive') {
-        throw unsupportedValue(id, `Provider '${id}' (Cloudlock) cannot store classification '${classification}': it records ` +
+        throw unsupportedValue(id,
+          `Provider '${id}' (Cloudlock) cannot store classification '${classification}': it records ` +
           "only 'false_positive' (as DISMISSED); close without a classification to resolve.")
       }
       return update(nativeId, { status: cloudlockClosedStatus(classification) }, opts)

@@ -1,6 +1,8 @@
 import type { EnumMapper } from '../../mapping/mapper.ts'
 import { microsToCloudlock } from '../../mapping/timestamps.ts'
-import { keysetWalk, newestFirst, type FetchedPage, type GroupOutcome, type WalkRecord, type WalkSource } from '../../adapters/keyset-walk.ts'
+import {
+  keysetWalk, newestFirst, type FetchedPage, type GroupOutcome, type WalkRecord, type WalkSource
+} from '../../adapters/keyset-walk.ts'
 import { mapListRecords } from '../../adapters/list-records.ts'
 import type { ListPage, PageRequest } from '../../adapters/types.ts'
 import { planCloudlockList } from './list-query.ts'
@@ -10,7 +12,8 @@ const MAX_PAGE = 100 // the vendor's documented maximum `limit`
 
 // GET /incidents with these query parameters; resolves to the raw `items` of the answer. `sent`
 // hears of every request made (a retry included): the call budget counts vendor requests.
-export type CloudlockListCall = (query: Record<string, string>, request: PageRequest, sent: () => void) => Promise<unknown[]>
+export type CloudlockListCall =
+  (query: Record<string, string>, request: PageRequest, sent: () => void) => Promise<unknown[]>
 
 // Cloudlock's list as a keyset walk: each listPage starts `order=-created_at` with `created_before`
 // just above its position and `offset=0`; within one listPage the query continues by offset with
@@ -19,7 +22,9 @@ export type CloudlockListCall = (query: Record<string, string>, request: PageReq
 // `created_before` around that one instant and none of the changeable filters, so its offsets
 // cannot shift either. End of data is a page holding nothing after the overlap (or nothing at
 // all): Cloudlock sends no reliable total, and a short page may be capped.
-export async function walkCloudlock (request: PageRequest, providerId: string, mapper: EnumMapper, list: CloudlockListCall): Promise<ListPage> {
+export async function walkCloudlock (
+  request: PageRequest, providerId: string, mapper: EnumMapper, list: CloudlockListCall
+): Promise<ListPage> {
   const plan = planCloudlockList(request.filters, request.pinnedAt, mapper)
   if (plan.empty) return { items: [], exhausted: true, upstreamCalls: 0 }
   let calls = 0
@@ -32,7 +37,13 @@ export async function walkCloudlock (request: PageRequest, providerId: string, m
   const started = (before: bigint, offset: number, records: WalkRecord[]) => {
     run = records.length === 0
       ? null
-      : { before, offset, length: records.length, lastId: records[records.length - 1].nativeId, oldest: records.reduce((m, r) => (r.micros < m ? r.micros : m), records[0].micros) }
+      : {
+          before,
+          offset,
+          length: records.length,
+          lastId: records[records.length - 1].nativeId,
+          oldest: records.reduce((m, r) => (r.micros < m ? r.micros : m), records[0].micros)
+        }
   }
 
   const source: WalkSource = {
@@ -45,7 +56,8 @@ export async function walkCloudlock (request: PageRequest, providerId: string, m
         // still where it was, nothing before it moved and the offset is exact; if not, fall back
         // to a fresh keyset query, which is always exact.
         const offset = current.offset + current.length - 1
-        const records = await read({ ...plan.params, created_before: microsToCloudlock(current.before), offset: String(offset) }, false)
+        const records = await read(
+          { ...plan.params, created_before: microsToCloudlock(current.before), offset: String(offset) }, false)
         if (records.length > 0 && records[0].nativeId === current.lastId) {
           started(current.before, offset, records)
           // Only the overlap came back: the vendor has nothing after it (an empty page, in effect).

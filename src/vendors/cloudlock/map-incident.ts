@@ -24,7 +24,8 @@ export function mapCloudlockIncident (record: unknown, providerId: string, mappe
   const nativeId = r ? integerText(r.id) : null
   const created = r ? parseVendorTime(r.created_at) : null
   if (!r || !nativeId || !/^\d{1,20}$/.test(nativeId) || !created) {
-    throw new GatewayError('upstream_error', `Provider '${providerId}' sent an incident without a valid id or created_at.`, { provider: providerId })
+    throw new GatewayError('upstream_error',
+      `Provider '${providerId}' sent an incident without a valid id or created_at.`, { provider: providerId })
   }
   const issues = new MappingIssues()
   const updated = parseVendorTime(r.updated_at) ?? created
@@ -39,7 +40,9 @@ export function mapCloudlockIncident (record: unknown, providerId: string, mappe
   const vendor = obj(entity?.vendor)
   const listed = issues.check(r, 'matches', 'matches', 'array') ? r.matches as unknown[] : []
   const matches = listed.map(obj).filter((m): m is Obj => m !== null)
-  if (matches.length < listed.length) issues.add('matches', `${listed.length - matches.length} of the vendor's matches are not objects`)
+  if (matches.length < listed.length) {
+    issues.add('matches', `${listed.length - matches.length} of the vendor's matches are not objects`)
+  }
   const matchCount = issues.check(r, 'match_count', 'match_count', 'count') ? r.match_count as number : matches.length
 
   const incident: IncidentT = {

@@ -4,8 +4,24 @@ import { arrayField, asIs, type OperationTable } from '../../upstream/operation.
 // URL (…/api/v2). Cloudlock documents per-endpoint limits without numbers, so every call is in
 // one rate class, `default`, off unless configured. A PUT is never repeated or coalesced.
 export const CLOUDLOCK_OPERATIONS = {
-  list: { name: 'list', method: 'GET', path: '/incidents', rateClass: 'default', idempotent: true, provides: ['list'], parse: arrayField('items', 'a list response') },
-  get: { name: 'get', method: 'GET', path: '/incidents/{id}', rateClass: 'default', idempotent: true, provides: ['get'], parse: asIs },
+  list: {
+    name: 'list',
+    method: 'GET',
+    path: '/incidents',
+    rateClass: 'default',
+    idempotent: true,
+    provides: ['list'],
+    parse: arrayField('items', 'a list response')
+  },
+  get: {
+    name: 'get',
+    method: 'GET',
+    path: '/incidents/{id}',
+    rateClass: 'default',
+    idempotent: true,
+    provides: ['get'],
+    parse: asIs
+  },
   // incident_status, severity and customer_key; a close is a status change (no resolution field).
   update: {
     name: 'update',

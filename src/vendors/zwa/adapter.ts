@@ -5,7 +5,9 @@ import { DEFAULT_TABLES, resolveTables } from '../../mapping/tables.ts'
 import { NATIVE_ID_PATTERNS } from '../../schemas/enums.ts'
 import type { IncidentT, LabelT } from '../../schemas/incident.ts'
 import { completeAdapter } from '../../adapters/complete-adapter.ts'
-import type { AdapterFactoryDeps, CallOptions, CloseRequest, IncidentPatch, ProviderAdapter } from '../../adapters/types.ts'
+import type {
+  AdapterFactoryDeps, CallOptions, CloseRequest, IncidentPatch, ProviderAdapter
+} from '../../adapters/types.ts'
 import { createPipeline } from '../../upstream/create-pipeline.ts'
 import { integerLiteral } from '../../upstream/http/lossless-json.ts'
 import type { Operation } from '../../upstream/operation.ts'
@@ -62,14 +64,18 @@ export function createZwaAdapter (config: ZwaProviderConfigT, deps: AdapterFacto
   // Routes validate ids first; this is the last line before an id reaches a vendor URL.
   const checked = (value: string, what: string): string => {
     if (typeof value !== 'string' || !ID_PATTERN.test(value)) {
-      throw new GatewayError('validation_failed', `'${String(value).slice(0, 80)}' is not a ZWA ${what} (letters, digits and '-', at most 64).`, { provider: id })
+      throw new GatewayError('validation_failed',
+        `'${String(value).slice(0, 80)}' is not a ZWA ${what} (letters, digits and '-', at most 64).`, { provider: id })
     }
     return value
   }
   const mapOne = (body: unknown): IncidentT => mapZwaIncident(body, id, mapper).incident
 
   // One call about one incident. async, so a refused id is a rejected promise like every other failure.
-  async function about<T> (op: Operation<T>, nativeId: string, opts: CallOptions | undefined, extra: { body?: unknown, query?: Record<string, string | string[]> } = {}): Promise<T> {
+  async function about<T> (
+    op: Operation<T>, nativeId: string, opts: CallOptions | undefined,
+    extra: { body?: unknown, query?: Record<string, string | string[]> } = {}
+  ): Promise<T> {
     return pipeline.call(op, { params: { id: checked(nativeId, 'incident id') }, ...extra }, opts ?? {})
   }
 
@@ -85,7 +91,8 @@ export function createZwaAdapter (config: ZwaProviderConfigT, deps: AdapterFacto
     filtering: FILTERING,
     tables,
     isValidNativeId: (nativeId) => ID_PATTERN.test(nativeId),
-    listPage: (request) => walkZwa(request, { providerId: id, mapper, search: (input, opts) => pipeline.call(OPS.search, input, opts) }),
+    listPage: (request) => walkZwa(request,
+      { providerId: id, mapper, search: (input, opts) => pipeline.call(OPS.search, input, opts) }),
     get: async (nativeId, opts) => mapOne(await about(OPS.details, nativeId, opts)),
     async update (nativeId: string, patch: IncidentPatch, opts?: CallOptions) {
       checked(nativeId, 'incident id')
@@ -93,23 +100,28 @@ export function createZwaAdapter (config: ZwaProviderConfigT, deps: AdapterFacto
       return plan.close ? close(nativeId, {}, opts) : mapOne(await about(OPS.details, nativeId, opts))
     },
     close,
-    addNote: async (nativeId: string, text: string, opts?: CallOptions) => mapOne(await about(OPS.notes, nativeId, opts, { body: { notes: text } })),
+    addNote: async (nativeId: string, text: string, opts?: CallOptions) =>
+      mapOne(await about(OPS.notes, nativeId, opts, { body: { notes: text } })),
     addLabels: async (nativeId: string, labels: LabelT[], opts?: CallOptions) =>
-      mapOne(await about(OPS.labels, nativeId, opts, { body: { labels: labels.map((l) => ({ key: l.key, value: l.value })) } })),
+      mapOne(await about(OPS.labels, nativeId, opts,
+        { body: { labels: labels.map((l) => ({ key: l.key, value: l.value })) } })),
     history: async (nativeId, opts) => mapHistory(id, await about(OPS.changeHistory, nativeId, opts)),
     evidence: async (nativeId, opts) => mapEvidence(id, await about(OPS.evidence, nativeId, opts)),
-    triggers: async (nativeId, opts) => mapTriggers(id, await about(OPS.triggers, nativeId, opts, { query: { fetchTriggerContext: 'true' } })),
+    triggers: async (nativeId, opts) =>
+      mapTriggers(id, await about(OPS.triggers, nativeId, opts, { query: { fetchTriggerContext: 'true' } })),
     tickets: async (nativeId, opts) => mapTickets(id, await about(OPS.tickets, nativeId, opts)),
     async groups (nativeId, opts) {
       // The search needs the incident's own group ids: read just those two fields of its details.
-      const ids = groupIdsOf(await about(OPS.details, nativeId, opts, { query: { fields: ['incidentGroupIds', 'incidentGroups'] } }))
+      const ids = groupIdsOf(await about(OPS.details, nativeId, opts,
+        { query: { fields: ['incidentGroupIds', 'incidentGroups'] } }))
       // An empty list is ambiguous upstream (reference §6 #6: all groups or none), so it is not sent.
       if (ids.length === 0) return []
       const body = { incidentGroupIds: ids.map(integerLiteral) } // exact JSON integers beyond 2^53
       return mapGroups(id, await about(OPS.groupSearch, nativeId, opts, { body }))
     },
     async transactionIncidents (transactionId, opts) {
-      const incidents = await pipeline.call(OPS.transactions, { params: { id: checked(transactionId, 'transaction id') } }, opts ?? {})
+      const incidents = await pipeline.call(OPS.transactions,
+        { params: { id: checked(transactionId, 'transaction id') } }, opts ?? {})
       return incidents.map(mapOne)
     },
     health: () => pipeline.health(),

@@ -33,7 +33,12 @@ export function tokenFetcher (auth: ZwaProviderConfigT['auth'], deps: AuthFlowDe
   return async () => readToken(await send({
     method: 'POST',
     path: '',
-    form: { grant_type: 'client_credentials', client_id: auth.client_id, client_secret: auth.client_secret, audience: auth.audience }
+    form: {
+      grant_type: 'client_credentials',
+      client_id: auth.client_id,
+      client_secret: auth.client_secret,
+      audience: auth.audience
+    }
   }), 'access_token', 'error_description', deps)
 }
 
@@ -45,19 +50,25 @@ function readToken (res: UpstreamResponse, tokenKey: string, messageKey: string,
   }
   // A refused key or client (or an OAuth 400 such as invalid_target) is a configuration problem.
   if (res.status === 400 || res.status === 401 || res.status === 403) {
-    return authFailed(id, `Provider '${id}' token endpoint refused the gateway's credentials (HTTP ${res.status}); check the provider's auth configuration.`)
+    return authFailed(id, `Provider '${id}' token endpoint refused the gateway's credentials ` +
+      `(HTTP ${res.status}); check the provider's auth configuration.`)
   }
-  if (res.status < 200 || res.status >= 300) throw translateStatus(id, res.status, scrub(vendorMessage(res.text, res.json, messageKey), deps.secrets))
+  if (res.status < 200 || res.status >= 300) {
+    throw translateStatus(id, res.status, scrub(vendorMessage(res.text, res.json, messageKey), deps.secrets))
+  }
   const body = obj(res.json)
   const token = body?.[tokenKey]
   // Printable ASCII only: the token goes into a header.
   if (typeof token !== 'string' || !/^[\x21-\x7e]{1,8192}$/.test(token)) {
-    throw new GatewayError('upstream_error', `Provider '${id}' token endpoint answered without a usable token.`, { provider: id })
+    throw new GatewayError('upstream_error', `Provider '${id}' token endpoint answered without a usable token.`,
+      { provider: id })
   }
   const expiresIn = body?.expires_in
   return {
     token,
-    expiresInSeconds: typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : DEFAULT_LIFETIME_S
+    expiresInSeconds: typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn > 0
+      ? expiresIn
+      : DEFAULT_LIFETIME_S
   }
 }
 

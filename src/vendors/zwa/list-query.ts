@@ -34,9 +34,13 @@ export function planZwaSearch (filters: ListFilters, pinnedAt: string, mapper: E
     all.push((r) => present(r) && wanted.includes(mapper.toNormalized(kind, r?.[kind])))
     // `unknown` is whatever the tables do not know: no native list can name it, so the gateway
     // reads every value of that field and keeps the ones that map to a wanted value.
-    if (wanted.includes('unknown')) gateway.push((r) => present(r) && wanted.includes(mapper.toNormalized(kind, r?.[kind])))
-    else if (natives.length === 0) empty = true
-    else fields.push({ name: kind, value: natives })
+    if (wanted.includes('unknown')) {
+      gateway.push((r) => present(r) && wanted.includes(mapper.toNormalized(kind, r?.[kind])))
+    } else if (natives.length === 0) {
+      empty = true
+    } else {
+      fields.push({ name: kind, value: natives })
+    }
   }
 
   // ZWA incidents have no external reference or policy id: such a filter matches none of them.
@@ -61,7 +65,8 @@ export function planZwaSearch (filters: ListFilters, pinnedAt: string, mapper: E
   if (after !== null || before !== null) {
     const inRange = (r: Obj | null) => {
       const updated = parseVendorTime(r?.lastUpdatedAt) ?? parseVendorTime(r?.createdAt)
-      return updated !== null && (after === null || updated.micros >= after) && (before === null || updated.micros < before)
+      return updated !== null && (after === null || updated.micros >= after) &&
+        (before === null || updated.micros < before)
     }
     gateway.push(inRange)
     all.push(inRange)

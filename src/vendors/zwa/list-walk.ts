@@ -1,6 +1,8 @@
 import { GatewayError, isGatewayError } from '../../errors/gateway-error.ts'
 import type { EnumMapper } from '../../mapping/mapper.ts'
-import { keysetWalk, newestFirst, type FetchedPage, type GroupOutcome, type WalkRecord, type WalkSource } from '../../adapters/keyset-walk.ts'
+import {
+  keysetWalk, newestFirst, type FetchedPage, type GroupOutcome, type WalkRecord, type WalkSource
+} from '../../adapters/keyset-walk.ts'
 import { mapListRecords } from '../../adapters/list-records.ts'
 import type { ListPage, PageRequest } from '../../adapters/types.ts'
 import type { CallInput } from '../../upstream/pipeline.ts'
@@ -42,14 +44,17 @@ export async function walkZwa (request: PageRequest, deps: WalkDeps): Promise<Li
   let calls = 0
   let snapshot: Snapshot | null = null
 
-  const search = async (body: Record<string, unknown>, page: number, size: number, pageId: string | null, unfiltered: boolean) => {
+  const search = async (
+    body: Record<string, unknown>, page: number, size: number, pageId: string | null, unfiltered: boolean
+  ) => {
     const res = await deps.search({
       query: { page: String(page), pageSize: String(size), pageId: pageId ?? undefined },
       body,
       signal: request.signal,
       onSend: () => { calls++ }
     }, { deadline: request.deadline, requestId: request.requestId })
-    const records = mapListRecords(res.incidents, deps.providerId, unfiltered, (raw) => mapZwaIncident(raw, deps.providerId, deps.mapper))
+    const records = mapListRecords(res.incidents, deps.providerId, unfiltered,
+      (raw) => mapZwaIncident(raw, deps.providerId, deps.mapper))
     return { ...res, records }
   }
 
@@ -98,10 +103,14 @@ export async function walkZwa (request: PageRequest, deps: WalkDeps): Promise<Li
       const body = stableSearchBody(ms(at), ms(at) + 1)
       const first = await search(body, 0, PAGE_SIZE, null, true)
       for (const r of newestFirst(first.records)) feed(r)
-      const snap: Snapshot = { pageId: first.pageId, body, size: Math.max(1, first.records.length), total: first.total, page: 0, oldest: at }
+      const snap: Snapshot = {
+        pageId: first.pageId, body, size: Math.max(1, first.records.length), total: first.total, page: 0, oldest: at
+      }
       while (first.records.length > 0 && !finished(snap)) {
         if (snap.pageId === null) {
-          throw new GatewayError('upstream_error', `Provider '${deps.providerId}' did not return a pageId for a search that needs several pages.`, { provider: deps.providerId })
+          throw new GatewayError('upstream_error',
+            `Provider '${deps.providerId}' did not return a pageId for a search that needs several pages.`,
+            { provider: deps.providerId })
         }
         if (!more()) return 'budget'
         const records = await nextOf(snap, true)
@@ -111,5 +120,6 @@ export async function walkZwa (request: PageRequest, deps: WalkDeps): Promise<Li
       return 'complete'
     }
   }
-  return keysetWalk(request, source, { upperMicros: BigInt(plan.upperMs) * 1000n, keep: plan.keep, matches: plan.matches })
+  return keysetWalk(request, source,
+    { upperMicros: BigInt(plan.upperMs) * 1000n, keep: plan.keep, matches: plan.matches })
 }

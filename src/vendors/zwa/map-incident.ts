@@ -21,7 +21,8 @@ export function mapZwaIncident (record: unknown, providerId: string, mapper: Enu
   const nativeId = r ? str(r.internalId) : null
   const created = r ? parseVendorTime(r.createdAt) : null
   if (!r || !nativeId || !ID_PATTERN.test(nativeId) || !created) {
-    throw new GatewayError('upstream_error', `Provider '${providerId}' sent an incident without a valid internalId or createdAt.`, { provider: providerId })
+    throw new GatewayError('upstream_error',
+      `Provider '${providerId}' sent an incident without a valid internalId or createdAt.`, { provider: providerId })
   }
   const issues = new MappingIssues()
   const updated = parseVendorTime(r.lastUpdatedAt) ?? created
@@ -66,7 +67,9 @@ export function mapZwaIncident (record: unknown, providerId: string, mapper: Enu
       ...dictionaries.map((e) => ({ name: e.name as string, detail: str(e.nameMatchCount) }))
     ],
     asset,
-    actor: user ? { name: str(user.name), email: str(user.email), department: str(user.department), ip: str(user.clientIP) } : null,
+    actor: user
+      ? { name: str(user.name), email: str(user.email), department: str(user.department), ip: str(user.clientIP) }
+      : null,
     match_count: Number.isSafeInteger(r.matchCount) && (r.matchCount as number) >= 0 ? r.matchCount as number : 0,
     matches: [], // details carry no match text; GET …/triggers has it (evidence:read)
     labels: objects(r.labels).flatMap(mapLabel),

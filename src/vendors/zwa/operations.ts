@@ -17,7 +17,8 @@ function readSearch (body: unknown, providerId: string): SearchAnswer {
   const o = obj(body)
   const incidents = o?.incidents
   if (!Array.isArray(incidents)) {
-    throw new GatewayError('upstream_error', `Provider '${providerId}' sent a search response without an incidents list.`, { provider: providerId })
+    throw new GatewayError('upstream_error',
+      `Provider '${providerId}' sent a search response without an incidents list.`, { provider: providerId })
   }
   const cursor = obj(o?.cursor)
   const total = cursor?.totalElements

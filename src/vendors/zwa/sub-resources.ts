@@ -9,14 +9,18 @@ import { asText, list, obj, objects, scalarText, str, type Obj } from '../../ada
 
 function envelope (providerId: string, body: unknown, what: string): Obj {
   const o = obj(body)
-  if (!o) throw new GatewayError('upstream_error', `Provider '${providerId}' sent a ${what} response that is not an object.`, { provider: providerId })
+  if (!o) {
+    throw new GatewayError('upstream_error',
+      `Provider '${providerId}' sent a ${what} response that is not an object.`, { provider: providerId })
+  }
   return o
 }
 
 function listIn (providerId: string, body: unknown, key: string, what: string): Obj[] {
   const value = envelope(providerId, body, what)[key]
   if (value !== undefined && value !== null && !Array.isArray(value)) {
-    throw new GatewayError('upstream_error', `Provider '${providerId}' sent a ${what} response whose '${key}' is not a list.`, { provider: providerId })
+    throw new GatewayError('upstream_error',
+      `Provider '${providerId}' sent a ${what} response whose '${key}' is not a list.`, { provider: providerId })
   }
   return objects(value)
 }
@@ -81,13 +85,17 @@ export function groupIdsOf (record: unknown): string[] {
 // POST …/incident-groups/search -> [{id (exact decimal text), name, description, status, type, …}].
 // A group without an id names nothing the caller could use and is left out.
 export function mapGroups (providerId: string, body: unknown): Array<Record<string, unknown>> {
-  return listIn(providerId, body, 'incidentGroups', 'incident group').filter((g) => integerText(g.id) !== null).map((g) => ({
-    id: integerText(g.id),
-    name: str(g.name),
-    description: str(g.description),
-    status: scalarText(g.status),
-    type: scalarText(g.incidentGroupType),
-    incident_group_already_mapped: typeof g.isDLPIncidentGroupAlreadyMapped === 'boolean' ? g.isDLPIncidentGroupAlreadyMapped : null,
-    admin_config_already_mapped: typeof g.isDLPAdminConfigAlreadyMapped === 'boolean' ? g.isDLPAdminConfigAlreadyMapped : null
-  }))
+  return listIn(providerId, body, 'incidentGroups', 'incident group')
+    .filter((g) => integerText(g.id) !== null)
+    .map((g) => ({
+      id: integerText(g.id),
+      name: str(g.name),
+      description: str(g.description),
+      status: scalarText(g.status),
+      type: scalarText(g.incidentGroupType),
+      incident_group_already_mapped:
+        typeof g.isDLPIncidentGroupAlreadyMapped === 'boolean' ? g.isDLPIncidentGroupAlreadyMapped : null,
+      admin_config_already_mapped:
+        typeof g.isDLPAdminConfigAlreadyMapped === 'boolean' ? g.isDLPAdminConfigAlreadyMapped : null
+    }))
 }

@@ -20,7 +20,13 @@ export function zwaAuthenticator (config: ZwaProviderConfigT, pipeline: Upstream
   // OneAPI tokens come from ZIdentity, another host: its own small pool, and a path of ''.
   const oneApi = config.auth.mode === 'oneapi'
   const tokenHost = config.auth.mode === 'oneapi'
-    ? new UpstreamClient({ providerId: id, baseUrl: config.auth.token_url, timeouts: config.timeouts, maxConnections: 2, dispatcher: deps.dispatcher })
+    ? new UpstreamClient({
+      providerId: id,
+      baseUrl: config.auth.token_url,
+      timeouts: config.timeouts,
+      maxConnections: 2,
+      dispatcher: deps.dispatcher
+    })
     : api
   const tokenOp = oneApi ? { ...ZWA_TOKEN_OPERATIONS.token, path: '' } : ZWA_TOKEN_OPERATIONS.token
   const fetchToken = tokenFetcher(config.auth, {
@@ -40,12 +46,14 @@ export function zwaAuthenticator (config: ZwaProviderConfigT, pipeline: Upstream
     sharedKey: `zwa-token:${sha256Hex(`${id}\n${config.base_url}\n${clientId}`)}`,
     onStoreError: (operation, err) => {
       deps.metrics?.sharedStoreError('token', operation)
-      deps.logger?.warn({ provider: id, operation, err: { message: (err as Error)?.message } }, 'shared token store failed; using the token endpoint')
+      deps.logger?.warn({ provider: id, operation, err: { message: (err as Error)?.message } },
+        'shared token store failed; using the token endpoint')
     },
     // Logs say that a token was issued and for how long, never the token or the secret.
     fetchToken: async () => {
       const issued = await fetchToken()
-      deps.logger?.debug({ provider: id, auth: config.auth.mode, expiresIn: issued.expiresInSeconds }, 'upstream token issued')
+      deps.logger?.debug({ provider: id, auth: config.auth.mode, expiresIn: issued.expiresInSeconds },
+        'upstream token issued')
       return issued
     }
   })

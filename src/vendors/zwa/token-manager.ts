@@ -92,7 +92,10 @@ export class TokenManager {
     const token = await this.fetch()
     if (shared && sharedKey && this.current) {
       const ttl = this.current.refreshAt - this.opts.now()
-      if (ttl > 0) await shared.set(sharedKey, JSON.stringify(this.current), ttl).catch((err: unknown) => this.opts.onStoreError?.('set', err))
+      if (ttl > 0) {
+        await shared.set(sharedKey, JSON.stringify(this.current), ttl)
+          .catch((err: unknown) => this.opts.onStoreError?.('set', err))
+      }
     }
     return token
   }
@@ -100,11 +103,14 @@ export class TokenManager {
   private async fetch (): Promise<string> {
     const now = this.opts.now()
     this.recent = this.recent.filter((at) => now - at < MINUTE)
-    const waitMs = Math.max(this.blockedUntil - now, this.recent.length >= (this.opts.maxPerMinute ?? 20) ? this.recent[0] + MINUTE - now : 0)
+    const waitMs = Math.max(this.blockedUntil - now,
+      this.recent.length >= (this.opts.maxPerMinute ?? 20) ? this.recent[0] + MINUTE - now : 0)
     if (waitMs > 0) {
       const retryAfter = Math.ceil(waitMs / 1000)
       // Refused here, without a request: says nothing about the provider's health (local).
-      throw markLocal(new GatewayError('upstream_rate_limited', `Provider '${this.opts.providerId}' token endpoint is rate limited; retry in ${retryAfter} s.`, { provider: this.opts.providerId, retryAfter }))
+      throw markLocal(new GatewayError('upstream_rate_limited',
+        `Provider '${this.opts.providerId}' token endpoint is rate limited; retry in ${retryAfter} s.`,
+        { provider: this.opts.providerId, retryAfter }))
     }
     this.recent.push(now)
     let issued: IssuedToken

@@ -11,7 +11,8 @@ export function closeBody (providerId: string, request: CloseRequest, mapper: En
   if (request.classification !== undefined) {
     const code = mapper.nativeFor('classification', request.classification)
     if (code === undefined) {
-      throw unsupportedValue(providerId, `Provider '${providerId}' (ZWA) cannot close with classification '${request.classification}'; its mapping has ${supported(mapper)}.`)
+      throw unsupportedValue(providerId, `Provider '${providerId}' (ZWA) cannot close with classification ` +
+        `'${request.classification}'; its mapping has ${supported(mapper)}.`)
     }
     body.resolutionCode = code
   }
@@ -20,7 +21,8 @@ export function closeBody (providerId: string, request: CloseRequest, mapper: En
 }
 
 const supported = (mapper: EnumMapper): string => {
-  const values = [...new Set(Object.values(mapper.tables.classification))].filter((v) => mapper.nativeFor('classification', v) !== undefined)
+  const values = [...new Set(Object.values(mapper.tables.classification))]
+    .filter((v) => mapper.nativeFor('classification', v) !== undefined)
   return values.length ? `only ${values.map((v) => `'${v}'`).join(', ')}` : 'no classification'
 }
 
@@ -30,7 +32,8 @@ export function planUpdate (providerId: string, patch: IncidentPatch): { close: 
   if (patch.severity !== undefined) throw capabilityNotSupported(providerId, 'update_severity')
   if (patch.external_ref !== undefined) throw capabilityNotSupported(providerId, 'update_external_ref')
   if (patch.status !== undefined && patch.status !== 'resolved') {
-    throw unsupportedValue(providerId, `Provider '${providerId}' (ZWA) cannot set status '${patch.status}': only 'resolved' is possible (through close); ZWA has no reopen or status update.`)
+    throw unsupportedValue(providerId, `Provider '${providerId}' (ZWA) cannot set status '${patch.status}': ` +
+      "only 'resolved' is possible (through close); ZWA has no reopen or status update.")
   }
   return { close: patch.status === 'resolved' }
 }
