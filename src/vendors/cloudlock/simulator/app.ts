@@ -43,7 +43,8 @@ function checkOptions (opts: CloudlockSimOptions): void {
   if (opts.count !== undefined && (!Number.isInteger(opts.count) || opts.count < 0)) {
     throw new Error('Cloudlock simulator: count must be a non-negative integer')
   }
-  if (opts.rateLimit !== undefined && opts.rateLimit !== false && !(Number.isInteger(opts.rateLimit.perMinute) && opts.rateLimit.perMinute > 0)) {
+  if (opts.rateLimit !== undefined && opts.rateLimit !== false &&
+    !(Number.isInteger(opts.rateLimit.perMinute) && opts.rateLimit.perMinute > 0)) {
     throw new Error('Cloudlock simulator: rateLimit.perMinute must be a positive integer')
   }
   if (opts.incidents !== undefined && !Array.isArray(opts.incidents)) {
@@ -54,13 +55,16 @@ function checkOptions (opts: CloudlockSimOptions): void {
 export async function buildCloudlockSimulator (opts: CloudlockSimOptions): Promise<FastifyInstance> {
   checkOptions(opts)
   const clock = opts.clock ?? systemClock
-  const initial = opts.incidents ?? generateIncidents({ seed: opts.seed ?? 1, count: opts.count ?? 500, anchor: opts.anchor })
+  const initial = opts.incidents ??
+    generateIncidents({ seed: opts.seed ?? 1, count: opts.count ?? 500, anchor: opts.anchor })
   const store = new IncidentStore(initial, clock, opts.lenientRecords ?? false)
 
   const app = Fastify({ logger: opts.logger ?? false })
 
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
-    if (error instanceof RateLimitedError && error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter))
+    if (error instanceof RateLimitedError && error.retryAfter !== undefined) {
+      reply.header('retry-after', String(error.retryAfter))
+    }
     const status = error instanceof CloudlockHttpError ? error.statusCode : (error.statusCode ?? 500)
     if (status >= 500) request.log.error({ err: error }, 'simulator error')
     reply.code(status).send(errorBody(status, status >= 500 ? 'Internal server error' : error.message))

@@ -16,9 +16,27 @@ export interface CataloguePolicy {
 export const POLICIES: readonly CataloguePolicy[] = [
   { id: 'eyaznBzYKv', name: 'PCI', kind: 'content', incidentType: 'COMPLIANCE', detector: 'card' },
   { id: 'Bdb475zMDK', name: 'SSN', kind: 'content', incidentType: 'COMPLIANCE', detector: 'ssn' },
-  { id: 'rNP3Dd3By0', name: 'Confidential/Password Regular Expression', kind: 'content', incidentType: 'COMPLIANCE', detector: 'password' },
-  { id: 'Km7QwLp2Xa', name: 'HIPAA - Protected Health Information', kind: 'content', incidentType: 'COMPLIANCE', detector: 'phi' },
-  { id: 'Zt4Hn8VcRe', name: 'Source Code Secrets (API keys)', kind: 'content', incidentType: 'COMPLIANCE', detector: 'secret' },
+  {
+    id: 'rNP3Dd3By0',
+    name: 'Confidential/Password Regular Expression',
+    kind: 'content',
+    incidentType: 'COMPLIANCE',
+    detector: 'password'
+  },
+  {
+    id: 'Km7QwLp2Xa',
+    name: 'HIPAA - Protected Health Information',
+    kind: 'content',
+    incidentType: 'COMPLIANCE',
+    detector: 'phi'
+  },
+  {
+    id: 'Zt4Hn8VcRe',
+    name: 'Source Code Secrets (API keys)',
+    kind: 'content',
+    incidentType: 'COMPLIANCE',
+    detector: 'secret'
+  },
   { id: 'Ya9Gd3MbTq', name: 'GDPR - EU IBAN', kind: 'content', incidentType: 'COMPLIANCE', detector: 'iban' },
   { id: 'Pq98Rs76Tu', name: 'Customer List Export', kind: 'content', incidentType: 'COMPLIANCE', detector: 'email' },
   { id: 'Wx2Jk5NfLs', name: 'Public Sharing of Sensitive Folders', kind: 'context', incidentType: 'COMPLIANCE' },
@@ -74,19 +92,36 @@ export const FILE_NAMES: readonly { name: string, mime: string }[] = [
   { name: 'customer-cards-backup.csv', mime: 'text/csv' },
   { name: 'Benefits enrolment 2025.pdf', mime: 'application/pdf' },
   { name: 'deploy.env', mime: 'text/plain' },
-  { name: 'Patient intake notes.docx', mime: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' },
+  {
+    name: 'Patient intake notes.docx',
+    mime: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'
+  },
   { name: 'Vendor bank details.xlsx', mime: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' },
-  { name: 'Board deck - confidential.pptx', mime: 'application/vnd.openxmlformats-officedocument.presentationml.presentation' },
+  {
+    name: 'Board deck - confidential.pptx',
+    mime: 'application/vnd.openxmlformats-officedocument.presentationml.presentation'
+  },
   { name: 'scan_0042.png', mime: 'image/png' },
   { name: 'Offsite planning', mime: 'application/vnd.google-apps.document' },
   { name: 'Leads import.json', mime: 'application/json' }
 ]
 
-export const RECORD_NAMES = ['Gautum Trentson', 'Acme Holdings renewal', 'Refund request #4471', 'Northwind onboarding', 'Invoice dispute', 'Globex Corp']
+export const RECORD_NAMES = [
+  'Gautum Trentson', 'Acme Holdings renewal', 'Refund request #4471', 'Northwind onboarding', 'Invoice dispute',
+  'Globex Corp'
+]
 export const CHANNELS = ['#finance', '#support-escalations', '#eng-deploys', '#general', '#hr-private']
-export const OAUTH_APPS = ['FileSync Pro', 'Calendar Helper Plus', 'Free PDF Converter', 'MailMerge Wizard', 'Sheets Automator']
+export const OAUTH_APPS = [
+  'FileSync Pro', 'Calendar Helper Plus', 'Free PDF Converter', 'MailMerge Wizard', 'Sheets Automator'
+]
 export const FIELD_NAMES = ['Body', 'Description', 'Subject', 'Content', 'Title', 'Comment', 'Attachment']
 
-export const CONTEXT_BEFORE = ['ard number on an old invoice (', 'UPS Tracking Number: 1Z W18 ', 'please use ', 'as discussed, ', 'SSN: ', 'export AWS_ACCESS_KEY_ID=', 'IBAN ', '', 'patient MRN ']
-export const CONTEXT_AFTER = [') -- can we use this on the up', ' 638 1\n', ' for the transfer', '.', ' thanks!', '', ' exp 09/27', '\nexport AWS_REGION=us-east-1']
+export const CONTEXT_BEFORE = [
+  'ard number on an old invoice (', 'UPS Tracking Number: 1Z W18 ', 'please use ', 'as discussed, ', 'SSN: ',
+  'export AWS_ACCESS_KEY_ID=', 'IBAN ', '', 'patient MRN '
+]
+export const CONTEXT_AFTER = [
+  ') -- can we use this on the up', ' 638 1\n', ' for the transfer', '.', ' thanks!', '', ' exp 09/27',
+  '\nexport AWS_REGION=us-east-1'
+]
 export const CUSTOMER_KEYS = ['SOC-881', 'SOC-1204', 'INC0012345', 'INC0019876', 'JIRA-SEC-77', 'ExternalID']

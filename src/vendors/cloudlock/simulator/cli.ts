@@ -37,7 +37,9 @@ const port = toInt('port', values.port ?? process.env.PORT, 4102)
 const host = values.host ?? process.env.HOST ?? '127.0.0.1'
 const token = values.token ?? process.env.CLOUDLOCK_SIM_TOKEN ?? DEV_TOKEN
 const fixtures = values.fixtures ?? process.env.FIXTURES
-const rateLimit = values['rate-limit'] === undefined ? false : { perMinute: toInt('rate-limit', values['rate-limit'], 60) }
+const rateLimit = values['rate-limit'] === undefined
+  ? false
+  : { perMinute: toInt('rate-limit', values['rate-limit'], 60) }
 const limitOverflow = values['limit-overflow'] ?? 'clamp'
 if (limitOverflow !== 'clamp' && limitOverflow !== 'error') throw new Error('--limit-overflow must be clamp or error')
 

@@ -6,7 +6,10 @@ import {
   OAUTH_APPS, OBJECT_KINDS, PEOPLE, POLICIES, RECORD_NAMES, UEBA_VENDORS,
   type CataloguePerson, type CataloguePolicy, type ObjectKind
 } from './catalogue.ts'
-import { INCIDENT_STATUSES, SEVERITIES, type CloudlockEntity, type CloudlockIncident, type CloudlockMatch, type CloudlockPolicyRef } from './types.ts'
+import {
+  INCIDENT_STATUSES, SEVERITIES,
+  type CloudlockEntity, type CloudlockIncident, type CloudlockMatch, type CloudlockPolicyRef
+} from './types.ts'
 import { formatTimestampUs } from './time.ts'
 
 export const DEFAULT_ANCHOR = '2025-06-01T00:00:00.000Z'
@@ -42,7 +45,9 @@ function maskedText (rng: Rng, detector: CataloguePolicy['detector']): string {
   }
 }
 
-function makeMatches (rng: Rng, policy: CataloguePolicy, createdUs: number): { matches: CloudlockMatch[], matchCount: number } {
+function makeMatches (
+  rng: Rng, policy: CataloguePolicy, createdUs: number
+): { matches: CloudlockMatch[], matchCount: number } {
   if (policy.kind !== 'content') return { matches: [], matchCount: 0 }
   const listed = rng.int(1, 5)
   // Lists are capped upstream, so the count can exceed what is listed; rarely nothing is listed.
@@ -66,7 +71,9 @@ function makeMatches (rng: Rng, policy: CataloguePolicy, createdUs: number): { m
   return { matches, matchCount }
 }
 
-function objectDetails (rng: Rng, kind: ObjectKind, owner: CataloguePerson): { name: string, mime: string | null, originId: string, url: string } {
+function objectDetails (
+  rng: Rng, kind: ObjectKind, owner: CataloguePerson
+): { name: string, mime: string | null, originId: string, url: string } {
   const file = rng.pick(FILE_NAMES)
   const nonFileMime = rng.chance(0.2) ? null : ''
   const mime = kind.fileLike ? (rng.chance(0.05) ? null : file.mime) : nonFileMime
@@ -78,14 +85,18 @@ function objectDetails (rng: Rng, kind: ObjectKind, owner: CataloguePerson): { n
     }
     case 'google/Email': {
       const id = rng.digits(16)
-      return { name: `Re: ${rng.pick(RECORD_NAMES)}`, mime, originId: id, url: `https://mail.google.com/mail/u/0/#all/${id}` }
+      return {
+        name: `Re: ${rng.pick(RECORD_NAMES)}`, mime, originId: id, url: `https://mail.google.com/mail/u/0/#all/${id}`
+      }
     }
     case 'salesforce/Lead':
     case 'salesforce/Feed Item':
     case 'salesforce/Case': {
       const prefix = kind.label === 'Lead' ? '00Q' : kind.label === 'Case' ? '500' : '0D5'
       const id = `${prefix}i${rng.alnum(11)}${rng.alnum(3).toUpperCase()}`
-      const name = kind.label === 'Lead' ? rng.pick(RECORD_NAMES) : kind.label === 'Case' ? `Case ${rng.digits(8)}` : `Feed Item by ${owner.name}`
+      const name = kind.label === 'Lead'
+        ? rng.pick(RECORD_NAMES)
+        : kind.label === 'Case' ? `Case ${rng.digits(8)}` : `Feed Item by ${owner.name}`
       return { name, mime, originId: id, url: `https://na15.salesforce.com/${id}` }
     }
     case 'box/File': {
@@ -97,19 +108,32 @@ function objectDetails (rng: Rng, kind: ObjectKind, owner: CataloguePerson): { n
         name: file.name,
         mime,
         originId: `01${rng.alnum(32).toUpperCase()}`,
-        url: `https://example-my.sharepoint.com/personal/${user.replace(/[.-]/g, '_')}_example_com/Documents/${encodeURIComponent(file.name)}`
+        url: `https://example-my.sharepoint.com/personal/${user.replace(/[.-]/g, '_')}_example_com/Documents/` +
+          encodeURIComponent(file.name)
       }
     case 'office365/Teams Message': {
       const id = rng.digits(13)
-      return { name: `Message by ${owner.name}`, mime, originId: id, url: `https://teams.microsoft.com/l/message/19:${rng.alnum(24)}@thread.tacv2/${id}` }
+      return {
+        name: `Message by ${owner.name}`,
+        mime,
+        originId: id,
+        url: `https://teams.microsoft.com/l/message/19:${rng.alnum(24)}@thread.tacv2/${id}`
+      }
     }
     case 'slack/Message': {
       const id = `C${rng.alnum(10).toUpperCase()}/p${rng.digits(16)}`
-      return { name: `Message in ${rng.pick(CHANNELS)} by ${owner.name}`, mime, originId: id, url: `https://example.slack.com/archives/${id}` }
+      return {
+        name: `Message in ${rng.pick(CHANNELS)} by ${owner.name}`,
+        mime,
+        originId: id,
+        url: `https://example.slack.com/archives/${id}`
+      }
     }
     default: {
       const id = `id:${rng.alnum(22)}`
-      return { name: file.name, mime, originId: id, url: `https://www.dropbox.com/home/${encodeURIComponent(file.name)}` }
+      return {
+        name: file.name, mime, originId: id, url: `https://www.dropbox.com/home/${encodeURIComponent(file.name)}`
+      }
     }
   }
 }
@@ -159,13 +183,17 @@ function makeEntity (rng: Rng, policy: CataloguePolicy): CloudlockEntity {
   }
   if (policy.kind === 'app') {
     const vendor = rng.pick(APP_VENDORS)
-    const originId = vendor === 'google' ? `${rng.digits(12)}-${rng.alnum(16).toLowerCase()}.apps.googleusercontent.com` : rng.alnum(24)
+    const originId = vendor === 'google'
+      ? `${rng.digits(12)}-${rng.alnum(16).toLowerCase()}.apps.googleusercontent.com`
+      : rng.alnum(24)
     return entityOf(id, owner, {
       name: rng.pick(OAUTH_APPS),
       mime: '',
       originId,
       originType: 'app',
-      url: vendor === 'google' ? 'https://admin.google.com/ac/owl/list' : `https://${vendor}.example.com/apps/${originId}`,
+      url: vendor === 'google'
+        ? 'https://admin.google.com/ac/owl/list'
+        : `https://${vendor}.example.com/apps/${originId}`,
       vendor,
       label: 'Application',
       plural: 'Applications'
@@ -218,10 +246,14 @@ export function generateIncidents (opts: GenerateOptions = {}): CloudlockInciden
     const ageDays = (anchorUs - createdUs) / DAY_US
     const policy = weighted(rng, POLICIES.map((p) => [p, p.kind === 'content' ? 4 : 1] as const))
     // The first four cycle through every value so even tiny data sets hold each enum.
-    const severity = i < 4 ? SEVERITIES[i] : weighted(rng, [['INFO', 20], ['WARNING', 35], ['ALERT', 30], ['CRITICAL', 15]] as const)
+    const severity = i < 4
+      ? SEVERITIES[i]
+      : weighted(rng, [['INFO', 20], ['WARNING', 35], ['ALERT', 30], ['CRITICAL', 15]] as const)
     const status = i < 4
       ? INCIDENT_STATUSES[(i + 2) % 4]
-      : weighted(rng, [['NEW', ageDays > 30 ? 15 : 45], ['IN PROGRESS', 20], ['RESOLVED', ageDays > 30 ? 45 : 20], ['DISMISSED', 15]] as const)
+      : weighted(rng, [
+        ['NEW', ageDays > 30 ? 15 : 45], ['IN PROGRESS', 20], ['RESOLVED', ageDays > 30 ? 45 : 20], ['DISMISSED', 15]
+      ] as const)
 
     let updatedUs: number
     if (status === 'NEW') {

@@ -28,7 +28,9 @@ function matches (incident: StoredIncident, q: ListQuery): boolean {
   return true
 }
 
-export function selectIncidents (all: readonly StoredIncident[], q: ListQuery, ties: TieOrder = 'id'): StoredIncident[] {
+export function selectIncidents (
+  all: readonly StoredIncident[], q: ListQuery, ties: TieOrder = 'id'
+): StoredIncident[] {
   const key = q.order.field === 'created_at' ? 'createdUs' : 'updatedUs'
   const sign = q.order.descending ? -1 : 1
   return all.filter((incident) => matches(incident, q)).sort((a, b) => {

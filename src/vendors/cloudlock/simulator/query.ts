@@ -14,8 +14,12 @@ export interface QueryOptions {
 }
 
 export type FilterName = 'severity' | 'incident_status' | 'policy_id' | 'incident_type' | 'vendor' | 'customer_key'
-const FILTERS: readonly FilterName[] = ['severity', 'incident_status', 'policy_id', 'incident_type', 'vendor', 'customer_key']
-const ENUMS: Partial<Record<FilterName, readonly string[]>> = { severity: SEVERITIES, incident_status: INCIDENT_STATUSES }
+const FILTERS: readonly FilterName[] = [
+  'severity', 'incident_status', 'policy_id', 'incident_type', 'vendor', 'customer_key'
+]
+const ENUMS: Partial<Record<FilterName, readonly string[]>> = {
+  severity: SEVERITIES, incident_status: INCIDENT_STATUSES
+}
 const TIME_PARAMS = ['created_after', 'created_before', 'updated_after', 'updated_before'] as const
 const OTHER_PARAMS = ['limit', 'offset', 'order', 'fields', 'flat', 'count_total']
 const KNOWN = new Set<string>([...FILTERS, ...TIME_PARAMS, ...OTHER_PARAMS])
@@ -93,12 +97,16 @@ export function parseListQuery (query: Record<string, unknown>, opts: QueryOptio
     const text = single(query, name)
     if (text === undefined) continue
     const us = parseTimestampUs(text)
-    if (us === undefined) bad(`Invalid date "${text}" for "${name}"; use e.g. 2021-01-18T16:55 or 2021-01-18 16:55:07.123456`)
+    if (us === undefined) {
+      bad(`Invalid date "${text}" for "${name}"; use e.g. 2021-01-18T16:55 or 2021-01-18 16:55:07.123456`)
+    }
     time[name] = us
   }
 
   const orderText = single(query, 'order') ?? 'created_at'
-  if (!(ORDER_VALUES as readonly string[]).includes(orderText)) bad(`Invalid "order" ${orderText}; expected one of ${ORDER_VALUES.join(', ')}`)
+  if (!(ORDER_VALUES as readonly string[]).includes(orderText)) {
+    bad(`Invalid "order" ${orderText}; expected one of ${ORDER_VALUES.join(', ')}`)
+  }
   const descending = orderText.startsWith('-')
   const order = { field: (descending ? orderText.slice(1) : orderText) as 'created_at' | 'updated_at', descending }
 

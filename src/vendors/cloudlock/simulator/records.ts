@@ -33,24 +33,31 @@ function checkTimestamp (record: NativeRecord, key: string, index: number): void
 function checkString (record: NativeRecord, key: string, index: number, nonEmpty: boolean): void {
   const value = record[key]
   if (value === undefined) return
-  if (typeof value !== 'string' || (nonEmpty && value === '')) fail(index, `"${key}" must be a ${nonEmpty ? 'non-empty ' : ''}string`)
+  if (typeof value !== 'string' || (nonEmpty && value === '')) {
+    fail(index, `"${key}" must be a ${nonEmpty ? 'non-empty ' : ''}string`)
+  }
 }
 
 // Severity and status stay free strings: unmapped vendor values are a case the gateway must handle.
 function checkShapes (record: NativeRecord, index: number): void {
-  if (typeof record.severity !== 'string' || record.severity === '') fail(index, '"severity" is required (a non-empty string)')
+  if (typeof record.severity !== 'string' || record.severity === '') {
+    fail(index, '"severity" is required (a non-empty string)')
+  }
   checkString(record, 'incident_status', index, true)
   checkString(record, 'customer_key', index, false)
   checkTimestamp(record, 'created_at', index)
   checkTimestamp(record, 'updated_at', index)
-  if (record.match_count !== undefined && !(Number.isInteger(record.match_count) && (record.match_count as number) >= 0)) {
+  if (record.match_count !== undefined &&
+    !(Number.isInteger(record.match_count) && (record.match_count as number) >= 0)) {
     fail(index, '"match_count" must be a non-negative integer')
   }
   if (record.matches !== undefined && !(Array.isArray(record.matches) && record.matches.every(isPlainObject))) {
     fail(index, '"matches" must be an array of objects')
   }
   for (const key of ['entity', 'policy']) {
-    if (record[key] !== undefined && record[key] !== null && !isPlainObject(record[key])) fail(index, `"${key}" must be an object`)
+    if (record[key] !== undefined && record[key] !== null && !isPlainObject(record[key])) {
+      fail(index, `"${key}" must be an object`)
+    }
   }
 }
 
@@ -59,7 +66,8 @@ export function normalizeRecord (raw: unknown, index: number, ctx: RecordContext
   const record = raw
   const id = record.id
   if (id !== undefined) {
-    const valid = (typeof id === 'string' && ID.test(id)) || (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0)
+    const valid = (typeof id === 'string' && ID.test(id)) ||
+      (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0)
     if (!valid) fail(index, '"id" must be a string of 1 to 20 digits (or a non-negative integer)')
     const key = idKey(String(id))
     if (ctx.takenIds.has(key)) fail(index, `duplicate id ${String(id)}`)
@@ -79,7 +87,10 @@ export function normalizeRecord (raw: unknown, index: number, ctx: RecordContext
   if (Object.keys(missing).length === 0) return structuredClone(record)
 
   // Something was filled in: lay the record out in the vendor's key order, extra keys after.
-  const order = ['id', 'customer_key', 'incident_status', 'severity', 'created_at', 'updated_at', 'match_count', 'entity', 'policy', 'matches']
+  const order = [
+    'id', 'customer_key', 'incident_status', 'severity', 'created_at', 'updated_at', 'match_count', 'entity', 'policy',
+    'matches'
+  ]
   const out: NativeRecord = {}
   for (const key of order) {
     if (key in missing) out[key] = missing[key]

@@ -30,9 +30,13 @@ function findIncident (store: IncidentStore, id: string): StoredIncident {
 function parsePatch (body: unknown): IncidentPatch {
   if (!isPlainObject(body)) throw new CloudlockHttpError(400, 'Request body must be a JSON object')
   const keys = Object.keys(body)
-  if (keys.length === 0) throw new CloudlockHttpError(400, `Request body must set at least one of ${UPDATABLE.join(', ')}`)
+  if (keys.length === 0) {
+    throw new CloudlockHttpError(400, `Request body must set at least one of ${UPDATABLE.join(', ')}`)
+  }
   for (const key of keys) {
-    if (!UPDATABLE.includes(key)) throw new CloudlockHttpError(400, `Field "${key}" cannot be updated; updatable fields: ${UPDATABLE.join(', ')}`)
+    if (!UPDATABLE.includes(key)) {
+      throw new CloudlockHttpError(400, `Field "${key}" cannot be updated; updatable fields: ${UPDATABLE.join(', ')}`)
+    }
   }
   const patch: IncidentPatch = {}
   if (body.incident_status !== undefined) {
@@ -71,7 +75,9 @@ export const incidentRoutes: FastifyPluginAsync<IncidentRoutesOptions> = async (
     const total = q.countTotal ? selected.length : opts.totalWhenNotCounted === 'zero' ? 0 : undefined
     if (opts.envelopeExtras) {
       // The vendor doc's sample envelope: {limit, offset, total, results, items}.
-      return { limit: q.limit, offset: q.offset, ...(total === undefined ? {} : { total }), results: items.length, items }
+      return {
+        limit: q.limit, offset: q.offset, ...(total === undefined ? {} : { total }), results: items.length, items
+      }
     }
     return total === undefined ? { items } : { items, total }
   })

@@ -77,7 +77,8 @@ export class IncidentStore {
     let next = 0n
     for (const e of this.#entries) if (e.idNum > next) next = e.idNum
     for (const r of records) {
-      if (isPlainObject(r) && (typeof r.id === 'string' || typeof r.id === 'number') && /^\d{1,20}$/.test(String(r.id))) {
+      if (isPlainObject(r) && (typeof r.id === 'string' || typeof r.id === 'number') &&
+        /^\d{1,20}$/.test(String(r.id))) {
         const explicit = BigInt(String(r.id))
         if (explicit > next) next = explicit
       }

@@ -4,7 +4,9 @@
 // Accepted: 2021-01-01 | 2021-01-18T16:55 | 2021-01-18 16:55:07 | ...:07.1 to ...:07.123456 |
 // any of those with a time and a zone: Z, +00:00, +0000, -05:00. A space before the zone is read as
 // "+": it is what an unencoded "+" in a query string decodes to. No zone means UTC.
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?(?:([Zz])|([+\- ])(\d{2}):?(\d{2}))?)?$/
+// The date, then the optional time and zone (two parts only to keep the lines short).
+const TIMESTAMP = new RegExp(String.raw`^(\d{4})-(\d{2})-(\d{2})` +
+  String.raw`(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?(?:([Zz])|([+\- ])(\d{2}):?(\d{2}))?)?$`)
 
 export function parseTimestampUs (text: string): number | undefined {
   const m = TIMESTAMP.exec(text)
