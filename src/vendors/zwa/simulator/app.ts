@@ -26,7 +26,9 @@ export async function buildZwaSimulator (opts: ZwaSimOptions = {}): Promise<Fast
   const clock = options.clock
   const ctx: ZwaContext = {
     options,
-    store: new ZwaStore({ seed: options.seed, count: options.count, anchor: options.anchor, incidents: options.incidents, clock }),
+    store: new ZwaStore({
+      seed: options.seed, count: options.count, anchor: options.anchor, incidents: options.incidents, clock
+    }),
     snapshots: new Snapshots({ clock, ttlSeconds: options.pageIdTtlSeconds }),
     tokens: new TokenStore(clock),
     limiter: options.rateLimits === false ? undefined : new RateLimiter(options.rateLimits, clock)
@@ -56,7 +58,9 @@ export async function buildZwaSimulator (opts: ZwaSimOptions = {}): Promise<Fast
   })
   // Vendor-shaped errors everywhere; Fastify's own 4xx (bad media type, body too large) keep their status.
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
+    const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500
+      ? error.statusCode
+      : 500
     if (status === 500) request.log.error({ err: error }, 'unexpected simulator error')
     reply.code(status).send(errorBody(status, status === 500 ? 'Internal server error' : error.message))
   })

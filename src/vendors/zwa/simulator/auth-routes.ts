@@ -17,7 +17,9 @@ function same (a: string, b: string): boolean {
 // Native flow: everything but a wrong key is "malformed" and gets the documented 500.
 export async function apiKeyTokenRoutes (app: FastifyInstance, { ctx }: { ctx: ZwaContext }): Promise<void> {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof ZwaError && error.statusCode === 401) return reply.code(401).send(errorBody(401, error.message))
+    if (error instanceof ZwaError && error.statusCode === 401) {
+      return reply.code(401).send(errorBody(401, error.message))
+    }
     request.log.debug({ err: error }, 'token request rejected as malformed')
     return reply.code(500).send(errorBody(500, 'Failed to generate access token'))
   })
@@ -60,11 +62,13 @@ export async function oneApiTokenRoutes (app: FastifyInstance, { ctx }: { ctx: Z
       if (error.statusCode === 401) reply.header('www-authenticate', 'Basic realm="oauth2"')
       return reply.code(error.statusCode).send({ error: error.code, error_description: error.message })
     }
-    return reply.code(400).send({ error: 'invalid_request', error_description: 'Body must be application/x-www-form-urlencoded' })
+    return reply.code(400)
+      .send({ error: 'invalid_request', error_description: 'Body must be application/x-www-form-urlencoded' })
   })
 
   app.post(ONEAPI_TOKEN_PATH, async (request, reply) => {
-    if (!isPlainObject(request.body) || request.headers['content-type']?.includes('application/x-www-form-urlencoded') !== true) {
+    if (!isPlainObject(request.body) ||
+      request.headers['content-type']?.includes('application/x-www-form-urlencoded') !== true) {
       throw new OAuthError(400, 'invalid_request', 'Body must be application/x-www-form-urlencoded')
     }
     const form = request.body as Record<string, string>
@@ -72,7 +76,8 @@ export async function oneApiTokenRoutes (app: FastifyInstance, { ctx }: { ctx: Z
       throw new OAuthError(400, 'unsupported_grant_type', 'Only grant_type=client_credentials is supported')
     }
     if (form.client_assertion !== undefined) {
-      throw new OAuthError(400, 'invalid_request', 'client_assertion (private key JWT) is not supported by the simulator')
+      throw new OAuthError(400, 'invalid_request',
+        'client_assertion (private key JWT) is not supported by the simulator')
     }
     let clientId = form.client_id
     let clientSecret = form.client_secret
@@ -93,6 +98,7 @@ export async function oneApiTokenRoutes (app: FastifyInstance, { ctx }: { ctx: Z
     }
     const ttl = ctx.options.oneApiTokenTtlSeconds
     const token = ctx.tokens.issue(`oneapi:${clientId}`, 'oneapi', ttl)
-    return reply.code(200).header('cache-control', 'no-store').send({ access_token: token, token_type: 'Bearer', expires_in: ttl })
+    return reply.code(200).header('cache-control', 'no-store')
+      .send({ access_token: token, token_type: 'Bearer', expires_in: ttl })
   })
 }

@@ -3,7 +3,9 @@ import type { SOURCE_TYPES } from './enums.ts'
 import { integerFromDigits } from './json.ts'
 import type { GroupLong } from './types.ts'
 
-export const DEPARTMENTS = ['Finance', 'Engineering', 'Sales', 'Human Resources', 'Legal', 'Marketing', 'Support'] as const
+export const DEPARTMENTS = [
+  'Finance', 'Engineering', 'Sales', 'Human Resources', 'Legal', 'Marketing', 'Support'
+] as const
 export const COUNTRIES = ['US', 'US', 'US', 'GB', 'DE', 'IN', 'FR', 'JP'] as const
 
 const FIRST = ['jane', 'omar', 'li', 'maria', 'tom', 'aisha', 'pedro', 'yuki', 'sam', 'nina', 'raj', 'eva']
@@ -27,25 +29,108 @@ export interface AppSeed {
 
 // sourceActions are free text in ZWA; these mimic what inline, CASB and endpoint policies report.
 export const APPS: readonly AppSeed[] = [
-  { name: 'Box', hostnameOrApplication: 'BOX', category: 'File', url: 'https://app.box.com', source: 'CASB', actions: ['Change to Read Only for Internal Collaborators', 'Remove Public Link', 'Quarantine'] },
-  { name: 'OneDrive', hostnameOrApplication: 'OneDrive', category: 'File', url: 'https://onedrive.live.com', source: 'CASB', actions: ['Remove External Collaborators', 'Quarantine'] },
-  { name: 'Google Drive', hostnameOrApplication: 'Google Drive', category: 'File', url: 'https://drive.google.com', source: 'CASB', actions: ['Remove Public Link', 'Notify Owner'] },
-  { name: 'Gmail', hostnameOrApplication: 'Gmail', category: 'Webmail', url: 'https://mail.google.com', source: 'ZIA', actions: ['Block', 'Allow'] },
-  { name: 'Dropbox', hostnameOrApplication: 'dropbox.com', category: 'File', url: 'https://www.dropbox.com/upload', source: 'ZIA', actions: ['Block'] },
-  { name: 'Slack', hostnameOrApplication: 'slack.com', category: 'Collaboration', url: null, source: 'ZIA', actions: ['Allow', 'Block'] },
-  { name: 'Outlook', hostnameOrApplication: 'outlook.office365.com', category: 'Email', url: 'https://outlook.office365.com', source: 'ZIA', actions: ['Block', 'Quarantine'] },
-  { name: 'Removable Storage', hostnameOrApplication: 'USB', category: 'Endpoint', url: null, source: 'ZCC', actions: ['Block', 'Allow'] },
-  { name: 'Printer', hostnameOrApplication: 'Print', category: 'Endpoint', url: null, source: 'ZCC', actions: ['Allow'] }
+  {
+    name: 'Box',
+    hostnameOrApplication: 'BOX',
+    category: 'File',
+    url: 'https://app.box.com',
+    source: 'CASB',
+    actions: ['Change to Read Only for Internal Collaborators', 'Remove Public Link', 'Quarantine']
+  },
+  {
+    name: 'OneDrive',
+    hostnameOrApplication: 'OneDrive',
+    category: 'File',
+    url: 'https://onedrive.live.com',
+    source: 'CASB',
+    actions: ['Remove External Collaborators', 'Quarantine']
+  },
+  {
+    name: 'Google Drive',
+    hostnameOrApplication: 'Google Drive',
+    category: 'File',
+    url: 'https://drive.google.com',
+    source: 'CASB',
+    actions: ['Remove Public Link', 'Notify Owner']
+  },
+  {
+    name: 'Gmail',
+    hostnameOrApplication: 'Gmail',
+    category: 'Webmail',
+    url: 'https://mail.google.com',
+    source: 'ZIA',
+    actions: ['Block', 'Allow']
+  },
+  {
+    name: 'Dropbox',
+    hostnameOrApplication: 'dropbox.com',
+    category: 'File',
+    url: 'https://www.dropbox.com/upload',
+    source: 'ZIA',
+    actions: ['Block']
+  },
+  {
+    name: 'Slack',
+    hostnameOrApplication: 'slack.com',
+    category: 'Collaboration',
+    url: null,
+    source: 'ZIA',
+    actions: ['Allow', 'Block']
+  },
+  {
+    name: 'Outlook',
+    hostnameOrApplication: 'outlook.office365.com',
+    category: 'Email',
+    url: 'https://outlook.office365.com',
+    source: 'ZIA',
+    actions: ['Block', 'Quarantine']
+  },
+  {
+    name: 'Removable Storage',
+    hostnameOrApplication: 'USB',
+    category: 'Endpoint',
+    url: null,
+    source: 'ZCC',
+    actions: ['Block', 'Allow']
+  },
+  {
+    name: 'Printer',
+    hostnameOrApplication: 'Print',
+    category: 'Endpoint',
+    url: null,
+    source: 'ZCC',
+    actions: ['Allow']
+  }
 ]
 
 export interface EngineSeed { name: string, rule: string, dictionaries: readonly string[], policy: string }
 export const ENGINES: readonly EngineSeed[] = [
   { name: 'PCI', rule: '((Credit Cards) > 0)', dictionaries: ['Credit Cards'], policy: 'Block-PCI-Uploads' },
-  { name: 'GLBA', rule: '(((Citizen Service Number) > 0))', dictionaries: ['Citizen Service Number'], policy: 'GLBA-Monitor' },
-  { name: 'HIPAA', rule: '((Medical Information) > 0 AND (Social Security Numbers) > 0)', dictionaries: ['Medical Information', 'Social Security Numbers'], policy: 'HIPAA-Protect' },
-  { name: 'PII', rule: '((Social Security Numbers) > 2 OR (Email Addresses) > 20)', dictionaries: ['Social Security Numbers', 'Email Addresses'], policy: 'PII-External-Sharing' },
+  {
+    name: 'GLBA',
+    rule: '(((Citizen Service Number) > 0))',
+    dictionaries: ['Citizen Service Number'],
+    policy: 'GLBA-Monitor'
+  },
+  {
+    name: 'HIPAA',
+    rule: '((Medical Information) > 0 AND (Social Security Numbers) > 0)',
+    dictionaries: ['Medical Information', 'Social Security Numbers'],
+    policy: 'HIPAA-Protect'
+  },
+  {
+    name: 'PII',
+    rule: '((Social Security Numbers) > 2 OR (Email Addresses) > 20)',
+    dictionaries: ['Social Security Numbers', 'Email Addresses'],
+    policy: 'PII-External-Sharing'
+  },
   { name: 'Source Code', rule: '((Source Code) > 0)', dictionaries: ['Source Code'], policy: 'Protect-Source-Code' },
-  { name: 'Financial Statements', rule: '((Financial Statements) > 0)', dictionaries: ['Financial Statements'], policy: 'Finance-Confidential' }
+  {
+    name: 'Financial Statements',
+    rule: '((Financial Statements) > 0)',
+    dictionaries: ['Financial Statements'],
+    policy: 'Finance-Confidential'
+  }
 ]
 
 export interface FileSeed { stem: string, type: string }
@@ -62,13 +147,34 @@ export const LABELS = [
 ] as const
 
 export const TICKET_SYSTEMS = {
-  JIRA: { system: 'Corp Jira', projectId: '17', project: 'SecOps', url: 'https://jira.example.com/browse/', prefix: 'SEC-', states: ['To Do', 'In Progress', 'Done'] },
-  JIRA_CLOUD: { system: 'Jira Cloud', projectId: '10004', project: 'DLP', url: 'https://example.atlassian.net/browse/', prefix: 'DLP-', states: ['Open', 'Done'] },
-  SERVICENOW: { system: 'ServiceNow', projectId: 'incident', project: 'Security Incidents', url: 'https://example.service-now.com/nav_to.do?uri=incident.do?sys_id=', prefix: 'INC00', states: ['New', 'In Progress', 'Resolved'] }
+  JIRA: {
+    system: 'Corp Jira',
+    projectId: '17',
+    project: 'SecOps',
+    url: 'https://jira.example.com/browse/',
+    prefix: 'SEC-',
+    states: ['To Do', 'In Progress', 'Done']
+  },
+  JIRA_CLOUD: {
+    system: 'Jira Cloud',
+    projectId: '10004',
+    project: 'DLP',
+    url: 'https://example.atlassian.net/browse/',
+    prefix: 'DLP-',
+    states: ['Open', 'Done']
+  },
+  SERVICENOW: {
+    system: 'ServiceNow',
+    projectId: 'incident',
+    project: 'Security Incidents',
+    url: 'https://example.service-now.com/nav_to.do?uri=incident.do?sys_id=',
+    prefix: 'INC00',
+    states: ['New', 'In Progress', 'Resolved']
+  }
 } as const
 
-// Group ids beyond 2^53 (but within Java's long) on purpose (the Python SDK's example id is one): a client that parses them as
-// doubles gets the wrong id.
+// Group ids beyond 2^53 (but within Java's long) on purpose (the Python SDK's example id is one): a
+// client that parses them as doubles gets the wrong id.
 export const GROUPS: readonly GroupLong[] = [
   group('1201', 'PCI', 'Card data', true),
   group('1202', 'Healthcare', 'Medical records and PHI', true),

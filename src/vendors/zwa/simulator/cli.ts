@@ -53,7 +53,9 @@ async function main (): Promise<void> {
   }
   const env = process.env
   const resetStyle = values['reset-style'] ?? env.RATE_LIMIT_RESET_STYLE ?? 'delta'
-  if (resetStyle !== 'delta' && resetStyle !== 'epoch') throw new Error(`reset style must be delta or epoch, got "${resetStyle}"`)
+  if (resetStyle !== 'delta' && resetStyle !== 'epoch') {
+    throw new Error(`reset style must be delta or epoch, got "${resetStyle}"`)
+  }
   const fixtures = values.fixtures ?? env.FIXTURES
   const seedText = values.seed ?? env.SEED
   const app = await buildZwaSimulator({
@@ -68,8 +70,11 @@ async function main (): Promise<void> {
     rateLimitResetStyle: resetStyle,
     logger: values.log === true || env.LOG === '1'
   })
-  const url = await app.listen({ port: int('port', values.port ?? env.PORT ?? '4101'), host: values.host ?? env.HOST ?? '127.0.0.1' })
-  process.stdout.write(`ZWA simulator listening on ${url} (token: POST ${url}/v1/auth/api-key/token, API: ${url}/dlp/v1)\n`)
+  const url = await app.listen({
+    port: int('port', values.port ?? env.PORT ?? '4101'), host: values.host ?? env.HOST ?? '127.0.0.1'
+  })
+  process.stdout.write(
+    `ZWA simulator listening on ${url} (token: POST ${url}/v1/auth/api-key/token, API: ${url}/dlp/v1)\n`)
   const stop = (): void => { app.close().then(() => process.exit(0), () => process.exit(1)) }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)

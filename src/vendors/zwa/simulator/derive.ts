@@ -11,18 +11,24 @@ interface Masker { mask: (rng: Rng) => string, before: string, after: string }
 
 // Masked the way DLP consoles show matches: enough to recognise the kind of data, never the value.
 const MASKERS: Record<string, Masker> = {
-  'Credit Cards': { mask: (r) => `4${r.digits(3)} XXXX XXXX ${r.digits(4)}`, before: 'card number:', after: 'exp 09/27' },
+  'Credit Cards': {
+    mask: (r) => `4${r.digits(3)} XXXX XXXX ${r.digits(4)}`, before: 'card number:', after: 'exp 09/27'
+  },
   'Social Security Numbers': { mask: (r) => `XXX-XX-${r.digits(4)}`, before: 'SSN', after: 'DOB XX/XX/19XX' },
   'Citizen Service Number': { mask: (r) => `XXXXX${r.digits(4)}`, before: 'BSN:', after: 'gemeente' },
   'Email Addresses': { mask: (r) => `${r.alnum(1).toLowerCase()}*****@example.com`, before: 'contact', after: ';' },
-  'Medical Information': { mask: (r) => `ICD-10 ${String.fromCharCode(65 + r.int(0, 25))}XX.X`, before: 'diagnosis', after: 'prescribed' },
+  'Medical Information': {
+    mask: (r) => `ICD-10 ${String.fromCharCode(65 + r.int(0, 25))}XX.X`, before: 'diagnosis', after: 'prescribed'
+  },
   'Source Code': { mask: (r) => `def XXXX${r.alnum(3).toLowerCase()}(`, before: 'import os', after: 'return' },
   'Financial Statements': { mask: (r) => `Net income XXX,${r.digits(3)}`, before: 'Q3', after: 'USD' }
 }
 const DEFAULT_MASKER: Masker = { mask: (r) => `XXXXXXXX${r.digits(2)}`, before: 'value', after: 'end' }
 
 // Keys are dictionary names (real key names are unknown), values the masked matches joined by ", ".
-export function deriveTriggers (incident: Incident, seed: number | string, withContext: boolean): Record<string, string> {
+export function deriveTriggers (
+  incident: Incident, seed: number | string, withContext: boolean
+): Record<string, string> {
   const rng = createRng(`zwa:${seed}:triggers:${incident.internalId}`)
   const out: Record<string, string> = {}
   for (const dict of incident.matchingPolicies?.dictionaries ?? []) {
@@ -67,6 +73,9 @@ export function deriveHistory (incident: Incident): ChangeEntry[] {
   return entries.sort((a, b) => Date.parse(a.changedAt) - Date.parse(b.changedAt))
 }
 
-export function entry (changeType: string, changedAt: string, by: string, before: string | null, after: string | null, comment: string | null): ChangeEntry {
+export function entry (
+  changeType: string, changedAt: string, by: string, before: string | null, after: string | null,
+  comment: string | null
+): ChangeEntry {
   return { changeType, changedAt, changedByName: by, changeData: { before, after }, comment }
 }

@@ -39,7 +39,9 @@ export function compileFilters<T> (body: unknown, table: FilterTable<T>, opts: F
   if (body.fields !== undefined && body.fields !== null) {
     if (!Array.isArray(body.fields)) throw badRequest('"fields" must be an array of {name, value}')
     for (const field of body.fields) {
-      if (!isPlainObject(field) || typeof field.name !== 'string') throw badRequest('Each entry of "fields" needs a string "name"')
+      if (!isPlainObject(field) || typeof field.name !== 'string') {
+        throw badRequest('Each entry of "fields" needs a string "name"')
+      }
       const name = names.get(field.name.toLowerCase())
       if (name === undefined) {
         throw badRequest(`Unknown filter field "${field.name}"; supported: ${Object.keys(table.fields).join(', ')}`)
@@ -54,7 +56,8 @@ export function compileFilters<T> (body: unknown, table: FilterTable<T>, opts: F
   if (range !== undefined) {
     tests.push((record) => {
       const at = parseIso(table.timestamp(record))
-      return at !== undefined && (range.start === undefined || at >= range.start) && (range.end === undefined || at < range.end)
+      return at !== undefined && (range.start === undefined || at >= range.start) &&
+        (range.end === undefined || at < range.end)
     })
   }
   return (record) => tests.every((test) => test(record))
@@ -75,7 +78,9 @@ function readTimeRange (value: unknown): { start?: number, end?: number } | unde
     const text = value[key]
     if (text === undefined || text === null || text === '') continue
     const ms = parseIso(text)
-    if (ms === undefined) throw badRequest(`"timeRange.${key}" must be an ISO-8601 date-time such as 2025-03-03T18:04:52.074Z`)
+    if (ms === undefined) {
+      throw badRequest(`"timeRange.${key}" must be an ISO-8601 date-time such as 2025-03-03T18:04:52.074Z`)
+    }
     out[slot] = ms
   }
   if (out.start !== undefined && out.end !== undefined && out.start > out.end) {

@@ -62,10 +62,13 @@ export function generateIncidents (opts: GenerateOptions): Incident[] {
     const resolution = status === 'RESOLVED'
       ? cycled(resolved++, RESOLUTIONS, () => weighted(rng, RESOLUTIONS, [60, 25, 15]))
       : null
-    const updatedMs = Math.min(anchorMs, createdMs + (status === 'NEW' ? rng.int(0, 600) : rng.int(600, 10 * 86_400)) * 1000 + rng.int(0, 999))
+    const updatedMs = Math.min(anchorMs,
+      createdMs + (status === 'NEW' ? rng.int(0, 600) : rng.int(600, 10 * 86_400)) * 1000 + rng.int(0, 999))
     // Most ids carry a four-letter block; some have the plain "1-143-<transactionId>" form of the real sample.
     let internalId = !shared && rng.chance(0.15) ? `1-143-${tx.id}` : ''
-    while (internalId === '' || ids.has(internalId)) internalId = `1-${rng.pick(['152', '143'])}-${letters(rng, 4)}-${tx.id}`
+    while (internalId === '' || ids.has(internalId)) {
+      internalId = `1-${rng.pick(['152', '143'])}-${letters(rng, 4)}-${tx.id}`
+    }
     ids.add(internalId)
 
     const app = tx.app
@@ -73,7 +76,9 @@ export function generateIncidents (opts: GenerateOptions): Incident[] {
     const { matchingPolicies, matchCount } = policies(rng)
     const firstSeen = createdMs - rng.int(1, 120) * 1000
     const withGroups = rng.next()
-    const groups = withGroups < 0.45 ? [rng.pick(GROUPS), rng.pick(GROUPS)].filter((g, k, all) => all.indexOf(g) === k) : []
+    const groups = withGroups < 0.45
+      ? [rng.pick(GROUPS), rng.pick(GROUPS)].filter((g, k, all) => all.indexOf(g) === k)
+      : []
     const withTicket = status !== 'NEW' && rng.chance(0.3)
 
     const incident: Incident = {
@@ -106,7 +111,12 @@ export function generateIncidents (opts: GenerateOptions): Incident[] {
             fileType: tx.file.type,
             additionalInfo: contentAdditionalInfo(rng, app, tx.user.email, stamp, createdMs)
           },
-      networkInfo: rng.chance(0.8) ? null : { source: `10.${rng.int(0, 255)}.${rng.int(0, 255)}.${rng.int(1, 254)}`, destination: app.hostnameOrApplication },
+      networkInfo: rng.chance(0.8)
+        ? null
+        : {
+            source: `10.${rng.int(0, 255)}.${rng.int(0, 255)}.${rng.int(1, 254)}`,
+            destination: app.hostnameOrApplication
+          },
       metadataFileUrl: `${METADATA_BASE}${tx.id}.json`,
       status,
       resolution,
@@ -120,7 +130,9 @@ export function generateIncidents (opts: GenerateOptions): Incident[] {
       incident.incidentGroupIds = groups.map((g) => g.id)
       incident.incidentGroups = groups.map((g) => ({ id: g.id, name: g.name, description: g.description }))
     }
-    incident.dlpIncidentTickets = withTicket ? [makeTicket(rng, cycled(ticketed++, TICKET_TYPES, () => rng.pick(TICKET_TYPES)))] : []
+    incident.dlpIncidentTickets = withTicket
+      ? [makeTicket(rng, cycled(ticketed++, TICKET_TYPES, () => rng.pick(TICKET_TYPES)))]
+      : []
     incident.labels = makeLabels(rng)
     out.push(incident)
   }

@@ -13,14 +13,18 @@ export function identityOf (request: FastifyRequest): string {
   return identities.get(request) ?? 'unknown'
 }
 
-export function bearerGuard (ctx: ZwaContext, cls: LimitClass, endpoint: string, kind: TokenKind): preHandlerAsyncHookHandler {
+export function bearerGuard (
+  ctx: ZwaContext, cls: LimitClass, endpoint: string, kind: TokenKind
+): preHandlerAsyncHookHandler {
   return async function guard (request, reply) {
     const header = request.headers.authorization
     if (header === undefined || header === '') throw unauthorized('Authorization header is missing')
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
     if (match === null) throw unauthorized('Authorization header must be "Bearer <token>"')
     const verdict = ctx.tokens.verify(match[1])
-    if (!verdict.ok) throw unauthorized(verdict.reason === 'expired' ? 'Access token has expired' : 'Invalid access token')
+    if (!verdict.ok) {
+      throw unauthorized(verdict.reason === 'expired' ? 'Access token has expired' : 'Invalid access token')
+    }
     if (ctx.options.tokenPrefixes === 'strict' && verdict.grant.kind !== kind) {
       throw unauthorized('Access token is not valid for this API host')
     }
@@ -30,7 +34,9 @@ export function bearerGuard (ctx: ZwaContext, cls: LimitClass, endpoint: string,
 }
 
 // Answers 429 (and returns the reply) when `identity` is over its limit; undefined lets the request on.
-export function limit (ctx: ZwaContext, reply: FastifyReply, identity: string, cls: LimitClass, endpoint: string): FastifyReply | undefined {
+export function limit (
+  ctx: ZwaContext, reply: FastifyReply, identity: string, cls: LimitClass, endpoint: string
+): FastifyReply | undefined {
   const rejection = ctx.limiter?.take(identity, cls, endpoint)
   if (rejection === undefined) return undefined
   const wait = rejection.retryAfterSeconds

@@ -14,7 +14,9 @@ const labels: FieldReader<Incident> = {
     const norm = normalizer(opts)
     const wanted: Array<{ key: string, values: Set<string> | null }> = []
     for (const value of values) {
-      if (!isPlainObject(value)) throw badRequest(`Filter "${name}" takes objects like {"<labelName>": ["<labelValue>"]}`)
+      if (!isPlainObject(value)) {
+        throw badRequest(`Filter "${name}" takes objects like {"<labelName>": ["<labelValue>"]}`)
+      }
       for (const [key, raw] of Object.entries(value)) {
         const list = typeof raw === 'string' ? [raw] : raw
         if (!Array.isArray(list) || !list.every((v) => typeof v === 'string')) {
@@ -25,7 +27,8 @@ const labels: FieldReader<Incident> = {
       }
     }
     return (incident) => (incident.labels ?? []).some((label) =>
-      wanted.some((w) => w.key === norm(String(label?.key)) && (w.values === null || w.values.has(norm(String(label?.value))))))
+      wanted.some((w) => w.key === norm(String(label?.key)) &&
+        (w.values === null || w.values.has(norm(String(label?.value))))))
   }
 }
 

@@ -92,7 +92,9 @@ export interface ResolvedOptions {
 }
 
 function positiveInt (name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`ZWA simulator option ${name} must be a positive integer, got ${value}`)
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(`ZWA simulator option ${name} must be a positive integer, got ${value}`)
+  }
   return value
 }
 
@@ -105,11 +107,16 @@ function limit (name: string, base: Limit, given: Partial<Limit> | undefined): L
 
 export function resolveOptions (o: ZwaSimOptions): ResolvedOptions {
   const count = o.count ?? 500
-  if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`ZWA simulator option count must be an integer >= 0, got ${count}`)
+  if (!Number.isSafeInteger(count) || count < 0) {
+    throw new RangeError(`ZWA simulator option count must be an integer >= 0, got ${count}`)
+  }
   const rl = o.rateLimits
   const maxPageSize = positiveInt('maxPageSize', o.maxPageSize ?? 100)
   const defaultPageSize = positiveInt('defaultPageSize', o.defaultPageSize ?? 50)
-  if (defaultPageSize > maxPageSize) throw new RangeError(`ZWA simulator option defaultPageSize (${defaultPageSize}) exceeds maxPageSize (${maxPageSize})`)
+  if (defaultPageSize > maxPageSize) {
+    throw new RangeError(
+      `ZWA simulator option defaultPageSize (${defaultPageSize}) exceeds maxPageSize (${maxPageSize})`)
+  }
   return {
     keyId: o.keyId ?? DEFAULT_CREDENTIALS.keyId,
     keySecret: o.keySecret ?? DEFAULT_CREDENTIALS.keySecret,

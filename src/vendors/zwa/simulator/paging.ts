@@ -80,7 +80,9 @@ export class Snapshots {
 }
 
 // Slices one page out of `keys`; `resolve` turns a key into an item or drops it (deleted meanwhile).
-export function slicePage<T> (keys: string[], query: PageQuery, pageId: string | undefined, resolve: (key: string) => T | undefined): { cursor: Cursor, items: T[] } {
+export function slicePage<T> (
+  keys: string[], query: PageQuery, pageId: string | undefined, resolve: (key: string) => T | undefined
+): { cursor: Cursor, items: T[] } {
   const start = query.page * query.pageSize
   const items: T[] = []
   for (const key of keys.slice(start, start + query.pageSize)) {

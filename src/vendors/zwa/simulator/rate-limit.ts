@@ -48,7 +48,9 @@ export class RateLimiter {
       this.#buckets.set(key, bucket)
     }
     const limit = this.#config[cls]
-    const checks: Array<[Window, number, number]> = [[bucket.hour, HOUR, limit.perHour], [bucket.minute, MINUTE, limit.perMinute]]
+    const checks: Array<[Window, number, number]> = [
+      [bucket.hour, HOUR, limit.perHour], [bucket.minute, MINUTE, limit.perMinute]
+    ]
     let rejection: Rejection | undefined
     for (const [window, length, max] of checks) {
       if (now - window.startedAt >= length) {
@@ -58,7 +60,9 @@ export class RateLimiter {
       if (window.count >= max) {
         const wait = Math.max(1, Math.ceil((window.startedAt + length - now) / 1000))
         // When both windows are full the caller must wait for the later one.
-        if (rejection === undefined || wait > rejection.retryAfterSeconds) rejection = { retryAfterSeconds: wait, limit: max }
+        if (rejection === undefined || wait > rejection.retryAfterSeconds) {
+          rejection = { retryAfterSeconds: wait, limit: max }
+        }
       }
     }
     if (rejection !== undefined) return rejection

@@ -13,7 +13,10 @@ import type { GroupLong, Incident } from './types.ts'
 function requestedFields (query: unknown): Set<string> | undefined {
   const raw = isPlainObject(query) ? query.fields : undefined
   if (raw === undefined) return undefined
-  const names = (Array.isArray(raw) ? raw : [raw]).flatMap((v) => String(v).split(',')).map((s) => s.trim()).filter(Boolean)
+  const names = (Array.isArray(raw) ? raw : [raw])
+    .flatMap((v) => String(v).split(','))
+    .map((s) => s.trim())
+    .filter(Boolean)
   return names.length === 0 ? undefined : new Set(names)
 }
 
@@ -41,7 +44,9 @@ function groupSearch (ctx: ZwaContext, incident: Incident, body: unknown): Group
     return text
   }))
   const own = groupIdsOf(incident)
-  const picked = wanted.size === 0 ? (ctx.options.emptyGroupSearch === 'all' ? own : []) : own.filter((id) => wanted.has(id))
+  const picked = wanted.size === 0
+    ? (ctx.options.emptyGroupSearch === 'all' ? own : [])
+    : own.filter((id) => wanted.has(id))
   return picked.map((id) => ctx.store.group(id)).filter((g): g is GroupLong => g !== undefined)
 }
 

@@ -1,6 +1,8 @@
 // Builders for the parts of a generated incident; generate.ts strings them together.
 import type { Rng } from '../../../sim-kit/random.ts'
-import { ADMIN_IDS, COUNTRIES, DEPARTMENTS, EMAIL_DOMAIN, ENGINES, LABELS, TICKET_SYSTEMS, userNames } from './catalog.ts'
+import {
+  ADMIN_IDS, COUNTRIES, DEPARTMENTS, EMAIL_DOMAIN, ENGINES, LABELS, TICKET_SYSTEMS, userNames
+} from './catalog.ts'
 import type { AppSeed } from './catalog.ts'
 import type { TICKET_TYPES } from './enums.ts'
 import type { Label, MatchingPolicies, Note, Ticket } from './types.ts'
@@ -88,7 +90,9 @@ export function policies (rng: Rng): { matchingPolicies: MatchingPolicies, match
   }
 }
 
-export function contentAdditionalInfo (rng: Rng, app: AppSeed, owner: string, stamp: (ms: number) => string, createdMs: number): Record<string, unknown> {
+export function contentAdditionalInfo (
+  rng: Rng, app: AppSeed, owner: string, stamp: (ms: number) => string, createdMs: number
+): Record<string, unknown> {
   const md5 = Array.from({ length: 32 }, () => '0123456789abcdef'[rng.int(0, 15)]).join('')
   if (app.source === 'CASB') {
     return {
@@ -100,7 +104,11 @@ export function contentAdditionalInfo (rng: Rng, app: AppSeed, owner: string, st
     }
   }
   if (app.category === 'Email' || app.category === 'Webmail') {
-    return { dlpMD5: md5, recipients: [`someone@${rng.pick(['gmail.com', 'partner.example.net'])}`], messageId: `<${rng.alnum(16)}@mail.example.com>` }
+    return {
+      dlpMD5: md5,
+      recipients: [`someone@${rng.pick(['gmail.com', 'partner.example.net'])}`],
+      messageId: `<${rng.alnum(16)}@mail.example.com>`
+    }
   }
   return rng.chance(0.3) ? {} : { dlpMD5: md5, fileId: '', owner: null }
 }
@@ -111,7 +119,9 @@ export function makeNotes (rng: Rng, from: number, to: number, stamp: (ms: numbe
   for (let i = 0; i < n; i++) {
     const at = stamp(from + Math.floor(rng.next() * Math.max(1, to - from)))
     const author = rng.pick(ADMIN_IDS)
-    notes.push({ body: rng.pick(NOTE_BODIES), createdAt: at, lastUpdatedAt: at, createdBy: author, lastUpdatedBy: author })
+    notes.push({
+      body: rng.pick(NOTE_BODIES), createdAt: at, lastUpdatedAt: at, createdBy: author, lastUpdatedBy: author
+    })
   }
   return notes.sort((a, b) => a.createdAt.localeCompare(b.createdAt))
 }

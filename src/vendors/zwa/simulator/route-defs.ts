@@ -21,7 +21,12 @@ export function mountRoutes (app: FastifyInstance, ctx: ZwaContext, kind: TokenK
   for (const def of defs) {
     // Both prefixes share one endpoint key, so they share one rate-limit counter.
     const endpoint = `${def.method} ${def.url}`
-    app.route({ method: def.method, url: def.url, preHandler: bearerGuard(ctx, def.cls, endpoint, kind), handler: def.handler })
+    app.route({
+      method: def.method,
+      url: def.url,
+      preHandler: bearerGuard(ctx, def.cls, endpoint, kind),
+      handler: def.handler
+    })
   }
 }
 

@@ -35,7 +35,9 @@ export function searchRoutes (ctx: ZwaContext): RouteDef[] {
           body: request.body,
           matchKeys: (body) => {
             const match = compileFilters(body, INCIDENT_FILTERS, filterOptions)
-            return [...ctx.store.all()].filter(match).sort((a, b) => compareIncidents(a, b, o.tieOrder)).map((i) => i.internalId)
+            return [...ctx.store.all()].filter(match)
+              .sort((a, b) => compareIncidents(a, b, o.tieOrder))
+              .map((i) => i.internalId)
           },
           // Pages show each incident's current state; one deleted since the snapshot is skipped.
           resolve: (id) => ctx.store.get(id)

@@ -109,7 +109,9 @@ export class ZwaStore {
         freshTransactionId: () => this.#freshTransactionId(now, taken),
         freshInternalId: (tx) => this.#freshInternalId(tx, taken)
       })
-      if (taken.has(incident.internalId)) throw new SimInputError(`incident [${index}]: internalId ${incident.internalId} already exists`)
+      if (taken.has(incident.internalId)) {
+        throw new SimInputError(`incident [${index}]: internalId ${incident.internalId} already exists`)
+      }
       taken.add(incident.internalId)
       out.push(cloneJson(incident))
     })
@@ -120,7 +122,9 @@ export class ZwaStore {
   // already stored or earlier in the same batch.
   #freshTransactionId (now: number, taken: Set<string>): string {
     let id = `${now}${this.#rng.digits(7)}`
-    while ([...taken].some((t) => t.endsWith(id)) || this.byTransaction(id).length > 0) id = `${now}${this.#rng.digits(7)}`
+    while ([...taken].some((t) => t.endsWith(id)) || this.byTransaction(id).length > 0) {
+      id = `${now}${this.#rng.digits(7)}`
+    }
     return id
   }
 

@@ -11,7 +11,9 @@ const NULLABLE_STRINGS = [
   'integrationType', 'sourceType', 'sourceSubType', 'severity', 'priority', 'status', 'resolution', 'closedCode',
   'metadataFileUrl', 'sourceLastObservedAt'
 ]
-const NULLABLE_OBJECTS = ['matchingPolicies', 'userInfo', 'applicationInfo', 'contentInfo', 'assignedAdmin', 'lastNotifiedUser']
+const NULLABLE_OBJECTS = [
+  'matchingPolicies', 'userInfo', 'applicationInfo', 'contentInfo', 'assignedAdmin', 'lastNotifiedUser'
+]
 const NULLABLE_ARRAYS = ['sourceActions', 'notes', 'dlpIncidentTickets']
 
 export interface FillContext {
@@ -36,21 +38,30 @@ export function validateRecord (raw: unknown, index: number, ctx: FillContext): 
     }
   }
   for (const key of NULLABLE_STRINGS) {
-    if (rec[key] !== undefined && rec[key] !== null && typeof rec[key] !== 'string') fail(`"${key}" must be a string or null`)
+    if (rec[key] !== undefined && rec[key] !== null && typeof rec[key] !== 'string') {
+      fail(`"${key}" must be a string or null`)
+    }
   }
   for (const key of NULLABLE_OBJECTS) {
-    if (rec[key] !== undefined && rec[key] !== null && !isPlainObject(rec[key])) fail(`"${key}" must be an object or null`)
+    if (rec[key] !== undefined && rec[key] !== null && !isPlainObject(rec[key])) {
+      fail(`"${key}" must be an object or null`)
+    }
   }
   for (const key of NULLABLE_ARRAYS) {
-    if (rec[key] !== undefined && rec[key] !== null && !Array.isArray(rec[key])) fail(`"${key}" must be an array or null`)
+    if (rec[key] !== undefined && rec[key] !== null && !Array.isArray(rec[key])) {
+      fail(`"${key}" must be an array or null`)
+    }
   }
-  if (rec.matchCount !== undefined && rec.matchCount !== null && !Number.isInteger(rec.matchCount)) fail('"matchCount" must be an integer')
+  if (rec.matchCount !== undefined && rec.matchCount !== null && !Number.isInteger(rec.matchCount)) {
+    fail('"matchCount" must be an integer')
+  }
   checkLabels(rec.labels, fail)
   checkGroups(rec, fail)
 
   const transactionId = typeof rec.transactionId === 'string'
     ? rec.transactionId
-    : (typeof rec.internalId === 'string' ? /-(\d{10,})$/.exec(rec.internalId)?.[1] : undefined) ?? ctx.freshTransactionId()
+    : (typeof rec.internalId === 'string' ? /-(\d{10,})$/.exec(rec.internalId)?.[1] : undefined) ??
+        ctx.freshTransactionId()
   const internalId = typeof rec.internalId === 'string' ? rec.internalId : ctx.freshInternalId(transactionId)
   const now = isoMillis(ctx.now)
   // Given keys keep their order; filled ids go first, filled timestamps after the given fields.
@@ -65,14 +76,16 @@ export function validateRecord (raw: unknown, index: number, ctx: FillContext): 
 
 function checkLabels (labels: unknown, fail: (m: string) => never): void {
   if (labels === undefined || labels === null) return
-  if (!Array.isArray(labels) || !labels.every((l) => isPlainObject(l) && typeof l.key === 'string' && typeof l.value === 'string')) {
+  if (!Array.isArray(labels) ||
+    !labels.every((l) => isPlainObject(l) && typeof l.key === 'string' && typeof l.value === 'string')) {
     fail('"labels" must be null or an array of {key, value} strings')
   }
 }
 
 function checkGroups (rec: Record<string, unknown>, fail: (m: string) => never): void {
   const ids = rec.incidentGroupIds
-  if (ids !== undefined && (!Array.isArray(ids) || !ids.every((id) => typeof id !== 'string' && integerText(id) !== undefined))) {
+  if (ids !== undefined && (!Array.isArray(ids) ||
+    !ids.every((id) => typeof id !== 'string' && integerText(id) !== undefined))) {
     fail('"incidentGroupIds" must be an array of integers')
   }
   const groups = rec.incidentGroups

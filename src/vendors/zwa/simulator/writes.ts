@@ -70,7 +70,9 @@ function touch (ctx: WriteContext, incident: Incident): string {
   return now
 }
 
-function audit (ctx: WriteContext, action: string, incident: Incident, before: unknown, after: unknown, note: string, at: string): void {
+function audit (
+  ctx: WriteContext, action: string, incident: Incident, before: unknown, after: unknown, note: string, at: string
+): void {
   ctx.store.recordAudit({
     action: { action },
     module: AUDIT_MODULE,
@@ -83,7 +85,8 @@ function audit (ctx: WriteContext, action: string, incident: Incident, before: u
   })
 }
 
-const stateOf = (i: Incident): Record<string, unknown> => ({ status: i.status ?? null, resolution: i.resolution ?? null, labels: i.labels ?? null })
+const stateOf = (i: Incident): Record<string, unknown> =>
+  ({ status: i.status ?? null, resolution: i.resolution ?? null, labels: i.labels ?? null })
 
 export function closeIncident (ctx: WriteContext, incident: Incident, rawBody: unknown): Incident {
   const body = requireObject(rawBody)
@@ -104,7 +107,9 @@ export function closeIncident (ctx: WriteContext, incident: Incident, rawBody: u
   incident.status = 'RESOLVED'
   const resolution = code ?? ctx.policy.defaultResolutionCode ?? incident.resolution ?? null
   incident.resolution = resolution
-  if (before.status !== 'RESOLVED') history(CHANGE_TYPES.status, before.status as string | null, 'RESOLVED', notes ?? null)
+  if (before.status !== 'RESOLVED') {
+    history(CHANGE_TYPES.status, before.status as string | null, 'RESOLVED', notes ?? null)
+  }
   if (before.resolution !== resolution) history(CHANGE_TYPES.resolution, before.resolution as string | null, resolution)
   if (label !== undefined) {
     incident.labels = applyLabels(incident.labels, [label], 'merge')
@@ -143,7 +148,8 @@ export function addLabels (ctx: WriteContext, incident: Incident, rawBody: unkno
   const before = incident.labels ?? null
   const at = touch(ctx, incident)
   incident.labels = applyLabels(incident.labels, added, ctx.policy.labelsMode)
-  ctx.store.recordChange(incident.internalId, entry(CHANGE_TYPES.labels, at, ctx.actor, JSON.stringify(before), JSON.stringify(incident.labels), null))
+  ctx.store.recordChange(incident.internalId,
+    entry(CHANGE_TYPES.labels, at, ctx.actor, JSON.stringify(before), JSON.stringify(incident.labels), null))
   audit(ctx, 'UPDATE', incident, { labels: before }, { labels: incident.labels }, 'Labels assigned', at)
   return incident
 }
