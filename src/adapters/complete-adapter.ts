@@ -6,7 +6,7 @@ import { OPTIONAL_METHODS, type AdapterCore, type OptionalMethod, type ProviderA
 // A vendor's adapter with its capabilities derived from what it has: the operations of its table
 // and the filters it applies natively. Every optional method the vendor lacks refuses with
 // capability_not_supported; one it has without the capability (or the reverse) is a programming
-// error caught when the adapter is built (test/adapters/capabilities.test.ts).
+// error caught when the adapter is built (both: test/adapters/capabilities.test.ts).
 export function completeAdapter (core: AdapterCore, operations: OperationTable): ProviderAdapter {
   const capabilities = capabilitiesOf(operations)
   for (const c of nativeFilterCapabilities(core.filtering)) capabilities.add(c)

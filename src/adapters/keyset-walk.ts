@@ -8,12 +8,14 @@ import type { ListPage, PageRequest, StreamItem } from './types.ts'
 // The one list walk both vendors share (spec section 5): keyset queries on creation time, each
 // resuming just above the oldest group read so far, so a vendor page cap, a page id that expired
 // or incidents changing between pages can neither skip nor repeat an incident. Each vendor
-// supplies how to read "a page created before X" and "everything created exactly at T".
+// supplies how to read "a page created before X" and "everything created exactly at T"
+// (test/adapters/keyset-walk.test.ts, property; test/v1/walk-property.test.ts end to end).
 
 export const DEFAULT_CALL_BUDGET = 10
 // A group of equal timestamps must be read whole before any of it is handed on (it is sorted by
 // id). When one group needs more calls than the budget and nothing else was emitted, the walk may
-// go on up to this many calls so that it always advances; larger groups are refused explicitly.
+// go on up to this many calls so that it always advances; larger groups are refused explicitly
+// (test/adapters/keyset-walk.test.ts, "a group larger than the budget").
 const MAX_GROUP_CALLS = 50
 
 export interface WalkRecord {
@@ -60,7 +62,7 @@ export async function keysetWalk (request: PageRequest, source: WalkSource, filt
   let interrupted: unknown
 
   // A complete group is handed on whole; the position after its last incident says the whole
-  // instant is consumed (l ''), so a resume never reads it again.
+  // instant is consumed (l ''), so a resume never reads it again (test/adapters/cloudlock/continuation.test.ts).
   const emit = (done: Array<Candidate<WalkRecord>>): void => {
     done.forEach((c, i) => {
       examined = { b: c.micros.toString(), l: i === done.length - 1 ? '' : c.nativeId }

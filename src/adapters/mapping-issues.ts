@@ -15,7 +15,8 @@ type Shape = keyof typeof SHAPES
 // What could not be mapped in one vendor record (spec section 5): such a record is still served,
 // with the fields it affects left null, [] or unknown, and one entry per problem in
 // `mapping_errors`. Absent and null vendor fields are not problems; a value of the wrong type is.
-// Messages name the vendor field and its JSON type, never its value (it may be matched content).
+// Messages name the vendor field and its JSON type, never its value (it may be matched content;
+// test/adapters/mapping-errors.test.ts).
 export class MappingIssues {
   readonly list: Array<{ field: string, message: string }> = []
 

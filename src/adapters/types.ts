@@ -46,7 +46,9 @@ export interface StreamItem {
 
 export interface ListPage {
   items: StreamItem[] // stream order (src/adapters/stream-order.ts): newest first, ties by native id descending
-  exhausted: boolean // true only when the vendor said nothing follows (an empty page or a reliable total)
+  // True only when the vendor said nothing follows (an empty page or a reliable total), never on a
+  // short page (test/adapters/keyset-walk.test.ts, "end of data").
+  exhausted: boolean
   scannedTo?: NativePosition // position after everything examined, when the gateway filtered past the last item
   upstreamCalls: number
   // A transient failure (rate limit, timeout, open circuit) after some progress: what was read up
@@ -98,7 +100,7 @@ export interface ProviderAdapter {
   rateBudget (): BudgetMode // where its vendor rate budget is kept (src/upstream/budget)
   shutdown (): Promise<void>
   // The optional capabilities (OPTIONAL_METHODS): a vendor without the operation refuses them with
-  // capability_not_supported (spec principle 3: refused, never faked).
+  // capability_not_supported (spec principle 3: refused, never faked; test/adapters/capabilities.test.ts).
   addNote (nativeId: string, text: string, opts?: CallOptions): Promise<IncidentT>
   addLabels (nativeId: string, labels: LabelT[], opts?: CallOptions): Promise<IncidentT>
   history (nativeId: string, opts?: CallOptions): Promise<HistoryEntry[]>

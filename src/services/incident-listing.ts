@@ -69,7 +69,8 @@ const asGatewayError = (providerId: string, err: unknown): GatewayError =>
     : new GatewayError('upstream_error', `Provider '${providerId}' failed.`, { provider: providerId, cause: err })
 
 // One page of the merged listing (spec section 5): the providers' streams are merged k-way from
-// their cursor positions, and each provider's position advances exactly past what this page used.
+// their cursor positions, and each provider's position advances exactly past what this page used
+// (test/v1/listing.test.ts, test/v1/walk-property.test.ts).
 export async function listIncidents (codec: CursorCodec, params: ListParams,
   now: () => number = Date.now): Promise<ListResult> {
   const ids = params.providers.map((p) => p.id).sort()
@@ -151,8 +152,9 @@ export async function listIncidents (codec: CursorCodec, params: ListParams,
     }
   }
 
-  // k-way merge. A provider is fetched only when its buffer runs dry, so over a walk each
-  // vendor page is fetched once: what a page does not use waits in the read-ahead cache.
+  // k-way merge. A provider is fetched only when its buffer runs dry, so over a walk each vendor
+  // page is read about once (test/v1/listing.test.ts counts the calls; Cloudlock adds the overlap
+  // reads that prove its offsets held): what a page does not use waits in the read-ahead cache.
   const data: IncidentT[] = []
   while (data.length < params.limit) {
     dropPassed()

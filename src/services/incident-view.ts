@@ -4,7 +4,8 @@ import type { Principal } from './principal.ts'
 
 // What one caller may see of an incident (spec section 7): the one place every route that returns
 // incidents goes through, so evidence governance cannot differ between list, detail, writes and
-// transactions. Always a copy: cached incidents are shared between callers and must stay whole.
+// transactions. Always a copy: cached incidents are shared between callers and must stay whole
+// (test/services/incident-view.test.ts; over HTTP: test/v1/evidence.test.ts).
 
 // Where each vendor's raw record holds matched content, by list field and content keys. ZWA search
 // and details records carry only counts and rule names (its content is behind GET …/triggers).

@@ -38,7 +38,8 @@ const NATIVE_ID_RULE: Record<ProviderTypeValue, string> = {
   zwa: 'native id must be 1 to 64 letters, digits or -'
 }
 
-// `<provider id>:<native id>` -> the adapter and the native id, checked before any vendor call.
+// `<provider id>:<native id>` -> the adapter and the native id, checked before any vendor call
+// (test/v1/incidents.test.ts, "incident ids are validated before any vendor call").
 export function resolveIncidentId (registry: ProviderSource, principal: Principal,
   id: string): { adapter: ProviderAdapter, nativeId: string } {
   const colon = id.indexOf(':')

@@ -2,7 +2,8 @@ import type { ProviderAdapter } from '../adapters/types.ts'
 import type { ProviderMappingT } from '../schemas/mapping.ts'
 import { CAPABILITIES, type ProviderT } from '../schemas/provider.ts'
 
-// A provider instance as GET /v1/providers describes it; the base URL never carries credentials.
+// A provider instance as GET /v1/providers describes it; the base URL never carries credentials
+// (the configuration refuses them: test/config/load.test.ts).
 export const providerInfo = (a: ProviderAdapter): ProviderT => ({
   id: a.id,
   type: a.type,

@@ -3,8 +3,8 @@ import type { NativePosition, StreamItem } from '../adapters/types.ts'
 // Incidents a provider returned beyond what a page consumed, kept briefly so the next page of
 // the same walk starts from them instead of fetching them again. Keyed by everything that
 // determines a stream (provider, filter digest, pinned bound, resume position), so a hit is exactly
-// the continuation the adapter would have returned. Bounded by item count and age; per process
-// (another replica simply misses and fetches).
+// the continuation the adapter would have returned (test/services/read-ahead-cache.test.ts). Bounded
+// by item count and age; per process (another replica simply misses and fetches).
 export interface Buffered {
   items: StreamItem[]
   exhausted: boolean

@@ -10,6 +10,8 @@ import type { IncidentT, LabelT } from '../schemas/incident.ts'
 // have taken effect. It is never sent again: the incident is read back and the write is judged
 // applied (the answer is the incident read back), not applied (an error, safe to repeat) or, when
 // the read-back fails too, still unknown (502 write_outcome_unknown, decided by a later repeat).
+// Tests: test/resilience/unknown-outcomes.test.ts (every write, both vendors, never a second send),
+// test/services/write-outcome.test.ts (the decision itself).
 
 export type WriteIntent =
   | { kind: 'update', patch: IncidentPatch }

@@ -3,7 +3,8 @@ export type Clock = () => number // ms since epoch
 
 export const systemClock: Clock = () => Date.now()
 
-// A hand-driven clock for tests: starts at `start` and only moves when told to.
+// A hand-driven clock for tests: starts at `start` and only moves when told to
+// (test/simulators/common/random.test.ts).
 export interface ManualClock {
   clock: Clock
   set: (ms: number) => void

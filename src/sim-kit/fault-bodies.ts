@@ -2,7 +2,8 @@
 import { STATUS_CODES } from 'node:http'
 import { Readable } from 'node:stream'
 
-// Looks like the start of a JSON document but never closes: JSON.parse must fail.
+// Looks like the start of a JSON document but never closes: JSON.parse must fail
+// (test/simulators/common/sim-kit-faults.test.ts, "malformed").
 export const MALFORMED_JSON = '{"items": [{"id": "1", "broken": tru'
 
 // The kind of page a load balancer or proxy serves instead of the API's JSON.

@@ -129,7 +129,8 @@ export class FaultTable {
   }
 
   // The first added fault whose route matches and whose rate roll succeeds fires; later ones are not
-  // consulted. `count` only decreases when a fault fires, and an exhausted fault is removed.
+  // consulted. `count` only decreases when a fault fires, and an exhausted fault is removed
+  // (test/simulators/common/sim-kit-faults.test.ts).
   take (method: string, path: string, rng: Rng): Fault | undefined {
     for (const active of this.#active) {
       if (active.method !== '*' && active.method !== method) continue

@@ -1,4 +1,5 @@
-// Deterministic randomness: simulators must produce byte-identical data for one seed.
+// Deterministic randomness: simulators must produce byte-identical data for one seed
+// (test/simulators/common/random.test.ts, test/simulators/cloudlock/generate.test.ts).
 export interface Rng {
   next(): number // [0, 1)
   int(min: number, max: number): number // inclusive

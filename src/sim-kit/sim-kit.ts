@@ -17,7 +17,8 @@ export type { Fault, LoggedRequest }
 export const ADMIN_PREFIX = '/__sim'
 
 export interface SimKitOptions {
-  vendorPrefixes: string[] // path prefixes of vendor routes; faults apply only to them
+  // Path prefixes of vendor routes; faults apply only to them (test/simulators/common/sim-kit-log.test.ts).
+  vendorPrefixes: string[]
   errorBody: (status: number, message: string) => unknown // vendor-shaped error body
   addIncidents: (records: unknown[]) => { added: number, ids: string[] } // throw SimInputError for bad input
   reset: () => void // restore the seeded data

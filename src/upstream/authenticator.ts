@@ -2,7 +2,7 @@
 // code that holds or compares credentials.
 export interface Credential {
   headers: Record<string, string>
-  secret: string // scrubbed from any vendor text echoed to a client
+  secret: string // scrubbed from any vendor text echoed to a client (test/upstream/pipeline.test.ts)
 }
 
 export interface Authenticator {
@@ -12,7 +12,7 @@ export interface Authenticator {
   // The vendor refused `credential` (401/403). True when a new one may be fetched: the request is
   // then sent once more with it; false when the refusal is final (a static token).
   refused (credential: Credential): boolean
-  secrets (): readonly string[] // configured secrets, never echoed back
+  secrets (): readonly string[] // configured secrets, never echoed back (test/adapters/zwa/errors.test.ts)
 }
 
 // A static bearer token (Cloudlock): nothing to refresh, so a refusal is final.

@@ -28,7 +28,7 @@ export interface UpstreamDeps {
 }
 
 // A slot of a request in flight is held at most this long after the longest deadline: a replica
-// that died mid-request frees its slots then.
+// that died mid-request frees its slots then (the lease: test/budget/shared-rate-budget.test.ts).
 const LEASE_MARGIN_MS = 30_000
 
 export interface PipelineSpec {
@@ -42,8 +42,9 @@ export interface PipelineSpec {
   // unguarded: no retries, breaker, budgets or coalescing. loadConfig always fills it in.
   resilience?: ResilienceConfig
   errorMessageKey: string
-  // Who the vendor counts the requests of (host and credential, never a secret in clear): replicas
-  // and deployments with the same tenant share one budget; a different one never does.
+  // Who the vendor counts the requests of (host and credential), hashed into the budget's key so
+  // no secret is stored in clear: replicas of a provider id with the same tenant share one budget;
+  // a different tenant never does (test/upstream/budget-tenant.test.ts).
   tenant: string
   // The authentication stage; it may send its own requests (a token) through the pipeline.
   authenticator: (pipeline: UpstreamPipeline, transport: UpstreamClient) => Authenticator

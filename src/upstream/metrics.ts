@@ -1,5 +1,6 @@
 // What the pipeline records besides exchanges (those go through src/upstream/telemetry.ts).
-// src/observability/metrics.ts implements it; upstream code never imports observability.
+// src/observability/metrics.ts implements it; upstream code never imports observability (it imports
+// this file, so such an import would be the folder cycle test/scripts/architecture.test.ts refuses).
 import type { CircuitState } from './resilience/circuit-breaker.ts'
 import type { BudgetMode } from './budget/budget.ts'
 

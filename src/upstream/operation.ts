@@ -8,7 +8,9 @@ export interface Operation<T = unknown> {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE'
   path: string // template below the provider's base URL (and path prefix): '/incidents/{id}/notes'
   rateClass: string // the vendor's rate-limit class this call is counted in
-  idempotent: boolean // repeating it cannot change anything upstream: retried and coalesced
+  // Repeating it cannot change anything upstream: retried and coalesced. A write (false) is sent
+  // once and never shares another call's answer (test/resilience/units.test.ts, test/upstream/write-once.test.ts).
+  idempotent: boolean
   provides?: readonly CapabilityValue[] // what a provider with this operation can do (GET /v1/providers)
   // Checks the envelope of a 2xx JSON answer and returns what the adapter maps. A failure here is the
   // vendor's (a health failure); mapping the records inside is the adapter's, after the exchange.
@@ -31,7 +33,8 @@ export const arrayField = (key: string, what: string) => (body: unknown, provide
 }
 
 // The path of one call: `{name}` placeholders replaced by path-encoded values. Adapters validate ids
-// before they get here; encoding is the last line of defence, so an id can never add a path segment.
+// before they get here; encoding is the last line of defence, so an id can never add a path segment
+// (test/upstream/pipeline.test.ts).
 export function expandPath (template: string, params: Readonly<Record<string, string>> = {}): string {
   return template.replace(/\{(\w+)\}/g, (_m, name: string) => {
     const value = params[name]
@@ -42,7 +45,7 @@ export function expandPath (template: string, params: Readonly<Record<string, st
 
 // A provider's capabilities follow from the operations it has (and the filters it applies), so the
 // list GET /v1/providers shows and the calls the adapter makes cannot drift apart
-// (test/upstream/capabilities.test.ts).
+// (test/adapters/capabilities.test.ts).
 export function capabilitiesOf (table: OperationTable): Set<CapabilityValue> {
   const out = new Set<CapabilityValue>()
   for (const op of Object.values(table)) for (const c of op.provides ?? []) out.add(c)

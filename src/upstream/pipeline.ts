@@ -48,7 +48,8 @@ export interface PipelineDeps {
 const USER_AGENT = 'dlp-incident-gateway/1'
 
 // The vendor refused the credential of an attempt and a new one may be fetched: the attempt is
-// made once more at once (it was never processed, so this holds for writes too). Never escapes.
+// made once more at once (it was never processed, so this holds for writes too). Never escapes: a
+// second refusal is upstream_auth_failed (test/upstream/pipeline.test.ts).
 class CredentialRefused extends Error {}
 
 // Every call to one provider instance goes through this pipeline, built once per instance, in
@@ -58,21 +59,27 @@ class CredentialRefused extends Error {}
 //     -> authentication -> HTTP -> telemetry
 //
 // - deadline: the request's deadline (or limits.request_timeout_ms), capped by resilience.deadline_ms;
-//   every wait and exchange ends when it fires, and a wait that does not fit is not started.
-// - coalescing: identical concurrent idempotent reads share one call (never a write's read-back).
-// - circuit breaker: refuses at once while the provider is failing; outcomes are per call.
+//   every wait and exchange ends when it fires, and a wait that does not fit is not started
+//   (test/resilience/server.test.ts, test/resilience/units.test.ts).
+// - coalescing: identical concurrent idempotent reads share one call (test/resilience/rate-budget.test.ts),
+//   never a write's read-back (test/adapters/fresh-read.test.ts).
+// - circuit breaker: refuses at once while the provider is failing; outcomes are per call
+//   (test/resilience/breaker.test.ts).
 // - retry: idempotent operations only (or a request that provably never left), exponential
-//   backoff with full jitter or the vendor's Retry-After, within a retry budget; a refused
-//   credential is replaced and the attempt made once more.
-// - rate budget: the vendor's documented limits per rate class, shared by replicas with Redis.
-// - concurrency: at most max_concurrent requests in flight, a bounded deadline-aware queue.
+//   backoff with full jitter or the vendor's Retry-After, within a retry budget
+//   (test/resilience/units.test.ts); a refused credential is replaced and the attempt made once
+//   more (test/upstream/pipeline.test.ts).
+// - rate budget: the vendor's documented limits per rate class, shared by replicas with Redis
+//   (test/budget/multi-process.test.ts, test/v1/replica-budget.test.ts).
+// - concurrency: at most max_concurrent requests in flight, a bounded deadline-aware queue
+//   (test/resilience/units.test.ts).
 // - authentication: the Authenticator, the only holder of credentials.
 // - HTTP: one keep-alive pool per provider (src/upstream/http/upstream-client.ts).
 // - telemetry: metrics and spans labelled with the operation's own name.
 //
 // Hand-written rather than undici's RetryAgent: that retries inside one dispatch, out of reach of
 // the rate budget (every retry is a request the vendor counts), the retry budget, the breaker and
-// the re-authentication. Tests: test/upstream/pipeline.test.ts.
+// the re-authentication. Tests: test/upstream/pipeline.test.ts, test/resilience/units.test.ts.
 export class UpstreamPipeline {
   readonly providerId: string
   readonly settings: GuardSettings
@@ -228,7 +235,9 @@ export class UpstreamPipeline {
       try {
         credential = await raceAbort(this.deps.authenticator.authorize(dl.signal), dl.signal, this.providerId)
       } catch (err) {
-        throw beforeSending(err) // the caller's own request was never sent: safe to repeat, even a write
+        // The caller's own request was never sent: safe to repeat, even a write
+        // (test/resilience/units.test.ts, "a write whose token request failed").
+        throw beforeSending(err)
       }
       const headers: Record<string, string> = { ...credential.headers, 'user-agent': USER_AGENT }
       if (opts.requestId) headers['x-request-id'] = opts.requestId
@@ -347,7 +356,8 @@ export class UpstreamPipeline {
   }
 
   // A vendor's Retry-After, at most resilience.max_retry_after_s: one answer (a bug, a misread
-  // date) must not stop a call class, or send clients away, for a day.
+  // date) must not stop a call class, or send clients away, for a day
+  // (test/resilience/retry-after-cap.test.ts).
   capHint (seconds: number | undefined): number | undefined {
     return seconds === undefined ? undefined : Math.min(seconds, this.settings.maxRetryAfterS)
   }

@@ -1,6 +1,6 @@
 // Metrics and traces of vendor exchanges, labelled at the source: the pipeline knows the provider
 // and the operation of every request it sends, so observers never parse URLs or look at
-// credentials to find out.
+// credentials to find out (test/upstream/pipeline.test.ts, test/observability/metrics.test.ts).
 export interface ExchangeInfo {
   provider: string
   providerType: string
@@ -36,7 +36,8 @@ export class UpstreamTelemetry {
     return this.observers.length > 0
   }
 
-  // An observer's bug must never fail a vendor call: it is reported and the call goes on.
+  // An observer's bug must never fail a vendor call: it is reported and the call goes on
+  // (test/upstream/pipeline.test.ts).
   start (info: ExchangeInfo, headers: Record<string, string>, onBug: (err: unknown) => void): ExchangeEnd[] {
     const ends: ExchangeEnd[] = []
     for (const o of this.observers) {

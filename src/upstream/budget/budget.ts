@@ -5,7 +5,8 @@
 // Semantics, whatever the store: each endpoint class has windows such as {limit: 30, ms: 60 000}.
 // A request holds a slot from the moment it is sent until `ms` after it completed: the vendor saw
 // it somewhere in between, so whatever window the vendor counts in (fixed or sliding, aligned to
-// any clock), it never holds more than `limit` of the gateway's requests.
+// any clock), it never holds more than `limit` of the gateway's requests
+// (test/budget/local-rate-budget.test.ts, test/budget/shared-model.test.ts).
 
 export interface BudgetWindow { limit: number, ms: number }
 
@@ -18,7 +19,8 @@ export type Reservation = { slot: BudgetSlot } | { waitMs: number }
 export type BudgetMode = 'local' | 'shared' | 'fallback'
 
 export interface RateBudgetStore {
-  // A slot now, or how long until one frees (never throws).
+  // A slot now, or how long until one frees (never throws: test/budget/fallback.test.ts,
+  // test/upstream/budget-observers.test.ts).
   reserve (cls: string): Promise<Reservation>
   // The request completed (answer, error or abort): its slot expires a window from now. Fire-and-forget.
   done (slot: BudgetSlot): void

@@ -13,7 +13,8 @@
 // Redis away is never silent: every Redis error goes to onStoreError(err, operation), and the
 // budget switches to 'fallback' (onModeChange): this replica then uses a local budget of
 // `fallbackShare` times the configured limits (budget-factory.ts says why 0.25), and asks Redis
-// again at most once per `retryMs` with the next reserve, returning to 'shared' when it answers.
+// again at most once per `retryMs` with the next reserve, returning to 'shared' when it answers
+// (test/budget/fallback.test.ts).
 import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import {
@@ -34,7 +35,9 @@ export interface SharedRateBudgetOptions {
   leaseMs?: number
   keyPrefix?: string
   retryMs?: number // at most one attempt to reach Redis again per this many ms while in fallback
-  timeoutMs?: number // a Redis call slower than this counts as a failure (the request must not hang on it)
+  // A Redis call slower than this counts as a failure: the request must not hang on it
+  // (test/budget/fallback.test.ts, "a slow Redis never holds a request").
+  timeoutMs?: number
   onStoreError?: (err: unknown, operation: BudgetOperation) => void
   onModeChange?: (mode: BudgetMode) => void
 }
@@ -192,7 +195,7 @@ export class SharedRateBudget implements RateBudgetStore {
     this.lastFailure = this.now()
     try {
       this.onStoreError(err, operation)
-    } catch {} // an observer's failure must not break the budget
+    } catch {} // an observer's failure must not break the budget (test/upstream/budget-observers.test.ts)
     this.setMode('fallback')
   }
 

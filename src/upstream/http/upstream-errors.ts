@@ -1,12 +1,14 @@
 import { GatewayError, type GatewayErrorExtras } from '../../errors/gateway-error.ts'
 import type { ErrorCode } from '../../schemas/problem.ts'
 
-// undici failure codes (matched by `code`, never by class) -> the gateway's stable codes.
+// undici failure codes (matched by `code`, never by class) -> the gateway's stable codes
+// (test/adapters/http/upstream-errors.test.ts).
 const TIMEOUT_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT',
   'ETIMEDOUT', 'ABORT_ERR', 'UND_ERR_ABORTED'
 ])
-// Failures before a connection existed: the request provably never reached the vendor.
+// Failures before a connection existed: the request provably never reached the vendor, so even a
+// write may be repeated (test/resilience/units.test.ts, "connection refused write").
 const CONNECT_CODES = new Set([
   'ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'
 ])
@@ -98,7 +100,8 @@ export function translateStatus (
 
 // Retry-After (seconds or HTTP date) or RateLimit-Reset (seconds to wait, or an epoch second when
 // it is too large to be a delay) -> whole seconds to wait, at most a day (a longer hint is noise
-// that would only park a client). Undefined when no header says anything usable.
+// that would only park a client). Undefined when no header says anything usable
+// (test/adapters/http/upstream-errors.test.ts, property).
 export const MAX_RETRY_AFTER = 86_400
 
 export function retryAfterSeconds (
@@ -149,7 +152,7 @@ export function vendorMessage (text: string, json: unknown, key: string): string
   if (typeof fromJson !== 'string' && /^\s*</.test(raw)) raw = htmlText(raw)
   const plain = raw.replace(UNSAFE, ' ').replace(/\s+/g, ' ').trim()
   if (!plain) return null
-  // Cut on code points, so a surrogate pair is never split.
+  // Cut on code points, so a surrogate pair is never split (test/adapters/http/upstream-errors.test.ts).
   const chars = Array.from(plain)
   return chars.length > MAX_VENDOR_MESSAGE ? `${chars.slice(0, MAX_VENDOR_MESSAGE - 1).join('')}…` : plain
 }

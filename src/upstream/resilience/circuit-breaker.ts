@@ -1,7 +1,8 @@
 export type CircuitState = 'closed' | 'half_open' | 'open'
 
 export interface BreakerOptions {
-  failureThreshold: number // consecutive failed calls that open the circuit; 0 = never open
+  // Consecutive failed calls that open the circuit; 0 = never open (test/resilience/units.test.ts).
+  failureThreshold: number
   openMs: number // how long an open circuit refuses calls
   halfOpenProbes: number // trial calls let through while half-open; that many successes close it
   now: () => number
@@ -23,7 +24,8 @@ export type Admission = { permit: Permit } | { retryAfterMs: number }
 // breaker, while here one breaker must see every call of a provider, including calls whose
 // outcome is decided after retries and whose caller-side errors (404, 422) count as successes.
 // Outcomes are reported per call (after its retries), not per attempt, so one slow call with
-// two retries is one failure, not three.
+// two retries is one failure, not three (test/upstream/breaker-per-call.test.ts; the states:
+// test/resilience/units.test.ts, test/resilience/breaker.test.ts).
 export class CircuitBreaker {
   private state: CircuitState = 'closed'
   private failures = 0

@@ -1,6 +1,7 @@
 // Identical concurrent reads share one upstream call (single flight): the first caller's call
 // runs; callers with the same key that arrive while it is in flight get its result. Only reads
-// are coalesced, and only while in flight: nothing is cached afterwards.
+// are coalesced, and only while in flight: nothing is cached afterwards (test/resilience/units.test.ts,
+// test/resilience/rate-budget.test.ts; writes: test/upstream/write-once.test.ts).
 export class Coalescer {
   private readonly inflight = new Map<string, Promise<unknown>>()
 

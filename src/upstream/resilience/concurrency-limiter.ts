@@ -1,5 +1,6 @@
 // At most `max` upstream requests of one provider in flight; later ones wait in FIFO order for at
-// most the time they are given, or are refused at once when `maxQueue` callers already wait.
+// most the time they are given, or are refused at once when `maxQueue` callers already wait
+// (test/resilience/units.test.ts).
 // Hand-written (a semaphore with a bounded, deadline-aware queue): undici's pool would queue
 // excess requests without bound and without regard to the caller's deadline.
 interface Waiter {

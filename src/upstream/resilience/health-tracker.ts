@@ -9,7 +9,8 @@ export interface ProviderHealth {
 }
 
 // Remembers the outcome of the last upstream call for GET /v1/providers and /readyz. Caller mistakes
-// (404, 422) say nothing about the provider's health and are not counted.
+// (404, 422) say nothing about the provider's health and are not counted
+// (test/adapters/http/health-tracker.test.ts).
 export class HealthTracker {
   private lastOk = false
   private lastError: ProviderHealth['last_error'] = null

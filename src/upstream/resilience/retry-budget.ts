@@ -1,7 +1,8 @@
 // A per-provider retry budget (a token bucket, like Finagle's RetryBudget or gRPC's retry
 // throttling): every call earns `ratio` of a retry, every retry spends one, and the bucket holds
 // at most `burst`. Over any long stretch retries stay below `ratio` of calls (plus one burst), so
-// during an outage retries cannot multiply the load on a provider that is already failing.
+// during an outage retries cannot multiply the load on a provider that is already failing
+// (test/resilience/units.test.ts).
 export class RetryBudget {
   private tokens: number
   private readonly ratio: number

@@ -20,7 +20,7 @@ const NO_RETRY = { kind: 'failure', retry: 'no' } as const
 // repeated only when it provably never left the gateway (connection refused, connect timeout,
 // DNS, or the token request it needed failed): after it was sent its outcome is unknown, and the
 // client decides with its Idempotency-Key. A 2xx with an unreadable body is not repeated either:
-// the vendor answered.
+// the vendor answered (test/resilience/units.test.ts, "retry policy").
 export function judge (err: unknown, idempotent: boolean): Verdict {
   if (isLocal(err)) return { kind: 'local' }
   if (!isGatewayError(err)) return NO_RETRY

@@ -36,7 +36,8 @@ export const cloudlockClosedStatus = (classification: ClassificationValue | unde
 
 // Cisco Cloudlock v2 adapter (reference: cloudlock-incidents-api.md): its operation table
 // (operations.ts), its mappers, a static bearer token. Records are mapped after the exchange, so one
-// the gateway cannot place is a data error, not a health failure.
+// the gateway cannot place is a data error, not a health failure (test/adapters/cloudlock/errors.test.ts,
+// test/adapters/mapping-errors.test.ts).
 export function createCloudlockAdapter (
   config: CloudlockProviderConfigT, deps: AdapterFactoryDeps = {}
 ): ProviderAdapter {

@@ -21,7 +21,8 @@ export type CloudlockListCall =
 // group of equal timestamps that the overlap cannot get past is read with `created_after` /
 // `created_before` around that one instant and none of the changeable filters, so its offsets
 // cannot shift either. End of data is a page holding nothing after the overlap (or nothing at
-// all): Cloudlock sends no reliable total, and a short page may be capped.
+// all): Cloudlock sends no reliable total, and a short page may be capped
+// (test/adapters/cloudlock/continuation.test.ts, test/adapters/cloudlock/list.test.ts).
 export async function walkCloudlock (
   request: PageRequest, providerId: string, mapper: EnumMapper, list: CloudlockListCall
 ): Promise<ListPage> {

@@ -2,7 +2,8 @@ import { arrayField, asIs, type OperationTable } from '../../upstream/operation.
 
 // Every Cloudlock call the gateway makes (reference: cloudlock-incidents-api.md), below the base
 // URL (…/api/v2). Cloudlock documents per-endpoint limits without numbers, so every call is in
-// one rate class, `default`, off unless configured. A PUT is never repeated or coalesced.
+// one rate class, `default`, off unless configured. A PUT is never repeated or coalesced
+// (test/resilience/faults-cloudlock.test.ts, test/upstream/write-once.test.ts).
 export const CLOUDLOCK_OPERATIONS = {
   list: {
     name: 'list',

@@ -37,7 +37,7 @@ const ID_PATTERN = new RegExp(NATIVE_ID_PATTERNS.zwa)
 // Zscaler Workflow Automation DLP incidents adapter (reference: zwa-dlp-incidents-api.md): its
 // operation table (operations.ts), its mappers, and bearer tokens from the API-key or OneAPI flow.
 // Every record is mapped after its exchange: a record the gateway cannot place is a data error,
-// not a health failure.
+// not a health failure (test/vendors/zwa-data-errors.test.ts).
 export function createZwaAdapter (config: ZwaProviderConfigT, deps: AdapterFactoryDeps = {}): ProviderAdapter {
   const id = config.id
   const tables = resolveTables('zwa', config.mapping)

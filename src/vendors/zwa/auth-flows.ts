@@ -18,7 +18,8 @@ export interface AuthFlowDeps {
   capHint?: (seconds: number | undefined) => number | undefined // resilience.max_retry_after_s, as for every call
 }
 
-// One token request per call, in the configured mode. Secrets only ever travel in the request body.
+// One token request per call, in the configured mode. Secrets only ever travel in the request body
+// (test/adapters/zwa/auth.test.ts).
 export function tokenFetcher (auth: ZwaProviderConfigT['auth'], deps: AuthFlowDeps): () => Promise<IssuedToken> {
   const send = deps.send
   if (auth.mode === 'api_key') {
@@ -58,7 +59,7 @@ function readToken (res: UpstreamResponse, tokenKey: string, messageKey: string,
   }
   const body = obj(res.json)
   const token = body?.[tokenKey]
-  // Printable ASCII only: the token goes into a header.
+  // Printable ASCII only: the token goes into a header (test/vendors/zwa-token.test.ts).
   if (typeof token !== 'string' || !/^[\x21-\x7e]{1,8192}$/.test(token)) {
     throw new GatewayError('upstream_error', `Provider '${id}' token endpoint answered without a usable token.`,
       { provider: id })

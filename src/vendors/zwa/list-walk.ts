@@ -37,7 +37,7 @@ const ms = (micros: bigint): number => Number(micros / 1000n) // ZWA keeps whole
 // stable; an expired pageId or a capped page only means a fresh search from the oldest group read
 // so far, so neither loses the place. A millisecond that such a fresh search cannot get past is
 // read by a search on that millisecond alone without the changeable fields. totalElements, when
-// sent, ends the walk without an extra empty page.
+// sent, ends the walk without an extra empty page (test/adapters/zwa/list-walk.test.ts).
 export async function walkZwa (request: PageRequest, deps: WalkDeps): Promise<ListPage> {
   const plan = planZwaSearch(request.filters, request.pinnedAt, deps.mapper)
   if (plan.empty) return { items: [], exhausted: true, upstreamCalls: 0 }
@@ -66,7 +66,8 @@ export async function walkZwa (request: PageRequest, deps: WalkDeps): Promise<Li
     return res.records
   }
   // Page p of a snapshot covers its entries [p × size, (p + 1) × size): a short page (a cap, or an
-  // incident deleted since the snapshot) never leaves a gap, at worst an overlap.
+  // incident deleted since the snapshot) never leaves a gap, at worst an overlap
+  // (test/adapters/zwa/list-walk.test.ts, "page caps and tie orders"; test/v1/walk-property.test.ts).
   const finished = (snap: Snapshot) => snap.total !== null && (snap.page + 1) * snap.size >= snap.total
 
   const source: WalkSource = {

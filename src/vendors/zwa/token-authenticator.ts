@@ -49,7 +49,8 @@ export function zwaAuthenticator (config: ZwaProviderConfigT, pipeline: Upstream
       deps.logger?.warn({ provider: id, operation, err: { message: (err as Error)?.message } },
         'shared token store failed; using the token endpoint')
     },
-    // Logs say that a token was issued and for how long, never the token or the secret.
+    // Logs say that a token was issued and for how long, never the token or the secret
+    // (test/adapters/zwa/auth.test.ts, "logs never hold the token or the secret").
     fetchToken: async () => {
       const issued = await fetchToken()
       deps.logger?.debug({ provider: id, auth: config.auth.mode, expiresIn: issued.expiresInSeconds },
@@ -61,7 +62,7 @@ export function zwaAuthenticator (config: ZwaProviderConfigT, pipeline: Upstream
     authorize: async () => bearerCredential(await tokens.get()),
     refused (credential) {
       // Not awaited: the manager never hands the refused token out again, whenever the shared
-      // store's delete lands.
+      // store's delete lands (test/adapters/zwa/reauth-race.test.ts).
       tokens.invalidate(credential.secret).catch(() => {}) // store errors are reported by the manager
       return true
     },

@@ -14,7 +14,8 @@ export interface TokenManagerOptions {
   maxPerMinute?: number // the native token endpoint allows 20 requests a minute (reference §5)
   shared?: SharedStore // with Redis: replicas reuse one token instead of each fetching its own
   sharedKey?: string
-  // The shared store failed (the token endpoint is used instead): logged and metered, never silent.
+  // The shared store failed (the token endpoint is used instead): logged and metered, never silent
+  // (test/vendors/zwa-token.test.ts).
   onStoreError?: (operation: string, err: unknown) => void
 }
 
@@ -23,11 +24,12 @@ const REMEMBERED_REFUSALS = 16
 
 // Caches the bearer token and refreshes it shortly before it expires. Concurrent callers share one
 // in-flight request (single flight), and the manager never calls the token endpoint faster than
-// its documented limit nor before a 429's Retry-After has passed.
+// its documented limit nor before a 429's Retry-After has passed (test/adapters/zwa/auth.test.ts).
 //
 // A token the vendor refused is never handed out again (issue 14 item 7): it is remembered as
 // refused, a cached copy of it (in memory or in the shared store, however late the store's delete
-// lands) is skipped, and a token request that began before the refusal is not joined after it.
+// lands) is skipped, and a token request that began before the refusal is not joined after it
+// (test/adapters/zwa/reauth-race.test.ts).
 export class TokenManager {
   private current: { value: string, refreshAt: number } | null = null
   private inflight: { generation: number, promise: Promise<string> } | null = null
@@ -43,8 +45,9 @@ export class TokenManager {
 
   async get (): Promise<string> {
     if (this.current && this.opts.now() < this.current.refreshAt) return this.current.value
-    // The shared request is never tied to one caller's abort signal: others wait on it too. One
-    // started before the latest refusal may bring back the refused token, so it is not joined.
+    // The shared request is never tied to one caller's abort signal: others wait on it too
+    // (test/vendors/zwa-token.test.ts). One started before the latest refusal may bring back
+    // the refused token, so it is not joined.
     if (this.inflight?.generation !== this.generation) {
       const promise: Promise<string> = this.obtain().finally(() => {
         if (this.inflight?.promise === promise) this.inflight = null

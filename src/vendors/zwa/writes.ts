@@ -4,7 +4,8 @@ import type { CloseRequest, IncidentPatch } from '../../adapters/types.ts'
 
 // POST …/close body (reference §6 #7). The classification is written through the instance's
 // classification table (false_positive -> FALSE_POSITIVE); one ZWA cannot store is refused, never
-// replaced by a neighbour, and no classification sends no resolutionCode at all.
+// replaced by a neighbour, and no classification sends no resolutionCode at all
+// (test/adapters/zwa/writes.test.ts).
 export function closeBody (providerId: string, request: CloseRequest, mapper: EnumMapper): Record<string, unknown> {
   const body: Record<string, unknown> = {}
   if (request.label !== undefined) body.resolutionLabel = { key: request.label.key, value: request.label.value }
@@ -27,7 +28,8 @@ const supported = (mapper: EnumMapper): string => {
 }
 
 // ZWA has no update endpoint (reference §5): 'resolved' is reachable through close, nothing else.
-// Everything is checked before any call so a patch is never half applied.
+// Everything is checked before any call so a patch is never half applied
+// (test/adapters/zwa/writes.test.ts, "update: status resolved is a close").
 export function planUpdate (providerId: string, patch: IncidentPatch): { close: boolean } {
   if (patch.severity !== undefined) throw capabilityNotSupported(providerId, 'update_severity')
   if (patch.external_ref !== undefined) throw capabilityNotSupported(providerId, 'update_external_ref')

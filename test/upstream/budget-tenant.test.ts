@@ -1,0 +1,65 @@
+// A provider's shared rate budget is keyed by the vendor tenant it calls (host and credential):
+// replicas of one provider id with the same tenant share one budget, a different tenant never
+// does, and the Redis key holds no credential in clear (src/upstream/create-pipeline.ts).
+import { randomUUID } from 'node:crypto'
+import t from 'tap'
+import { MockAgent } from 'undici'
+import type { ResilienceConfig } from '../../src/config/resilience.ts'
+import { staticBearer } from '../../src/upstream/authenticator.ts'
+import { createPipeline } from '../../src/upstream/create-pipeline.ts'
+import type { Operation } from '../../src/upstream/operation.ts'
+import { connected, redisMissing } from '../budget/redis.ts'
+
+// One call a minute in class `default`, refused at once beyond it (max_wait_ms 0), no retries.
+const resilience = {
+  retries: 0,
+  retry_budget_ratio: 0,
+  retry_budget_burst: 0,
+  backoff: { base_ms: 1, max_ms: 1 },
+  max_retry_after_s: 300,
+  max_wait_ms: 0,
+  breaker: { failure_threshold: 0, open_ms: 1_000, half_open_probes: 1 },
+  max_queue: 10,
+  coalesce: false,
+  rate_budget: { enabled: true, fallback_share: 0.25, default: { per_minute: 1, per_hour: 0 } }
+} as ResilienceConfig
+
+const read: Operation<unknown> =
+  { name: 'list', method: 'GET', path: '/x', rateClass: 'default', idempotent: true, parse: (b) => b }
+
+t.test('one budget per provider id and tenant', { skip: await redisMissing() }, async (t) => {
+  const redis = await connected()
+  const agent = new MockAgent()
+  agent.disableNetConnect()
+  agent.get('http://vendor.test').intercept({ path: '/x', method: 'GET' }).reply(200, {}).persist()
+  const providerId = `bt-${randomUUID().slice(0, 8)}`
+  const replica = (token: string) => createPipeline({
+    providerId,
+    providerType: 'cloudlock',
+    baseUrl: 'http://vendor.test',
+    timeouts: { connect_ms: 500, headers_ms: 500, body_ms: 500 },
+    maxConnections: 2,
+    resilience,
+    errorMessageKey: 'message',
+    tenant: `http://vendor.test\n${token}`,
+    authenticator: () => staticBearer(token)
+  }, { dispatcher: agent, redis }).pipeline
+  const a = replica('token-of-tenant-one')
+  const b = replica('token-of-tenant-one')
+  const c = replica('token-of-tenant-two')
+  t.teardown(async () => {
+    await Promise.all([a.close(), b.close(), c.close()])
+    const keys = await redis.keys(`dlpgw:budget:{${providerId}*`)
+    if (keys.length > 0) await redis.del(...keys)
+    redis.disconnect()
+    await agent.close()
+  })
+
+  await a.call(read, {}, {})
+  t.equal(a.budgetMode(), 'shared')
+  await t.rejects(b.call(read, {}, {}), { code: 'upstream_rate_limited' }, 'same tenant: the budget is spent')
+  t.same(await c.call(read, {}, {}), {}, 'another tenant: a budget of its own')
+  const keys = await redis.keys(`dlpgw:budget:{${providerId}*`)
+  t.ok(keys.length >= 2, `one key per tenant (${keys.join(', ')})`)
+  t.notOk(keys.some((k) => k.includes('token-of-tenant')), 'no credential in a key')
+})
