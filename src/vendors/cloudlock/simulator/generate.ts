@@ -1,5 +1,6 @@
 // Deterministic generator of realistic Cloudlock incidents: same seed, count and anchor give
-// byte-identical output. Only the seeded RNG is used: no Date.now, no Math.random.
+// byte-identical output (test/simulators/cloudlock/generate.test.ts). Only the seeded RNG is used:
+// no Date.now, no Math.random.
 import { createRng, type Rng } from '../../../sim-kit/random.ts'
 import {
   APP_VENDORS, CHANNELS, CONTEXT_AFTER, CONTEXT_BEFORE, CUSTOMER_KEYS, FIELD_NAMES, FILE_NAMES,

@@ -72,7 +72,8 @@ export class IncidentStore {
   }
 
   // All or nothing: one bad record rejects the whole batch. Ids are assigned above every id in use
-  // and every explicit id of the batch, so an assigned id never collides with a later explicit one.
+  // and every explicit id of the batch, so an assigned id never collides with a later explicit one
+  // (test/vendors/cloudlock-sim-ids.test.ts; all or nothing: test/simulators/cloudlock/fixtures-admin.test.ts).
   #normalize (records: unknown[]): NativeRecord[] {
     let next = 0n
     for (const e of this.#entries) if (e.idNum > next) next = e.idNum

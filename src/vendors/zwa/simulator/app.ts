@@ -41,7 +41,8 @@ export async function buildZwaSimulator (opts: ZwaSimOptions = {}): Promise<Fast
     vendorPrefixes: [NATIVE_PREFIX, ONEAPI_PREFIX, '/v1/auth', '/oauth2'],
     errorBody,
     addIncidents: (records) => ctx.store.add(records),
-    // Tokens survive a reset: a gateway under test keeps its session, only the data starts over.
+    // Tokens survive a reset: a gateway under test keeps its session, only the data starts over
+    // (test/simulators/zwa/fixtures-admin.test.ts).
     reset: () => {
       ctx.store.reset()
       ctx.snapshots.clear()

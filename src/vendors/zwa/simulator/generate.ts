@@ -1,4 +1,5 @@
-// Deterministic incident generator: one seed and count always give byte-identical records.
+// Deterministic incident generator: one seed and count always give byte-identical records
+// (test/simulators/zwa/generate.test.ts).
 import { createRng } from '../../../sim-kit/random.ts'
 import { ADMIN_EMAILS, APPS, FILES, GROUPS, METADATA_BASE } from './catalog.ts'
 import type { AppSeed, FileSeed } from './catalog.ts'

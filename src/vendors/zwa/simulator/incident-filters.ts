@@ -32,7 +32,8 @@ const labels: FieldReader<Incident> = {
   }
 }
 
-// Group ids are matched on their exact decimal text, so ids beyond 2^53 never collide.
+// Group ids are matched on their exact decimal text, so ids beyond 2^53 never collide
+// (test/simulators/zwa/search.test.ts).
 const incidentGroupIds: FieldReader<Incident> = {
   kind: 'custom',
   compile (values, _opts, name) {
