@@ -107,7 +107,8 @@ export async function keysetWalk (request: PageRequest, source: WalkSource, filt
         continue
       }
       // Nothing new: the page held only one instant already read in part (a group as large as a
-      // page, re-read from its start). Read that instant whole, in a way offsets cannot disturb.
+      // page, re-read from its start). Read that instant whole, in a way offsets cannot disturb
+      // (test/adapters/keyset-walk.test.ts, "group mode").
       const at = page.records[0].micros
       const cap = progressed() ? budget : Math.max(budget, MAX_GROUP_CALLS)
       const outcome = await source.readGroup(at, feed, () => source.calls < cap)

@@ -1,5 +1,6 @@
 // Defensive readers for vendor records: every field may be missing, null or of another type than
-// documented, so mapping never assumes a type it has not checked.
+// documented, so mapping never assumes a type it has not checked (the "mapping is total" properties
+// of test/adapters/zwa/map-incident.test.ts and test/adapters/cloudlock/map-incident.test.ts).
 import { integerText } from '../upstream/http/lossless-json.ts'
 
 export type Obj = Record<string, unknown>

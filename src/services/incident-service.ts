@@ -170,7 +170,7 @@ export class IncidentService {
 
   // Every incident leaves through here, so evidence governance (spec section 7) cannot differ
   // between list, detail, writes and transactions: `raw` only when asked for, matched content
-  // only with scope evidence:read (src/services/incident-view.ts).
+  // only with scope evidence:read (src/services/incident-view.ts; test/v1/evidence.test.ts).
   private viewer (principal: Principal, raw = false) {
     const opts = { raw }
     return (incident: IncidentT): IncidentT => incidentView(incident, principal, opts)

@@ -39,7 +39,7 @@ export interface WriteContext {
   prior?: UnknownOutcome // an earlier request with this key had this unknown outcome: decide, never send
   keyed: boolean // the client sent an Idempotency-Key (how the answer tells it to proceed)
   // A timed-out write may still be running at the vendor: "not there yet" only counts as "not
-  // applied" this long after it was sent.
+  // applied" this long after it was sent (test/services/write-outcome.test.ts).
   settleMs: number
   now?: () => number
 }
@@ -86,7 +86,8 @@ function send (adapter: ProviderAdapter, nativeId: string, intent: WriteIntent, 
 
 // Whether a failed write call may have taken effect: null when it provably did not (refused by
 // the gateway, never sent, or a definite vendor answer), else whether the answer timed out.
-// Anything unrecognised counts as lost: claiming "not applied" wrongly would write twice.
+// Anything unrecognised counts as lost: claiming "not applied" wrongly would write twice
+// (test/services/write-outcome.test.ts, "lost answers").
 export function lostAnswer (err: unknown): { timedOut: boolean } | null {
   if (isLocal(err)) return null
   if (err instanceof UpstreamFailure) {

@@ -2,7 +2,8 @@ import { GatewayError } from '../errors/gateway-error.ts'
 import type { CapabilityValue } from '../schemas/provider.ts'
 
 // One vendor call, described once: everything the pipeline, the rate budget, the metrics and the
-// traces need to know about it comes from here, never from parsing a URL after the fact.
+// traces need to know about it comes from here, never from parsing a URL after the fact
+// (test/upstream/pipeline.test.ts, "telemetry").
 export interface Operation<T = unknown> {
   name: string // metrics label and span attribute, unique within a vendor
   method: 'GET' | 'POST' | 'PUT' | 'DELETE'

@@ -24,7 +24,7 @@ export interface RateBudgetStore {
   reserve (cls: string): Promise<Reservation>
   // The request completed (answer, error or abort): its slot expires a window from now. Fire-and-forget.
   done (slot: BudgetSlot): void
-  // The request was never sent: its slot is free again at once.
+  // The request was never sent: its slot is free again at once (test/budget/shared-rate-budget.test.ts).
   cancel (slot: BudgetSlot): void
   // A vendor Retry-After: nothing of this class before `until` (epoch ms), on every replica.
   pause (cls: string, until: number): void

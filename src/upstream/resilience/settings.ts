@@ -24,7 +24,8 @@ const HOUR = 3_600_000
 
 // No retries, no breaker, no budgets, no coalescing: an adapter built without a resilience
 // section (unit tests, programmatic use) talks to its vendor exactly as its code says. Configured
-// providers always have the section: the configuration schema fills in its defaults.
+// providers always have the section: the configuration schema fills in its defaults
+// (test/resilience/units.test.ts, "unguarded adapters").
 export const UNGUARDED: GuardSettings = {
   retries: 0,
   retryBudget: { ratio: 0, burst: 0 },

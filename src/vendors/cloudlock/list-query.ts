@@ -13,7 +13,8 @@ export interface CloudlockListPlan {
   keep: ((raw: Record<string, unknown>) => boolean) | null // gateway-side filter, if any
   // The same filters without any field an incident can change (status, severity, updated_at):
   // a query on these alone is stable under triage, so offsets in it cannot shift. `matches`
-  // then applies every filter in the gateway.
+  // then applies every filter in the gateway (test/adapters/cloudlock/list.test.ts, "a status change
+  // mid-walk under a status filter leaves no gap").
   stableParams: Record<string, string>
   matches: (raw: Record<string, unknown>) => boolean
   upperMicros: bigint // exclusive created_at bound: the walk's pin or the caller's created_before

@@ -55,7 +55,7 @@ export async function walkCloudlock (
       if (current !== null && upper === current.oldest + 1n) {
         // Continue the same query one page on, overlapping its last incident: if that incident is
         // still where it was, nothing before it moved and the offset is exact; if not, fall back
-        // to a fresh keyset query, which is always exact.
+        // to a fresh keyset query, which is always exact (test/adapters/cloudlock/continuation.test.ts).
         const offset = current.offset + current.length - 1
         const records = await read(
           { ...plan.params, created_before: microsToCloudlock(current.before), offset: String(offset) }, false)

@@ -54,7 +54,8 @@ export function mapZwaIncident (record: unknown, providerId: string, mapper: Enu
     native_id: nativeId,
     title: incidentTitle(policyName, asset?.name ?? null, `ZWA incident ${nativeId}`),
     severity: mapper.toNormalized('severity', r.severity),
-    // ZWA's priority is its own field (CRITICAL lives here, never in severity).
+    // ZWA's priority is its own field (CRITICAL lives here, never in severity;
+    // test/adapters/zwa/map-incident.test.ts).
     priority: r.priority === null || r.priority === undefined ? null : mapper.toNormalized('priority', r.priority),
     status: mapper.toNormalized('status', r.status),
     classification: resolution === null ? null : mapper.toNormalized('classification', r.resolution),
