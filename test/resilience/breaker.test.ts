@@ -67,7 +67,7 @@ t.test('a circuit opens, refuses, probes and recovers', async (t) => {
 
     const ready = await h.get('/readyz')
     t.equal(ready.status, 200, 'an open upstream circuit does not make the instance unready')
-    t.same(ready.body.providers, { zwa: { circuit: 'closed', status: 'ok' }, cloudlock: { circuit: 'open', status: 'unavailable' } })
+    t.same(ready.body.providers, { zwa: { circuit: 'closed', status: 'ok', rate_budget: 'local' }, cloudlock: { circuit: 'open', status: 'unavailable', rate_budget: 'local' } })
   })
 
   await t.test('half-open after open_ms: one failed probe opens it again', async (t) => {
