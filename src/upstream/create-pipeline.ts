@@ -43,8 +43,9 @@ export interface PipelineSpec {
   resilience?: ResilienceConfig
   errorMessageKey: string
   // Who the vendor counts the requests of (host and credential), hashed into the budget's key so
-  // no secret is stored in clear: replicas of a provider id with the same tenant share one budget;
-  // a different tenant never does (test/upstream/budget-tenant.test.ts).
+  // no secret is stored in clear: every replica, provider entry or deployment calling the same
+  // tenant shares one budget, as the vendor counts it; a different tenant never does
+  // (test/upstream/budget-tenant.test.ts).
   tenant: string
   // The authentication stage; it may send its own requests (a token) through the pipeline.
   authenticator: (pipeline: UpstreamPipeline, transport: UpstreamClient) => Authenticator
@@ -77,7 +78,7 @@ export function createPipeline (
     },
     errorMessageKey: spec.errorMessageKey,
     budget: createRateBudget({
-      providerId: `${spec.providerId}:${sha256Hex(spec.tenant).slice(0, 16)}`,
+      providerId: `${spec.providerType}:${sha256Hex(spec.tenant).slice(0, 16)}`,
       windowsByClass: settings.rateBudget,
       // No limits to share (Cloudlock's default): no Redis round trip per call either; a vendor's
       // Retry-After then pauses the class on this replica only.
