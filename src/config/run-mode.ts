@@ -10,7 +10,7 @@ type Env = Record<string, string | undefined>
 export function checkRunMode (config: Config, env: Env): void {
   if (config.demo.enabled || config.providers.length > 0) return
   const typos = envTypos(env).map(describeTypo)
-  throw new ConfigError('No provider configured: set ZWA_BASE_URL (with ZWA_KEY_ID/ZWA_KEY_SECRET or ZWA_CLIENT_*) or ' +
-    'CLOUDLOCK_BASE_URL (with CLOUDLOCK_TOKEN), or providers in the GATEWAY_CONFIG file, plus API_KEY_SHA256 and ' +
+  throw new ConfigError('No provider configured: set ZWA_BASE_URL (with ZWA_KEY_ID/ZWA_KEY_SECRET or ZWA_CLIENT_*) ' +
+    'or CLOUDLOCK_BASE_URL (with CLOUDLOCK_TOKEN), or providers in the GATEWAY_CONFIG file, plus API_KEY_SHA256 and ' +
     `CURSOR_SECRET; for a demo, run with --demo or DEMO=true${typos.length > 0 ? `. Note: ${typos.join('; ')}` : ''}`)
 }
