@@ -36,7 +36,13 @@ export const INCIDENT_EXAMPLE = {
   },
   actor: null,
   match_count: 1,
-  matches: [{ text: 'XXXXXXXXXXXX3494', context_before: 'export AWS_ACCESS_KEY_ID=', context_after: ' 638 1\n', field: 'Content', detector: null }],
+  matches: [{
+    text: 'XXXXXXXXXXXX3494',
+    context_before: 'export AWS_ACCESS_KEY_ID=',
+    context_after: ' 638 1\n',
+    field: 'Content',
+    detector: null
+  }],
   labels: [],
   notes: [],
   assignee: null,

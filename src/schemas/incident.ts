@@ -93,9 +93,12 @@ export const Incident = Type.Object({
   source: Source,
   transaction_id: NullableString({ description: 'ZWA transaction id; null at Cloudlock' }),
   mapping_errors: Type.Optional(Type.Array(MappingError, {
-    description: 'present only when part of the vendor record could not be mapped: those fields hold null, [] or unknown, and include=raw shows the record'
+    description: 'present only when part of the vendor record could not be mapped: those fields hold null, [] or ' +
+      'unknown, and include=raw shows the record'
   })),
-  raw: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'the vendor record exactly as received; only with include=raw' }))
+  raw: Type.Optional(Type.Record(Type.String(), Type.Unknown(), {
+    description: 'the vendor record exactly as received; only with include=raw'
+  }))
 }, { ...closed, $id: 'Incident', title: 'Incident', examples: [INCIDENT_EXAMPLE] })
 
 export type IncidentT = Static<typeof Incident>
