@@ -30,8 +30,10 @@ const OPERATIONS: Record<string, string> = {
 const PROVIDER_ID = new RegExp(PROVIDER_ID_PATTERN)
 const MAX_TEXT = 256
 
-const clip = (value: unknown): unknown => typeof value === 'string' && value.length > MAX_TEXT ? `${value.slice(0, MAX_TEXT)}…` : value
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
+const clip = (value: unknown): unknown =>
+  typeof value === 'string' && value.length > MAX_TEXT ? `${value.slice(0, MAX_TEXT)}…` : value
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
 
 function labelPairs (value: unknown): Array<{ key: unknown, value: unknown }> {
   const list = Array.isArray(value) ? value : [value]
@@ -51,7 +53,9 @@ export function auditChanges (operation: string, body: unknown, after: Partial<I
     return {
       field: 'labels',
       added,
-      ...(after && Array.isArray(after.labels) ? { after: labelPairs(after.labels.filter((l) => keys.has(l.key))) } : {})
+      ...(after && Array.isArray(after.labels)
+        ? { after: labelPairs(after.labels.filter((l) => keys.has(l.key))) }
+        : {})
     }
   }
   const out: AuditChange[] = []
@@ -81,7 +85,9 @@ function openDestination (setting: string): { stream: DestinationStream, close: 
 }
 
 async function auditLog (app: FastifyInstance, opts: AuditLogOptions) {
-  const destination = opts.stream ? { stream: opts.stream, close: () => {} } : openDestination(app.config.observability.audit_log)
+  const destination = opts.stream
+    ? { stream: opts.stream, close: () => {} }
+    : openDestination(app.config.observability.audit_log)
   if (!destination) return
   const logger: Logger = pino({
     base: { service: 'dlp-incident-gateway', log_type: 'audit' },
@@ -115,7 +121,8 @@ async function auditLog (app: FastifyInstance, opts: AuditLogOptions) {
     const ok = status < 400
     const outcome = ok ? 'ok' : (typeof answer?.code === 'string' ? answer.code : `http_${status}`)
     const schemaOperation = (request.routeOptions.schema as { operationId?: string } | undefined)?.operationId
-    const operation = (schemaOperation && OPERATIONS[schemaOperation]) ?? schemaOperation ?? `${request.method} ${request.routeOptions.url}`
+    const operation = (schemaOperation && OPERATIONS[schemaOperation]) ?? schemaOperation ??
+      `${request.method} ${request.routeOptions.url}`
     const rawId = (request.params as { id?: unknown } | undefined)?.id
     const incidentId = typeof rawId === 'string' ? rawId.slice(0, 128) : null
     const provider = incidentId?.split(':')[0]
@@ -145,6 +152,7 @@ async function auditLog (app: FastifyInstance, opts: AuditLogOptions) {
   })
 }
 
-const asArray = <T>(value: T | T[] | undefined): T[] => value === undefined ? [] : Array.isArray(value) ? value : [value]
+const asArray = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value]
 
 export default fp(auditLog, { name: 'audit-log', fastify: '5.x', dependencies: ['auth', 'metrics'] })

@@ -14,7 +14,8 @@ async function errorHandler (app: FastifyInstance, opts: { routes: RouteMethods 
     const path = request.url.split('?')[0].slice(0, 200)
     const allow = routes.allowedFor(request.url)
     const err = allow.length > 0
-      ? new GatewayError('method_not_allowed', `${request.method.slice(0, 32)} is not served on ${path}; allowed: ${allow.join(', ')}.`)
+      ? new GatewayError('method_not_allowed',
+        `${request.method.slice(0, 32)} is not served on ${path}; allowed: ${allow.join(', ')}.`)
       : new GatewayError('not_found', `No route ${request.method.slice(0, 32)} ${path}. The API is described at /docs.`)
     const problem = toProblem(err, request)
     if (allow.length > 0) reply.header('allow', allow.join(', '))
@@ -33,7 +34,8 @@ async function errorHandler (app: FastifyInstance, opts: { routes: RouteMethods 
     if (problem.internal) {
       request.log.error({ err }, 'unhandled error')
     } else if (problem.status >= 500) {
-      request.log.warn({ code: problem.body.code, provider: problem.body.provider, detail: problem.body.detail }, 'request failed')
+      request.log.warn({ code: problem.body.code, provider: problem.body.provider, detail: problem.body.detail },
+        'request failed')
     } else {
       request.log.info({ code: problem.body.code }, 'request rejected')
     }

@@ -30,7 +30,8 @@ async function loadShedding (app: FastifyInstance) {
     pressureHandler: (request: FastifyRequest, _reply, type, value) => {
       if (EXEMPT.has(request.routeOptions.url ?? '') || Date.now() < armedAt) return undefined
       request.log.warn({ pressure: type, value }, 'request shed: the gateway is overloaded')
-      return Promise.reject(new GatewayError('service_unavailable', 'The gateway is overloaded right now; retry after the time in Retry-After.', { retryAfter }))
+      return Promise.reject(new GatewayError('service_unavailable',
+        'The gateway is overloaded right now; retry after the time in Retry-After.', { retryAfter }))
     }
   })
 }
