@@ -1,4 +1,6 @@
-import type { ClassificationValue, PriorityValue, ProviderTypeValue, SeverityValue, StatusValue } from '../schemas/enums.ts'
+import type {
+  ClassificationValue, PriorityValue, ProviderTypeValue, SeverityValue, StatusValue
+} from '../schemas/enums.ts'
 
 // The enum mapping tables of spec section 3.1, as data: native value -> normalized value.
 // A native value absent from a table maps to `unknown` (never to a neighbour).

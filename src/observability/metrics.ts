@@ -20,7 +20,9 @@ export function outcomeOfStatus (status: number): UpstreamOutcome {
   return status >= 500 ? 'server_error' : 'client_error'
 }
 
-const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT'])
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT'
+])
 
 export function outcomeOfError (err: unknown): UpstreamOutcome {
   const e = err as { code?: unknown, name?: unknown } | null
@@ -124,7 +126,8 @@ export class GatewayMetrics implements MetricsRecorder {
     })
     this.budgetModes = new Gauge({
       name: 'dlp_gateway_upstream_budget_mode',
-      help: 'Where each provider\'s vendor rate budget is kept: 0 this process, 1 shared by replicas (Redis), 2 a local fallback share while Redis is unreachable',
+      help: 'Where each provider\'s vendor rate budget is kept: 0 this process, 1 shared by replicas (Redis), 2 a ' +
+        'local fallback share while Redis is unreachable',
       labelNames: ['provider'],
       registers
     })
