@@ -11,7 +11,7 @@ import { createLogger } from './logging/logger.ts'
 import { startTracing } from './observability/tracing-sdk.ts'
 
 // The only flag is --demo (spec 8); anything else is refused like a bad setting, so a misspelt
-// flag never starts something other than what was asked for.
+// flag never starts something other than what was asked for (test/server.test.ts).
 function readFlags (argv: string[]): { demo: boolean } {
   try {
     return {

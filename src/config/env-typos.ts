@@ -11,7 +11,7 @@ export const OWNED_PREFIXES = [
 ]
 
 // Kubernetes injects <SERVICE>_SERVICE_HOST, <SERVICE>_PORT_6379_TCP_ADDR, ... for every Service of
-// the namespace; a Service named `redis` must not read as a typo.
+// the namespace; a Service named `redis` must not read as a typo (test/config/run-mode.test.ts).
 const SERVICE_LINK = /_(SERVICE_HOST|SERVICE_PORT(_[A-Z0-9_]+)?|PORT(_\d+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?)?)$/
 
 export interface EnvTypo {
@@ -36,7 +36,7 @@ function distance (a: string, b: string): number {
 }
 
 // Unknown variables in the gateway's families, each with the closest known name. Names only: a
-// value may be a secret.
+// value may be a secret (test/config/run-mode.test.ts, test/server.test.ts).
 export function envTypos (env: Env): EnvTypo[] {
   const known = knownEnvNames()
   const out: EnvTypo[] = []

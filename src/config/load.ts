@@ -199,7 +199,8 @@ const ZwaProviderShape = Type.Object(
   { additionalProperties: false }
 )
 
-// An audit log file must be writable at boot, not at the first write hours later.
+// An audit log file must be writable at boot, not at the first write hours later
+// (test/observability/config.test.ts).
 function checkAuditLog (target: string, originOf: (p: string) => string): void {
   if (target === 'stdout' || target === 'stderr' || target === 'off') return
   const fail = (why: string) => new ConfigError(`Invalid configuration: ${originOf('/observability/audit_log')} ` +
@@ -220,7 +221,8 @@ function checkAuditLog (target: string, originOf: (p: string) => string): void {
 }
 
 // Demo mode replaces providers, keys and the cursor secret with its own: a mix means a production
-// configuration with a stray DEMO/--demo, which must not turn into fake data and a printed key.
+// configuration with a stray DEMO/--demo, which must not turn into fake data and a printed key
+// (test/config/run-mode.test.ts, test/server.test.ts).
 function checkDemoMix (config: Config, originOf: (p: string) => string): void {
   if (!config.demo.enabled) return
   const mixed = config.providers.length > 0

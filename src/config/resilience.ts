@@ -18,7 +18,7 @@ const Budget = (perMinute: number, perHour: number, what: string) => Type.Object
 // fallback_share: a replica cannot count its peers while Redis is away, so each one takes a fixed
 // share. 0.25 because the shipped autoscaler runs 3 to 12 replicas: 3 or 4 replicas stay within the
 // vendor's budget, and a larger fleet's excess during an outage meets the vendor's Retry-After
-// (src/upstream/budget/budget-factory.ts).
+// (src/upstream/budget/budget-factory.ts; test/budget/fallback.test.ts).
 const budgetSection = <C extends Record<string, TSchema>>(classes: C) => Type.Object({
   enabled: Type.Boolean({
     default: true, description: 'false: no local budget (Retry-After hints are still honoured)'

@@ -6,7 +6,8 @@ type Env = Record<string, string | undefined>
 
 // Spec 8: demo mode only on explicit request. A gateway with neither providers nor DEMO/--demo is a
 // production configuration gone wrong (often a misspelt variable), so it refuses to start with one
-// line saying what to set, including the likely typo when there is one.
+// line saying what to set, including the likely typo when there is one (test/config/run-mode.test.ts,
+// test/server.test.ts).
 export function checkRunMode (config: Config, env: Env): void {
   if (config.demo.enabled || config.providers.length > 0) return
   const typos = envTypos(env).map(describeTypo)

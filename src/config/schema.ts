@@ -3,7 +3,7 @@ import { CLASSIFICATIONS, PRIORITIES, PROVIDER_ID_PATTERN, SCOPES, SEVERITIES, S
 import { CloudlockResilience, ZwaResilience } from './resilience.ts'
 
 // The whole gateway configuration, validated once at boot (src/config/load.ts). Unknown keys
-// are errors so a typo in a YAML file stops startup instead of being ignored.
+// are errors so a typo in a YAML file stops startup instead of being ignored (test/config/load.test.ts).
 const closed = { additionalProperties: false } as const
 const Secret = (description: string) => Type.String({ minLength: 1, maxLength: 4096, description })
 const Millis = (def: number, description: string) =>

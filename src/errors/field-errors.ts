@@ -70,7 +70,8 @@ function describe (keyword: string | undefined, params: Record<string, unknown>,
 
 // One entry per bad field, with a JSON-pointer-like path the caller can act on. Entries of a
 // comma-separated query list are reported on the parameter itself, naming the bad entry; the
-// type errors of a nullable value's branches merge into one ("must be a string or null").
+// type errors of a nullable value's branches merge into one ("must be a string or null";
+// test/app/validation-messages.test.ts).
 export function fieldErrors (validation: AjvIssue[], context: string | undefined): FieldErrorT[] {
   const part = PARTS[context ?? ''] ?? context ?? 'request'
   const byPath = new Map<string, { types: string[], messages: string[], anyOf: boolean }>()

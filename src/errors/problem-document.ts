@@ -8,7 +8,8 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8'
 
 const INTERNAL_DETAIL = 'An unexpected error occurred. Quote the request_id when reporting it.'
 
-// Fastify's own 4xx errors mapped to stable codes with messages that never echo the body.
+// Fastify's own 4xx errors mapped to stable codes with messages that never echo the body
+// (test/app/errors.test.ts).
 const FASTIFY_CODES: Record<string, { code: ErrorCode, detail: string }> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {
     code: 'unsupported_media_type', detail: 'Send JSON with Content-Type: application/json.'

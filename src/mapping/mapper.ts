@@ -7,7 +7,8 @@ type Normalized = {
 }
 
 // Reads and writes through one provider instance's tables. Own-property lookups only, so a
-// native value like "__proto__" or "constructor" maps to unknown rather than to an Object member.
+// native value like "__proto__" or "constructor" maps to unknown rather than to an Object member
+// (test/mapping/mapper.test.ts).
 export class EnumMapper {
   readonly tables: MappingTables
   private readonly preferred?: MappingTables

@@ -3,7 +3,7 @@ import type {
 } from '../schemas/enums.ts'
 
 // The enum mapping tables of spec section 3.1, as data: native value -> normalized value.
-// A native value absent from a table maps to `unknown` (never to a neighbour).
+// A native value absent from a table maps to `unknown` (never to a neighbour; test/mapping/mapper.test.ts).
 export interface MappingTables {
   severity: Record<string, SeverityValue>
   priority: Record<string, PriorityValue>

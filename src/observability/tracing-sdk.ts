@@ -6,8 +6,9 @@ import {
 } from '@opentelemetry/sdk-trace-node'
 
 // The OpenTelemetry trace SDK, started by server.ts before the app is built, and only when the
-// standard OTEL_* variables ask for an exporter. It is process-global by nature (the OpenTelemetry
-// API keeps one tracer provider per process), hence the module state below.
+// standard OTEL_* variables ask for an exporter (test/observability/tracing-sdk.test.ts). It is
+// process-global by nature (the OpenTelemetry API keeps one tracer provider per process), hence
+// the module state below.
 //
 // Configuration is the OpenTelemetry standard, read from the environment: this module and the
 // SDK parts it creates (exporter endpoint, headers and timeout; sampler; resource attributes) are

@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox'
 
 // Normalized enums of spec section 3. `unknown` is the home of every vendor value the
-// mapping tables do not know; it is never coerced to a neighbour.
+// mapping tables do not know; it is never coerced to a neighbour (test/mapping/mapper.test.ts).
 export const SEVERITIES = ['informational', 'low', 'medium', 'high', 'critical', 'unknown'] as const
 export const PRIORITIES = ['low', 'medium', 'high', 'critical', 'unknown'] as const
 export const STATUSES = ['new', 'in_progress', 'resolved', 'dismissed', 'unknown'] as const

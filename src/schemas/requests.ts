@@ -49,7 +49,7 @@ export const ListQuery = Type.Object({
 }, closed)
 
 // The id examples of a route are demo incidents the route (with its body example) serves, so
-// Swagger's "Try it out" never starts from a 404 or 422.
+// Swagger's "Try it out" never starts from a 404 or 422 (test/openapi/demo-examples.test.ts).
 export const incidentParams = (...examples: string[]) => Type.Object({
   id: Type.String({ maxLength: 128, pattern: INCIDENT_ID_PATTERN, description: '<provider id>:<native id>', examples })
 }, closed)

@@ -21,6 +21,7 @@ export interface AuditChange {
 // evidence), matched content, evidence, request bodies as such, headers, API keys (only the key's
 // configured name). Label keys and values are logged: they are short triage metadata every reader
 // of the incident sees, and "who set which label" is what an audit must answer.
+// (test/observability/audit-log.test.ts)
 const OPERATIONS: Record<string, string> = {
   updateIncident: 'update',
   closeIncident: 'close',
@@ -144,7 +145,8 @@ async function auditLog (app: FastifyInstance, opts: AuditLogOptions) {
     done()
   }
 
-  // Route-level hooks on write routes only (config.scope incidents:write): reads pay nothing.
+  // Route-level hooks on write routes only (config.scope incidents:write): reads pay nothing and
+  // leave no event (test/observability/audit-log.test.ts).
   app.addHook('onRoute', (route) => {
     if (route.config?.scope !== 'incidents:write') return
     route.onSend = [...asArray(route.onSend), onSend]

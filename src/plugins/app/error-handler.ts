@@ -4,7 +4,8 @@ import { GatewayError } from '../../errors/gateway-error.ts'
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../../errors/problem-document.ts'
 import type { RouteMethods } from '../../errors/route-methods.ts'
 
-// The single place errors become RFC 9457 documents. 5xx details are logged, never returned.
+// The single place errors become RFC 9457 documents. 5xx details are logged, never returned
+// (test/app/errors.test.ts).
 async function errorHandler (app: FastifyInstance, opts: { routes: RouteMethods }) {
   const { routes } = opts
   app.addHook('onRoute', (route) => { routes.add(route.url ?? route.path, route.method) })

@@ -21,7 +21,8 @@ function makeAjv (coerce: boolean): Ajv {
   })
   addFormats.default(ajv)
   // Stricter than ajv-formats: no leap second, nothing outside years 1-9999 in UTC, so a request
-  // date-time is always one the gateway can convert and the vendors accept (spec 6).
+  // date-time is always one the gateway can convert and the vendors accept (spec 6;
+  // test/v1/time-filters.test.ts).
   ajv.addFormat('date-time', { type: 'string', validate: (value: string) => parseClientTime(value) !== null })
   for (const schema of sharedSchemas) ajv.addSchema(schema)
   return ajv

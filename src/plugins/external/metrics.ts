@@ -29,7 +29,8 @@ async function metricsPlugin (app: FastifyInstance) {
   })
   app.decorate('metrics', metrics as MetricsRecorder)
 
-  // The route pattern (e.g. /v1/incidents/:id), never the raw URL; unknown routes share one label.
+  // The route pattern (e.g. /v1/incidents/:id), never the raw URL; unknown routes share one label
+  // (test/observability/metrics.test.ts).
   app.addHook('onResponse', (request, reply, done) => {
     metrics.httpRequest(
       request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000)
