@@ -10,7 +10,8 @@ import type { RouteMethods } from './route-methods.ts'
 
 // What Node's HTTP parser rejects before Fastify sees a request (spec 6: every answer is a
 // problem document). Details never echo the rejected headers or body; an unknown method's answer
-// names only its path (at most 512 characters), as the routed 404/405 answers do.
+// names only its path (at most 512 characters), as the routed 404/405 answers do
+// (test/app/below-router.test.ts, test/errors/client-errors.test.ts).
 function classify (err: NodeJS.ErrnoException): { code: ErrorCode, detail: string } {
   if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
     return {
@@ -94,7 +95,8 @@ function answer (socket: Socket, problem: SocketProblem): void {
 export function makeClientErrorHandler (routes: RouteMethods, log: () => FastifyBaseLogger) {
   return function clientErrorHandler (err: NodeJS.ErrnoException, socket: Socket): void {
     if (err.code === 'ECONNRESET' || socket.destroyed) return
-    // As Node does: never write into a response that has already started on this socket.
+    // As Node does: never write into a response that has already started on this socket
+    // (test/errors/client-errors.test.ts).
     const inFlight = (socket as Socket & PendingResponse)._httpMessage
     if (!socket.writable || inFlight?.headersSent) {
       socket.destroy()
