@@ -3,8 +3,10 @@ import { ClassificationRef, PriorityRef, ProviderTypeRef, SeverityRef, StatusRef
 import { INCIDENT_EXAMPLE } from './examples.ts'
 import { Nullable, NullableString } from './nullable.ts'
 
-// The normalized Incident of spec section 3. Closed objects (additionalProperties: false)
-// so the serializer never leaks an undeclared field.
+// The normalized Incident of spec section 3. Closed objects (additionalProperties: false): the
+// OpenAPI document promises no other field (test/schemas/incident.test.ts), and the response
+// serializer writes declared fields only, so an undeclared one never leaks to a client
+// (test/schemas/serializer-closed.test.ts; it would with additionalProperties: true).
 const closed = { additionalProperties: false } as const
 
 export const Label = Type.Object({
