@@ -154,7 +154,8 @@ async function idempotency (app: FastifyInstance, opts: IdempotencyOptions) {
   })
 
   // What the key keeps once the answer goes out. A repeat that decided an unknown outcome only
-  // replaces or releases the record it read, so a newer one (another replica's) is never lost.
+  // replaces or releases the record it read, so a newer one (another replica's) is never lost
+  // (test/plugins/idempotency-settle.test.ts).
   async function settle (idem: IdempotentRequest, status: number, type: string, payload: unknown): Promise<void> {
     const { storeKey, fingerprint: fp, tracker, prior } = idem
     if (status < 500 && typeof payload === 'string') {
