@@ -39,7 +39,8 @@ async function main (): Promise<void> {
   let demo: Demo | undefined
   if (isDemoMode(config)) {
     try {
-      // Imported only here: the simulators are not part of the production start path (nor of the image).
+      // Imported only here: the simulators are not part of the production start path (nor of the image;
+      // test/server-start-path.test.ts).
       const { startDemo } = await import('./demo/start-demo.ts')
       demo = await startDemo(config)
     } catch (err) {
