@@ -40,7 +40,8 @@ export async function startDemo (config: Config): Promise<Demo> {
   const cloudlockToken = secret()
   const started: FastifyInstance[] = []
   // One anchor for both: their incidents span the same 90 days up to start-up, so the merged list
-  // interleaves the vendors from its first page. Ids depend on the seed only (README examples).
+  // interleaves the vendors from its first page. Ids depend on the seed only (README examples;
+  // test/demo-data.test.ts).
   const anchor = new Date().toISOString()
   try {
     const zwa = await buildZwaSimulator({
