@@ -59,7 +59,10 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     // Slow clients: headers, then the whole request, must arrive in time; idle keep-alive
     // connections close. A socket quiet while its handler waits upstream must outlive the
     // request deadline. Node checks the first two every connectionsCheckingInterval.
-    http: { headersTimeout: config.server.headers_timeout_ms, connectionsCheckingInterval: Math.min(1_000, config.server.headers_timeout_ms) },
+    http: {
+      headersTimeout: config.server.headers_timeout_ms,
+      connectionsCheckingInterval: Math.min(1_000, config.server.headers_timeout_ms)
+    },
     requestTimeout: Math.max(config.server.client_timeout_ms, config.server.headers_timeout_ms),
     keepAliveTimeout: config.server.keep_alive_timeout_ms,
     connectionTimeout: config.limits.request_timeout_ms + 10_000

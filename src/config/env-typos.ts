@@ -11,7 +11,7 @@ export const OWNED_PREFIXES = [
 ]
 
 // Kubernetes injects <SERVICE>_SERVICE_HOST, <SERVICE>_PORT_6379_TCP_ADDR, ... for every Service of
-// the namespace; a Service named `redis` must not read as a typo.
+// the namespace; a Service named `redis` must not read as a typo (test/config/run-mode.test.ts).
 const SERVICE_LINK = /_(SERVICE_HOST|SERVICE_PORT(_[A-Z0-9_]+)?|PORT(_\d+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?)?)$/
 
 export interface EnvTypo {
@@ -27,14 +27,16 @@ function distance (a: string, b: string): number {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1
       d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1)
+      }
     }
   }
   return d[a.length][b.length]
 }
 
 // Unknown variables in the gateway's families, each with the closest known name. Names only: a
-// value may be a secret.
+// value may be a secret (test/config/run-mode.test.ts, test/server.test.ts).
 export function envTypos (env: Env): EnvTypo[] {
   const known = knownEnvNames()
   const out: EnvTypo[] = []
@@ -46,10 +48,13 @@ export function envTypos (env: Env): EnvTypo[] {
     // A name of the same family first (API_KEY means API_KEY_SHA256, not the nearer DEMO_API_KEY).
     const family = known.filter((k) => k.startsWith(prefix))
     let closest = (family.length > 0 ? family : known)[0]
-    for (const candidate of family.length > 0 ? family : known) if (distance(upper, candidate) < distance(upper, closest)) closest = candidate
+    for (const candidate of family.length > 0 ? family : known) {
+      if (distance(upper, candidate) < distance(upper, closest)) closest = candidate
+    }
     out.push({ name, closest })
   }
   return out
 }
 
-export const describeTypo = (typo: EnvTypo) => `${typo.name} is not a setting of the gateway and is ignored (did you mean ${typo.closest}?)`
+export const describeTypo = (typo: EnvTypo) =>
+  `${typo.name} is not a setting of the gateway and is ignored (did you mean ${typo.closest}?)`

@@ -3,7 +3,9 @@ import { dirname } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { Type } from 'typebox'
 import { ConfigError } from './config-error.ts'
-import { ApiKeyConfig, CloudlockProviderConfig, ConfigSchema, ZwaApiKeyAuth, ZwaOneApiAuth, ZwaProviderConfig, type Config } from './schema.ts'
+import {
+  ApiKeyConfig, CloudlockProviderConfig, ConfigSchema, ZwaApiKeyAuth, ZwaOneApiAuth, ZwaProviderConfig, type Config
+} from './schema.ts'
 import { validateSection } from './validate.ts'
 
 type Env = Record<string, string | undefined>
@@ -34,23 +36,29 @@ const ENV_SETTINGS: Array<{ env: string, path: string[], secret?: boolean }> = [
 ]
 
 // Secret fields that a YAML file may give as `<field>_file: /path` instead of inline.
-const SECRET_FIELDS = new Set(['key_id', 'key_secret', 'client_id', 'client_secret', 'token', 'secret', 'api_key', 'redis_url'])
+const SECRET_FIELDS = new Set([
+  'key_id', 'key_secret', 'client_id', 'client_secret', 'token', 'secret', 'api_key', 'redis_url'
+])
 
 const pointerOf = (path: Array<string | number>) => '/' + path.join('/')
-const dotted = (pointer: string) => pointer.slice(1).split('/').map((p) => /^\d+$/.test(p) ? `[${p}]` : `.${p}`).join('').replace(/^\./, '')
+const dotted = (pointer: string) =>
+  pointer.slice(1).split('/').map((p) => /^\d+$/.test(p) ? `[${p}]` : `.${p}`).join('').replace(/^\./, '')
 
 function readSecretFile (file: string, label: string): string {
   try {
     return readFileSync(file, 'utf8').trim()
   } catch (err) {
-    throw new ConfigError(`Invalid configuration: ${label} names a file that cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
+    throw new ConfigError(`Invalid configuration: ${label} names a file that cannot be read ` +
+      `(${(err as NodeJS.ErrnoException).code ?? 'error'})`)
   }
 }
 
 function envValue (env: Env, name: string, secret: boolean | undefined): { value: string, origin: string } | undefined {
   const direct = env[name]
   const file = secret ? env[`${name}_FILE`] : undefined
-  if (direct !== undefined && direct !== '' && file) throw new ConfigError(`Invalid configuration: set either ${name} or ${name}_FILE, not both`)
+  if (direct !== undefined && direct !== '' && file) {
+    throw new ConfigError(`Invalid configuration: set either ${name} or ${name}_FILE, not both`)
+  }
   if (file) return { value: readSecretFile(file, `${name}_FILE`), origin: `${name}_FILE` }
   if (direct !== undefined && direct !== '') return { value: direct, origin: name }
   return undefined
@@ -66,7 +74,9 @@ function setPath (target: Obj, path: string[], value: unknown): void {
 }
 
 // Replace `<secret>_file` keys anywhere in the YAML tree by the file's content.
-function resolveSecretFiles (node: unknown, path: Array<string | number>, origins: Map<string, string>, file: string): void {
+function resolveSecretFiles (
+  node: unknown, path: Array<string | number>, origins: Map<string, string>, file: string
+): void {
   if (Array.isArray(node)) {
     node.forEach((item, i) => resolveSecretFiles(item, [...path, i], origins, file))
     return
@@ -77,7 +87,9 @@ function resolveSecretFiles (node: unknown, path: Array<string | number>, origin
     const field = key.endsWith('_file') ? key.slice(0, -5) : undefined
     if (field && SECRET_FIELDS.has(field)) {
       const label = `${dotted(pointerOf([...path, key]))} in ${file}`
-      if (obj[field] !== undefined) throw new ConfigError(`Invalid configuration: ${label} and ${field} are both set; keep one`)
+      if (obj[field] !== undefined) {
+        throw new ConfigError(`Invalid configuration: ${label} and ${field} are both set; keep one`)
+      }
       if (typeof obj[key] !== 'string') throw new ConfigError(`Invalid configuration: ${label} must be a file path`)
       obj[field] = readSecretFile(obj[key] as string, label)
       delete obj[key]
@@ -93,17 +105,21 @@ function readYaml (file: string): Obj {
   try {
     text = readFileSync(file, 'utf8')
   } catch (err) {
-    throw new ConfigError(`Invalid configuration: GATEWAY_CONFIG file ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
+    throw new ConfigError(`Invalid configuration: GATEWAY_CONFIG file ${file} cannot be read ` +
+      `(${(err as NodeJS.ErrnoException).code ?? 'error'})`)
   }
   let doc: unknown
   try {
     doc = parseYaml(text)
   } catch (err) {
     const line = (err as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line
-    throw new ConfigError(`Invalid configuration: GATEWAY_CONFIG file ${file} is not valid YAML${line ? ` (line ${line})` : ''}`)
+    throw new ConfigError(
+      `Invalid configuration: GATEWAY_CONFIG file ${file} is not valid YAML${line ? ` (line ${line})` : ''}`)
   }
   if (doc === null || doc === undefined) return {}
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`Invalid configuration: GATEWAY_CONFIG file ${file} must hold a mapping of settings`)
+  if (typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new ConfigError(`Invalid configuration: GATEWAY_CONFIG file ${file} must hold a mapping of settings`)
+  }
   return doc as Obj
 }
 
@@ -130,15 +146,27 @@ function envProviders (env: Env, origins: Map<string, string>, index: number): O
     const p = pointerOf(['providers', index + out.length])
     const clientId = envValue(env, 'ZWA_CLIENT_ID', true)
     const auth: Obj = clientId
-      ? { mode: 'oneapi', client_id: clientId.value, client_secret: envValue(env, 'ZWA_CLIENT_SECRET', true)?.value, token_url: envValue(env, 'ZWA_TOKEN_URL', false)?.value }
-      : { mode: 'api_key', key_id: envValue(env, 'ZWA_KEY_ID', true)?.value, key_secret: envValue(env, 'ZWA_KEY_SECRET', true)?.value }
+      ? {
+          mode: 'oneapi',
+          client_id: clientId.value,
+          client_secret: envValue(env, 'ZWA_CLIENT_SECRET', true)?.value,
+          token_url: envValue(env, 'ZWA_TOKEN_URL', false)?.value
+        }
+      : {
+          mode: 'api_key',
+          key_id: envValue(env, 'ZWA_KEY_ID', true)?.value,
+          key_secret: envValue(env, 'ZWA_KEY_SECRET', true)?.value
+        }
     for (const [k, v] of Object.entries(auth)) if (v === undefined) delete auth[k]
     const prefix = envValue(env, 'ZWA_PATH_PREFIX', false)
     out.push({ id: 'zwa', type: 'zwa', base_url: zwaUrl.value, auth, ...(prefix ? { path_prefix: prefix.value } : {}) })
     origins.set(`${p}/base_url`, 'ZWA_BASE_URL')
     origins.set(`${p}/path_prefix`, 'ZWA_PATH_PREFIX')
     origins.set(`${p}/auth`, clientId ? 'ZWA_CLIENT_ID/ZWA_CLIENT_SECRET/ZWA_TOKEN_URL' : 'ZWA_KEY_ID/ZWA_KEY_SECRET')
-    for (const [field, name] of [['key_id', 'ZWA_KEY_ID'], ['key_secret', 'ZWA_KEY_SECRET'], ['client_id', 'ZWA_CLIENT_ID'], ['client_secret', 'ZWA_CLIENT_SECRET'], ['token_url', 'ZWA_TOKEN_URL']]) {
+    for (const [field, name] of [
+      ['key_id', 'ZWA_KEY_ID'], ['key_secret', 'ZWA_KEY_SECRET'], ['client_id', 'ZWA_CLIENT_ID'],
+      ['client_secret', 'ZWA_CLIENT_SECRET'], ['token_url', 'ZWA_TOKEN_URL']
+    ]) {
       origins.set(`${p}/auth/${field}`, name)
     }
   }
@@ -166,12 +194,17 @@ const TopLevel = Type.Object({
   api_keys: Type.Array(Type.Unknown(), { default: [] })
 }, { additionalProperties: false })
 
-const ZwaProviderShape = Type.Object({ ...ZwaProviderConfig.properties, auth: Type.Object({}) }, { additionalProperties: false })
+const ZwaProviderShape = Type.Object(
+  { ...ZwaProviderConfig.properties, auth: Type.Object({}) },
+  { additionalProperties: false }
+)
 
-// An audit log file must be writable at boot, not at the first write hours later.
+// An audit log file must be writable at boot, not at the first write hours later
+// (test/observability/config.test.ts).
 function checkAuditLog (target: string, originOf: (p: string) => string): void {
   if (target === 'stdout' || target === 'stderr' || target === 'off') return
-  const fail = (why: string) => new ConfigError(`Invalid configuration: ${originOf('/observability/audit_log')} must be stdout, stderr, off or a writable file path (${why})`)
+  const fail = (why: string) => new ConfigError(`Invalid configuration: ${originOf('/observability/audit_log')} ` +
+    `must be stdout, stderr, off or a writable file path (${why})`)
   let isDir = false
   try {
     isDir = statSync(target).isDirectory()
@@ -188,7 +221,8 @@ function checkAuditLog (target: string, originOf: (p: string) => string): void {
 }
 
 // Demo mode replaces providers, keys and the cursor secret with its own: a mix means a production
-// configuration with a stray DEMO/--demo, which must not turn into fake data and a printed key.
+// configuration with a stray DEMO/--demo, which must not turn into fake data and a printed key
+// (test/config/run-mode.test.ts, test/server.test.ts).
 function checkDemoMix (config: Config, originOf: (p: string) => string): void {
   if (!config.demo.enabled) return
   const mixed = config.providers.length > 0
@@ -196,7 +230,10 @@ function checkDemoMix (config: Config, originOf: (p: string) => string): void {
     : config.api_keys.length > 0
       ? `API keys (${originOf('/api_keys/0/sha256')})`
       : config.cursor.secret ? `a cursor secret (${originOf('/cursor/secret')})` : undefined
-  if (mixed) throw new ConfigError(`Invalid configuration: ${originOf('/demo/enabled')} asks for demo mode, which cannot be combined with ${mixed}; remove one of them`)
+  if (mixed) {
+    throw new ConfigError(`Invalid configuration: ${originOf('/demo/enabled')} asks for demo mode, which cannot ` +
+      `be combined with ${mixed}; remove one of them`)
+  }
 }
 
 function checkSemantics (config: Config, originOf: (p: string) => string): void {
@@ -204,24 +241,46 @@ function checkSemantics (config: Config, originOf: (p: string) => string): void 
   checkDemoMix(config, originOf)
   const ids = new Set<string>()
   config.providers.forEach((p, i) => {
-    if (ids.has(p.id)) throw new ConfigError(`Invalid configuration: ${originOf(`/providers/${i}/id`)} repeats provider id '${p.id}'`)
+    if (ids.has(p.id)) {
+      throw new ConfigError(`Invalid configuration: ${originOf(`/providers/${i}/id`)} repeats provider id '${p.id}'`)
+    }
     ids.add(p.id)
     const url = new URL(p.base_url)
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`Invalid configuration: ${originOf(`/providers/${i}/base_url`)} must be an http or https URL`)
-    if (url.username || url.password) throw new ConfigError(`Invalid configuration: ${originOf(`/providers/${i}/base_url`)} must not contain credentials; use the provider's credential settings`)
-    if (url.search || url.hash) throw new ConfigError(`Invalid configuration: ${originOf(`/providers/${i}/base_url`)} must not contain a query or fragment`)
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new ConfigError(
+        `Invalid configuration: ${originOf(`/providers/${i}/base_url`)} must be an http or https URL`)
+    }
+    if (url.username || url.password) {
+      throw new ConfigError(`Invalid configuration: ${originOf(`/providers/${i}/base_url`)} must not contain ` +
+        'credentials; use the provider\'s credential settings')
+    }
+    if (url.search || url.hash) {
+      throw new ConfigError(
+        `Invalid configuration: ${originOf(`/providers/${i}/base_url`)} must not contain a query or fragment`)
+    }
   })
   const names = new Set<string>()
   config.api_keys.forEach((k, i) => {
-    if (names.has(k.name)) throw new ConfigError(`Invalid configuration: ${originOf(`/api_keys/${i}/name`)} repeats key name '${k.name}'`)
+    if (names.has(k.name)) {
+      throw new ConfigError(`Invalid configuration: ${originOf(`/api_keys/${i}/name`)} repeats key name '${k.name}'`)
+    }
     names.add(k.name)
     k.providers?.forEach((id, j) => {
-      if (!ids.has(id)) throw new ConfigError(`Invalid configuration: ${originOf(`/api_keys/${i}/providers/${j}`)} names unknown provider '${id}'`)
+      if (!ids.has(id)) {
+        throw new ConfigError(
+          `Invalid configuration: ${originOf(`/api_keys/${i}/providers/${j}`)} names unknown provider '${id}'`)
+      }
     })
   })
   if (config.providers.length > 0) {
-    if (config.api_keys.length === 0) throw new ConfigError('Invalid configuration: api_keys is empty; with providers configured at least one API key (or API_KEY_SHA256) is required')
-    if (!config.cursor.secret) throw new ConfigError('Invalid configuration: CURSOR_SECRET (cursor.secret) is required when providers are configured; use at least 32 random characters, the same on every replica')
+    if (config.api_keys.length === 0) {
+      throw new ConfigError('Invalid configuration: api_keys is empty; with providers configured at least one ' +
+        'API key (or API_KEY_SHA256) is required')
+    }
+    if (!config.cursor.secret) {
+      throw new ConfigError('Invalid configuration: CURSOR_SECRET (cursor.secret) is required when providers are ' +
+        'configured; use at least 32 random characters, the same on every replica')
+    }
   }
 }
 
@@ -251,7 +310,9 @@ export function loadConfig (env: Env = process.env, options: { demo?: boolean } 
     setPath(raw, ['demo', 'enabled'], true)
     origins.set('/demo/enabled', '--demo')
   }
-  const providers = Array.isArray(raw.providers) ? raw.providers as Obj[] : (raw.providers === undefined ? [] : raw.providers)
+  const providers = Array.isArray(raw.providers)
+    ? raw.providers as Obj[]
+    : (raw.providers === undefined ? [] : raw.providers)
   if (Array.isArray(providers)) {
     raw.providers = [...providers, ...envProviders(env, origins, providers.length)]
   }
@@ -264,8 +325,14 @@ export function loadConfig (env: Env = process.env, options: { demo?: boolean } 
     if (p.type === 'zwa') {
       // The auth union is checked by its `mode` first so errors speak of the branch the user meant.
       const auth = p.auth as { mode?: unknown } | undefined
-      if (auth === undefined || typeof auth !== 'object') throw new ConfigError(`Invalid configuration: ${originOf(`/providers/${i}/auth`)} is required (mode api_key or oneapi)`)
-      if (auth.mode !== 'api_key' && auth.mode !== 'oneapi') throw new ConfigError(`Invalid configuration: ${originOf(`/providers/${i}/auth/mode`)} must be api_key or oneapi`)
+      if (auth === undefined || typeof auth !== 'object') {
+        throw new ConfigError(
+          `Invalid configuration: ${originOf(`/providers/${i}/auth`)} is required (mode api_key or oneapi)`)
+      }
+      if (auth.mode !== 'api_key' && auth.mode !== 'oneapi') {
+        throw new ConfigError(
+          `Invalid configuration: ${originOf(`/providers/${i}/auth/mode`)} must be api_key or oneapi`)
+      }
       validateSection(auth.mode === 'api_key' ? ZwaApiKeyAuth : ZwaOneApiAuth, auth, `/providers/${i}/auth`, originOf)
       validateSection(ZwaProviderShape, p, `/providers/${i}`, originOf)
     } else {

@@ -3,10 +3,11 @@ import { CLASSIFICATIONS, PRIORITIES, PROVIDER_ID_PATTERN, SCOPES, SEVERITIES, S
 import { CloudlockResilience, ZwaResilience } from './resilience.ts'
 
 // The whole gateway configuration, validated once at boot (src/config/load.ts). Unknown keys
-// are errors so a typo in a YAML file stops startup instead of being ignored.
+// are errors so a typo in a YAML file stops startup instead of being ignored (test/config/load.test.ts).
 const closed = { additionalProperties: false } as const
 const Secret = (description: string) => Type.String({ minLength: 1, maxLength: 4096, description })
-const Millis = (def: number, description: string) => Type.Integer({ minimum: 1, maximum: 600_000, default: def, description })
+const Millis = (def: number, description: string) =>
+  Type.Integer({ minimum: 1, maximum: 600_000, default: def, description })
 
 const Timeouts = Type.Object({
   connect_ms: Millis(5_000, 'TCP/TLS connect timeout'),
@@ -46,7 +47,9 @@ export const ZwaOneApiAuth = Type.Object({
 export const ZwaProviderConfig = Type.Object({
   ...ProviderCommon,
   type: Type.Literal('zwa'),
-  path_prefix: Type.String({ default: '/dlp/v1', pattern: '^(/[A-Za-z0-9._-]+)+$', description: '/dlp/v1 native, /zwa/dlp/v1 OneAPI' }),
+  path_prefix: Type.String({
+    default: '/dlp/v1', pattern: '^(/[A-Za-z0-9._-]+)+$', description: '/dlp/v1 native, /zwa/dlp/v1 OneAPI'
+  }),
   auth: Type.Union([ZwaApiKeyAuth, ZwaOneApiAuth]),
   resilience: ZwaResilience
 }, closed)
@@ -60,10 +63,16 @@ export const CloudlockProviderConfig = Type.Object({
 
 export const ApiKeyConfig = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' }),
-  sha256: Type.String({ pattern: '^[0-9a-fA-F]{64}$', description: 'hex SHA-256 of the key; the key itself is never configured' }),
+  sha256: Type.String({
+    pattern: '^[0-9a-fA-F]{64}$', description: 'hex SHA-256 of the key; the key itself is never configured'
+  }),
   scopes: Type.Array(Type.Enum(SCOPES), { minItems: 1, uniqueItems: true }),
-  providers: Type.Optional(Type.Array(Type.String({ pattern: PROVIDER_ID_PATTERN }), { uniqueItems: true, description: 'allow-list; absent = every provider' })),
-  rate_limit_per_minute: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'overrides limits.rate_limit_per_minute for this key' }))
+  providers: Type.Optional(Type.Array(Type.String({ pattern: PROVIDER_ID_PATTERN }), {
+    uniqueItems: true, description: 'allow-list; absent = every provider'
+  })),
+  rate_limit_per_minute: Type.Optional(Type.Integer({
+    minimum: 1, maximum: 1_000_000, description: 'overrides limits.rate_limit_per_minute for this key'
+  }))
 }, closed)
 
 export const ConfigSchema = Type.Object({
@@ -72,39 +81,93 @@ export const ConfigSchema = Type.Object({
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
     log_level: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
     body_limit_bytes: Type.Integer({ minimum: 1024, maximum: 10 * 1024 * 1024, default: 1024 * 1024 }),
-    shutdown_drain_ms: Type.Integer({ minimum: 0, maximum: 120_000, default: 0, description: 'time /readyz reports 503 before the server stops accepting' }),
+    shutdown_drain_ms: Type.Integer({
+      minimum: 0,
+      maximum: 120_000,
+      default: 0,
+      description: 'time /readyz reports 503 before the server stops accepting'
+    }),
     trust_proxy: Type.Boolean({ default: false }),
-    headers_timeout_ms: Type.Integer({ minimum: 100, maximum: 600_000, default: 10_000, description: 'time a client has to send its request headers (slow clients)' }),
-    client_timeout_ms: Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000, description: 'time a client has to send its whole request, body included' }),
-    keep_alive_timeout_ms: Type.Integer({ minimum: 100, maximum: 600_000, default: 72_000, description: 'idle keep-alive connections are closed after this; keep it above the load balancer idle timeout' })
+    headers_timeout_ms: Type.Integer({
+      minimum: 100,
+      maximum: 600_000,
+      default: 10_000,
+      description: 'time a client has to send its request headers (slow clients)'
+    }),
+    client_timeout_ms: Type.Integer({
+      minimum: 100,
+      maximum: 600_000,
+      default: 30_000,
+      description: 'time a client has to send its whole request, body included'
+    }),
+    keep_alive_timeout_ms: Type.Integer({
+      minimum: 100,
+      maximum: 600_000,
+      default: 72_000,
+      description: 'idle keep-alive connections are closed after this; ' +
+        'keep it above the load balancer idle timeout'
+    })
   }, { ...closed, default: {} }),
   cursor: Type.Object({
     secret: Type.Optional(Type.String({ minLength: 32, description: 'HMAC key for cursors; same on every replica' })),
-    previous_secrets: Type.Array(Type.String({ minLength: 32 }), { default: [], maxItems: 5, description: 'older keys that still verify cursors during a rotation' })
+    previous_secrets: Type.Array(Type.String({ minLength: 32 }), {
+      default: [], maxItems: 5, description: 'older keys that still verify cursors during a rotation'
+    })
   }, { ...closed, default: {} }),
   limits: Type.Object({
     default_page_size: Type.Integer({ minimum: 1, maximum: 100, default: 25 }),
-    request_timeout_ms: Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000, description: 'overall deadline of one gateway request' }),
-    rate_limit_per_minute: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 600, description: 'requests per API key per minute' }),
-    upstream_calls_per_request: Type.Integer({ minimum: 1, maximum: 100, default: 10, description: 'vendor list calls per provider per GET /v1/incidents; the page then ends early with a cursor' })
+    request_timeout_ms: Type.Integer({
+      minimum: 100, maximum: 600_000, default: 30_000, description: 'overall deadline of one gateway request'
+    }),
+    rate_limit_per_minute: Type.Integer({
+      minimum: 1, maximum: 1_000_000, default: 600, description: 'requests per API key per minute'
+    }),
+    upstream_calls_per_request: Type.Integer({
+      minimum: 1,
+      maximum: 100,
+      default: 10,
+      description: 'vendor list calls per provider per GET /v1/incidents; the page then ends early with a cursor'
+    })
   }, { ...closed, default: {} }),
   load_shedding: Type.Object({
-    max_event_loop_delay_ms: Type.Integer({ minimum: 0, maximum: 60_000, default: 1_000, description: '503 service_unavailable while the mean event loop delay exceeds this (0 = off)' }),
-    max_event_loop_utilization: Type.Number({ minimum: 0, maximum: 1, default: 0, description: 'event loop utilization above which requests are shed (0 = off)' }),
-    max_heap_used_bytes: Type.Integer({ minimum: 0, default: 0, description: 'heap use above which requests are shed (0 = off)' }),
-    max_rss_bytes: Type.Integer({ minimum: 0, default: 0, description: 'resident memory above which requests are shed (0 = off)' }),
-    sample_interval_ms: Type.Integer({ minimum: 10, maximum: 60_000, default: 1_000, description: 'how often the process is measured' }),
-    retry_after_s: Type.Integer({ minimum: 1, maximum: 3_600, default: 10, description: 'Retry-After of a shed request' })
+    max_event_loop_delay_ms: Type.Integer({
+      minimum: 0,
+      maximum: 60_000,
+      default: 1_000,
+      description: '503 service_unavailable while the mean event loop delay exceeds this (0 = off)'
+    }),
+    max_event_loop_utilization: Type.Number({
+      minimum: 0, maximum: 1, default: 0, description: 'event loop utilization above which requests are shed (0 = off)'
+    }),
+    max_heap_used_bytes: Type.Integer({
+      minimum: 0, default: 0, description: 'heap use above which requests are shed (0 = off)'
+    }),
+    max_rss_bytes: Type.Integer({
+      minimum: 0, default: 0, description: 'resident memory above which requests are shed (0 = off)'
+    }),
+    sample_interval_ms: Type.Integer({
+      minimum: 10, maximum: 60_000, default: 1_000, description: 'how often the process is measured'
+    }),
+    retry_after_s: Type.Integer({
+      minimum: 1, maximum: 3_600, default: 10, description: 'Retry-After of a shed request'
+    })
   }, { ...closed, default: {} }),
   redis_url: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   providers: Type.Array(Type.Union([ZwaProviderConfig, CloudlockProviderConfig]), { default: [] }),
   api_keys: Type.Array(ApiKeyConfig, { default: [] }),
   observability: Type.Object({
     metrics: Type.Boolean({ default: true, description: 'collect metrics and serve GET /metrics' }),
-    audit_log: Type.String({ minLength: 1, maxLength: 4096, default: 'stdout', description: 'audit events of writes: stdout, stderr, off, or a file path (appended)' })
+    audit_log: Type.String({
+      minLength: 1,
+      maxLength: 4096,
+      default: 'stdout',
+      description: 'audit events of writes: stdout, stderr, off, or a file path (appended)'
+    })
   }, { ...closed, default: {} }),
   demo: Type.Object({
-    enabled: Type.Boolean({ default: false, description: 'demo mode (spec 8): simulated providers, a printed key; only on explicit request' }),
+    enabled: Type.Boolean({
+      default: false, description: 'demo mode (spec 8): simulated providers, a printed key; only on explicit request'
+    }),
     incidents: Type.Integer({ minimum: 0, maximum: 100_000, default: 500 }),
     seed: Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, default: 1 }),
     api_key: Type.Optional(Type.String({ minLength: 16, maxLength: 256, pattern: '^[\\x21-\\x7e]+$' })),

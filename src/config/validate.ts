@@ -12,11 +12,24 @@ export type OriginOf = (pointer: string) => string
 
 function describe (e: ErrorObject): { pointer: string, message: string } {
   const p = e.params as Record<string, unknown>
-  if (e.keyword === 'additionalProperties') return { pointer: `${e.instancePath}/${String(p.additionalProperty)}`, message: 'is not a known setting' }
-  if (e.keyword === 'required') return { pointer: `${e.instancePath}/${String(p.missingProperty)}`, message: 'is required' }
-  if (e.keyword === 'enum') return { pointer: e.instancePath, message: `must be one of ${(p.allowedValues as unknown[]).join(', ')}` }
-  if (e.keyword === 'pattern') return { pointer: e.instancePath, message: `has an invalid form (must match ${String(p.pattern)})` }
-  if (e.keyword === 'type') return { pointer: e.instancePath, message: `must be ${/^[aeiou]/.test(String(p.type)) ? 'an' : 'a'} ${String(p.type)}` }
+  if (e.keyword === 'additionalProperties') {
+    return { pointer: `${e.instancePath}/${String(p.additionalProperty)}`, message: 'is not a known setting' }
+  }
+  if (e.keyword === 'required') {
+    return { pointer: `${e.instancePath}/${String(p.missingProperty)}`, message: 'is required' }
+  }
+  if (e.keyword === 'enum') {
+    return { pointer: e.instancePath, message: `must be one of ${(p.allowedValues as unknown[]).join(', ')}` }
+  }
+  if (e.keyword === 'pattern') {
+    return { pointer: e.instancePath, message: `has an invalid form (must match ${String(p.pattern)})` }
+  }
+  if (e.keyword === 'type') {
+    return {
+      pointer: e.instancePath,
+      message: `must be ${/^[aeiou]/.test(String(p.type)) ? 'an' : 'a'} ${String(p.type)}`
+    }
+  }
   return { pointer: e.instancePath, message: e.message ?? 'is invalid' }
 }
 

@@ -19,12 +19,15 @@ export interface Demo {
 const secret = () => randomBytes(24).toString('base64url')
 const timeouts = { connect_ms: 2_000, headers_ms: 10_000, body_ms: 10_000 }
 
-async function fixtures (path: string | undefined, setting: string, load: (p: string) => Promise<unknown[]>): Promise<unknown[] | undefined> {
+async function fixtures (
+  path: string | undefined, setting: string, load: (p: string) => Promise<unknown[]>
+): Promise<unknown[] | undefined> {
   if (!path) return undefined
   try {
     return await load(path)
   } catch (err) {
-    throw new ConfigError(`Invalid configuration: ${setting} (${path}) ${(err as Error).message.replace(/\s+/g, ' ').slice(0, 200)}`)
+    throw new ConfigError(
+      `Invalid configuration: ${setting} (${path}) ${(err as Error).message.replace(/\s+/g, ' ').slice(0, 200)}`)
   }
 }
 
@@ -37,7 +40,8 @@ export async function startDemo (config: Config): Promise<Demo> {
   const cloudlockToken = secret()
   const started: FastifyInstance[] = []
   // One anchor for both: their incidents span the same 90 days up to start-up, so the merged list
-  // interleaves the vendors from its first page. Ids depend on the seed only (README examples).
+  // interleaves the vendors from its first page. Ids depend on the seed only (README examples;
+  // test/demo-data.test.ts).
   const anchor = new Date().toISOString()
   try {
     const zwa = await buildZwaSimulator({
@@ -49,7 +53,9 @@ export async function startDemo (config: Config): Promise<Demo> {
       defaultResolutionCode: null // closing without a classification records no resolution
     })
     started.push(zwa)
-    const cloudlock = await buildCloudlockSimulator({ token: cloudlockToken, seed: config.demo.seed, count: config.demo.incidents, anchor, incidents: cloudlockRecords })
+    const cloudlock = await buildCloudlockSimulator({
+      token: cloudlockToken, seed: config.demo.seed, count: config.demo.incidents, anchor, incidents: cloudlockRecords
+    })
     started.push(cloudlock)
     const zwaUrl = await zwa.listen({ host: '127.0.0.1', port: 0 })
     const cloudlockUrl = await cloudlock.listen({ host: '127.0.0.1', port: 0 })
@@ -57,8 +63,23 @@ export async function startDemo (config: Config): Promise<Demo> {
     // Full provider settings with their defaults (retries, breaker, ...); the simulators enforce
     // no vendor quota, so the local rate budget is off.
     const resilience = () => ({ rate_budget: { enabled: false } })
-    const zwaProvider = { id: 'zwa', type: 'zwa', base_url: zwaUrl, path_prefix: '/dlp/v1', auth: { mode: 'api_key', key_id: zwaKey.keyId, key_secret: zwaKey.keySecret }, timeouts, resilience: resilience() }
-    const cloudlockProvider = { id: 'cloudlock', type: 'cloudlock', base_url: `${cloudlockUrl}/api/v2`, token: cloudlockToken, timeouts, resilience: resilience() }
+    const zwaProvider = {
+      id: 'zwa',
+      type: 'zwa',
+      base_url: zwaUrl,
+      path_prefix: '/dlp/v1',
+      auth: { mode: 'api_key', key_id: zwaKey.keyId, key_secret: zwaKey.keySecret },
+      timeouts,
+      resilience: resilience()
+    }
+    const cloudlockProvider = {
+      id: 'cloudlock',
+      type: 'cloudlock',
+      base_url: `${cloudlockUrl}/api/v2`,
+      token: cloudlockToken,
+      timeouts,
+      resilience: resilience()
+    }
     validateSection(ZwaProviderConfig, zwaProvider, '/providers/0', (p) => `demo ${p}`)
     validateSection(CloudlockProviderConfig, cloudlockProvider, '/providers/1', (p) => `demo ${p}`)
     return {
@@ -68,7 +89,9 @@ export async function startDemo (config: Config): Promise<Demo> {
         ...config,
         cursor: { ...config.cursor, secret: config.cursor.secret ?? randomBytes(32).toString('hex') },
         providers: [zwaProvider as ProviderConfig, cloudlockProvider as ProviderConfig],
-        api_keys: [{ name: 'demo', sha256: sha256Hex(apiKey), scopes: ['incidents:read', 'incidents:write', 'evidence:read'] }]
+        api_keys: [{
+          name: 'demo', sha256: sha256Hex(apiKey), scopes: ['incidents:read', 'incidents:write', 'evidence:read']
+        }]
       },
       close: async () => { await Promise.allSettled(started.map((s) => s.close())) }
     }

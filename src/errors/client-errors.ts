@@ -10,10 +10,20 @@ import type { RouteMethods } from './route-methods.ts'
 
 // What Node's HTTP parser rejects before Fastify sees a request (spec 6: every answer is a
 // problem document). Details never echo the rejected headers or body; an unknown method's answer
-// names only its path (at most 512 characters), as the routed 404/405 answers do.
+// names only its path (at most 512 characters), as the routed 404/405 answers do
+// (test/app/below-router.test.ts, test/errors/client-errors.test.ts).
 function classify (err: NodeJS.ErrnoException): { code: ErrorCode, detail: string } {
-  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return { code: 'request_timeout', detail: 'The request did not arrive in time; send the headers and body without pausing.' }
-  if (err.code === 'HPE_HEADER_OVERFLOW') return { code: 'request_header_fields_too_large', detail: 'The request line and headers together are larger than the gateway accepts (16 KiB).' }
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return {
+      code: 'request_timeout', detail: 'The request did not arrive in time; send the headers and body without pausing.'
+    }
+  }
+  if (err.code === 'HPE_HEADER_OVERFLOW') {
+    return {
+      code: 'request_header_fields_too_large',
+      detail: 'The request line and headers together are larger than the gateway accepts (16 KiB).'
+    }
+  }
   return { code: 'bad_request', detail: 'The request is not valid HTTP/1.1.' }
 }
 
@@ -26,11 +36,15 @@ export interface SocketProblem {
   allow?: string[]
 }
 
-export function socketProblem (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, routes: RouteMethods, requestId: string): SocketProblem {
+export function socketProblem (
+  err: NodeJS.ErrnoException & { rawPacket?: Buffer }, routes: RouteMethods, requestId: string
+): SocketProblem {
   let { code, detail } = classify(err)
   let allow: string[] | undefined
   let instance = '/'
-  const line = err.code === 'HPE_INVALID_METHOD' && err.rawPacket ? REQUEST_LINE.exec(err.rawPacket.subarray(0, 2200).toString('latin1')) : null
+  const line = err.code === 'HPE_INVALID_METHOD' && err.rawPacket
+    ? REQUEST_LINE.exec(err.rawPacket.subarray(0, 2200).toString('latin1'))
+    : null
   if (line) {
     instance = line[1].slice(0, 512)
     allow = routes.allowedFor(line[1])
@@ -46,7 +60,15 @@ export function socketProblem (err: NodeJS.ErrnoException & { rawPacket?: Buffer
   return {
     status,
     allow: code === 'method_not_allowed' ? allow : undefined,
-    body: { type: problemTypeUri(code), title: PROBLEM_TYPES[code].title, status, detail, instance, code, request_id: requestId }
+    body: {
+      type: problemTypeUri(code),
+      title: PROBLEM_TYPES[code].title,
+      status,
+      detail,
+      instance,
+      code,
+      request_id: requestId
+    }
   }
 }
 
@@ -73,14 +95,16 @@ function answer (socket: Socket, problem: SocketProblem): void {
 export function makeClientErrorHandler (routes: RouteMethods, log: () => FastifyBaseLogger) {
   return function clientErrorHandler (err: NodeJS.ErrnoException, socket: Socket): void {
     if (err.code === 'ECONNRESET' || socket.destroyed) return
-    // As Node does: never write into a response that has already started on this socket.
+    // As Node does: never write into a response that has already started on this socket
+    // (test/errors/client-errors.test.ts).
     const inFlight = (socket as Socket & PendingResponse)._httpMessage
     if (!socket.writable || inFlight?.headersSent) {
       socket.destroy()
       return
     }
     const problem = socketProblem(err, routes, randomUUID())
-    log().info({ request_id: problem.body.request_id, code: problem.body.code, parser_error: err.code }, 'client error below the router')
+    log().info({ request_id: problem.body.request_id, code: problem.body.code, parser_error: err.code },
+      'client error below the router')
     answer(socket, problem)
   }
 }
@@ -95,7 +119,15 @@ export function makeConnectHandler (log: () => FastifyBaseLogger) {
     answer(socket, {
       status: 405,
       allow: [],
-      body: { type: problemTypeUri(code), title: PROBLEM_TYPES[code].title, status: 405, detail: 'CONNECT is not served: the gateway is not a proxy.', instance: '/', code, request_id: requestId }
+      body: {
+        type: problemTypeUri(code),
+        title: PROBLEM_TYPES[code].title,
+        status: 405,
+        detail: 'CONNECT is not served: the gateway is not a proxy.',
+        instance: '/',
+        code,
+        request_id: requestId
+      }
     })
   }
 }

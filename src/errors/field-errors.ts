@@ -14,7 +14,8 @@ const PARTS: Record<string, string> = { querystring: 'query', body: 'body', para
 
 // What a pattern means, in words; a pattern not listed here is quoted as it is.
 const PATTERN_HINTS: Record<string, string> = {
-  [INCIDENT_ID_PATTERN]: 'must be <provider id>:<native id>, e.g. cloudlock:320831601 or zwa:1-152-DFZG-17410647793298599936 ' +
+  [INCIDENT_ID_PATTERN]: 'must be <provider id>:<native id>, ' +
+    'e.g. cloudlock:320831601 or zwa:1-152-DFZG-17410647793298599936 ' +
     '(a ZWA native id is 1 to 64 letters, digits or -; a Cloudlock one 1 to 20 digits)',
   [PROVIDER_ID_PATTERN]: 'must be a provider id: a lowercase letter, then up to 31 lowercase letters, digits or -',
   '^[A-Za-z0-9-]+$': 'must be letters, digits or -',
@@ -30,7 +31,13 @@ const FORMAT_HINTS: Record<string, string> = {
 }
 
 const TYPE_WORDS: Record<string, string> = {
-  string: 'a string', integer: 'an integer', number: 'a number', boolean: 'true or false', object: 'a JSON object', array: 'an array', null: 'null'
+  string: 'a string',
+  integer: 'an integer',
+  number: 'a number',
+  boolean: 'true or false',
+  object: 'a JSON object',
+  array: 'an array',
+  null: 'null'
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
@@ -47,7 +54,9 @@ function describe (keyword: string | undefined, params: Record<string, unknown>,
     case 'maximum': return `must be at most ${String(params.limit)}`
     case 'exclusiveMinimum': return `must be greater than ${String(params.limit)}`
     case 'exclusiveMaximum': return `must be less than ${String(params.limit)}`
-    case 'minLength': return params.limit === 1 ? 'must not be empty' : `must be at least ${plural(Number(params.limit), 'character')} long`
+    case 'minLength': return params.limit === 1
+      ? 'must not be empty'
+      : `must be at least ${plural(Number(params.limit), 'character')} long`
     case 'maxLength': return `must be at most ${plural(Number(params.limit), 'character')} long`
     case 'minItems': return `must have at least ${plural(Number(params.limit), 'entry').replace('entrys', 'entries')}`
     case 'maxItems': return `must have at most ${plural(Number(params.limit), 'entry').replace('entrys', 'entries')}`
@@ -61,7 +70,8 @@ function describe (keyword: string | undefined, params: Record<string, unknown>,
 
 // One entry per bad field, with a JSON-pointer-like path the caller can act on. Entries of a
 // comma-separated query list are reported on the parameter itself, naming the bad entry; the
-// type errors of a nullable value's branches merge into one ("must be a string or null").
+// type errors of a nullable value's branches merge into one ("must be a string or null";
+// test/app/validation-messages.test.ts).
 export function fieldErrors (validation: AjvIssue[], context: string | undefined): FieldErrorT[] {
   const part = PARTS[context ?? ''] ?? context ?? 'request'
   const byPath = new Map<string, { types: string[], messages: string[], anyOf: boolean }>()
@@ -92,7 +102,9 @@ export function fieldErrors (validation: AjvIssue[], context: string | undefined
   for (const [path, { types, messages, anyOf }] of byPath) {
     const distinct = [...new Set(messages)]
     // Of alternatives (string or null), one whose type fitted failed on something else: say that.
-    if (types.length && !(anyOf && distinct.length)) distinct.unshift(`must be ${[...new Set(types)].map((t) => TYPE_WORDS[t] ?? t).join(' or ')}`)
+    if (types.length && !(anyOf && distinct.length)) {
+      distinct.unshift(`must be ${[...new Set(types)].map((t) => TYPE_WORDS[t] ?? t).join(' or ')}`)
+    }
     for (const message of distinct) out.push({ path, message })
   }
   return out

@@ -39,14 +39,18 @@ export class GatewayError extends Error {
   }
 }
 
+// Answers that blame the request, not the provider: a provider that gave one is healthy, and the
+// call is not repeated (the retry policy and the health record share this one list).
+export const CALLER_CODES: ReadonlySet<string> = new Set([
+  'not_found', 'unsupported_value', 'validation_failed', 'capability_not_supported', 'invalid_cursor'
+])
+
 // Failures that say "later" rather than "no": a vendor rate limit, an open circuit, a timeout. A
 // listing answers 503/504 with Retry-After when all its failures are such, and a walk keeps what it
 // read before one (spec section 5).
-// Answers that blame the request, not the provider: a provider that gave one is healthy, and the
-// call is not repeated (the retry policy and the health record share this one list).
-export const CALLER_CODES: ReadonlySet<string> = new Set(['not_found', 'unsupported_value', 'validation_failed', 'capability_not_supported', 'invalid_cursor'])
-
-export const TRANSIENT_CODES: ReadonlySet<string> = new Set(['upstream_rate_limited', 'provider_unavailable', 'upstream_timeout'])
+export const TRANSIENT_CODES: ReadonlySet<string> = new Set([
+  'upstream_rate_limited', 'provider_unavailable', 'upstream_timeout'
+])
 
 export const isGatewayError = (err: unknown): err is GatewayError => err instanceof GatewayError
 

@@ -8,12 +8,20 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8'
 
 const INTERNAL_DETAIL = 'An unexpected error occurred. Quote the request_id when reporting it.'
 
-// Fastify's own 4xx errors mapped to stable codes with messages that never echo the body.
+// Fastify's own 4xx errors mapped to stable codes with messages that never echo the body
+// (test/app/errors.test.ts).
 const FASTIFY_CODES: Record<string, { code: ErrorCode, detail: string }> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'unsupported_media_type', detail: 'Send JSON with Content-Type: application/json.' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: 'unsupported_media_type', detail: 'Send JSON with Content-Type: application/json.'
+  },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'validation_failed', detail: 'Content-Length does not match the body.' },
-  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'payload_too_large', detail: 'The request body is larger than the gateway accepts.' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'validation_failed', detail: 'The body is empty but Content-Type says JSON; send a JSON document or no Content-Type.' },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    code: 'payload_too_large', detail: 'The request body is larger than the gateway accepts.'
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    code: 'validation_failed',
+    detail: 'The body is empty but Content-Type says JSON; send a JSON document or no Content-Type.'
+  },
   FST_ERR_CTP_INVALID_JSON_BODY: { code: 'validation_failed', detail: 'The request body is not valid JSON.' },
   FST_ERR_BAD_URL: { code: 'validation_failed', detail: 'The request URL is malformed.' },
   FST_ERR_CTP_INVALID_TYPE: { code: 'unsupported_media_type', detail: 'The Content-Type header is invalid.' }
@@ -55,22 +63,38 @@ export function toProblem (err: unknown, request: Pick<FastifyRequest, 'id' | 'u
   const fe = err as FastifyError & { validation?: AjvIssue[], validationContext?: string }
   if (fe && Array.isArray(fe.validation)) {
     const errors = fieldErrors(fe.validation, fe.validationContext)
-    const body = base('validation_failed', 400, `The request is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`)
+    const body = base('validation_failed', 400,
+      `The request is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`)
     body.errors = errors
     return { status: 400, body, headers: {}, internal: false }
   }
 
   const known = fe?.code ? FASTIFY_CODES[fe.code] : undefined
   if (known) {
-    return { status: PROBLEM_TYPES[known.code].status, body: base(known.code, PROBLEM_TYPES[known.code].status, known.detail), headers: {}, internal: false }
+    return {
+      status: PROBLEM_TYPES[known.code].status,
+      body: base(known.code, PROBLEM_TYPES[known.code].status, known.detail),
+      headers: {},
+      internal: false
+    }
   }
   // A JSON syntax error from the body parser carries statusCode 400 and a message that quotes the body.
   if (fe instanceof SyntaxError && (fe as FastifyError).statusCode === 400) {
-    return { status: 400, body: base('validation_failed', 400, FASTIFY_CODES.FST_ERR_CTP_INVALID_JSON_BODY.detail), headers: {}, internal: false }
+    return {
+      status: 400,
+      body: base('validation_failed', 400, FASTIFY_CODES.FST_ERR_CTP_INVALID_JSON_BODY.detail),
+      headers: {},
+      internal: false
+    }
   }
   const status = typeof fe?.statusCode === 'number' ? fe.statusCode : 500
   if (status >= 400 && status < 500) {
-    return { status, body: base('validation_failed', status, 'The request could not be processed as sent.'), headers: {}, internal: false }
+    return {
+      status,
+      body: base('validation_failed', status, 'The request could not be processed as sent.'),
+      headers: {},
+      internal: false
+    }
   }
   return { status: 500, body: base('internal_error', 500, INTERNAL_DETAIL), headers: {}, internal: true }
 }

@@ -6,7 +6,8 @@ export const REDACT_PATHS = [
   'req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'req.headers["proxy-authorization"]',
   'res.headers["set-cookie"]', 'headers.authorization', 'headers.cookie', 'headers["x-api-key"]',
   'authorization', 'cookie', 'token', 'access_token', 'secret', 'password', 'api_key', 'key_secret', 'client_secret',
-  '*.authorization', '*.cookie', '*.token', '*.access_token', '*.secret', '*.password', '*.api_key', '*.key_secret', '*.client_secret',
+  '*.authorization', '*.cookie', '*.token', '*.access_token', '*.secret', '*.password', '*.api_key', '*.key_secret',
+  '*.client_secret',
   '*.*.token', '*.*.secret', '*.*.key_secret', '*.*.client_secret', '*.*.api_key',
   'config.cursor.secret', 'config.redis_url', 'config.demo.api_key'
 ]

@@ -2,10 +2,13 @@ import type { ClassificationValue, PriorityValue, SeverityValue, StatusValue } f
 import type { MappingTables } from './tables.ts'
 
 type Kind = 'severity' | 'priority' | 'status' | 'classification'
-type Normalized = { severity: SeverityValue, priority: PriorityValue, status: StatusValue, classification: ClassificationValue }
+type Normalized = {
+  severity: SeverityValue, priority: PriorityValue, status: StatusValue, classification: ClassificationValue
+}
 
 // Reads and writes through one provider instance's tables. Own-property lookups only, so a
-// native value like "__proto__" or "constructor" maps to unknown rather than to an Object member.
+// native value like "__proto__" or "constructor" maps to unknown rather than to an Object member
+// (test/mapping/mapper.test.ts).
 export class EnumMapper {
   readonly tables: MappingTables
   private readonly preferred?: MappingTables
@@ -36,7 +39,9 @@ export class EnumMapper {
     const natives = this.nativesFor(kind, [value])
     if (natives.length === 1) return natives[0]
     const preferred = this.preferred?.[kind] as Record<string, string> | undefined
-    const documented = preferred ? natives.filter((native) => Object.hasOwn(preferred, native) && preferred[native] === value) : []
+    const documented = preferred
+      ? natives.filter((native) => Object.hasOwn(preferred, native) && preferred[native] === value)
+      : []
     return documented.length === 1 ? documented[0] : undefined
   }
 

@@ -1,7 +1,9 @@
-import type { ClassificationValue, PriorityValue, ProviderTypeValue, SeverityValue, StatusValue } from '../schemas/enums.ts'
+import type {
+  ClassificationValue, PriorityValue, ProviderTypeValue, SeverityValue, StatusValue
+} from '../schemas/enums.ts'
 
 // The enum mapping tables of spec section 3.1, as data: native value -> normalized value.
-// A native value absent from a table maps to `unknown` (never to a neighbour).
+// A native value absent from a table maps to `unknown` (never to a neighbour; test/mapping/mapper.test.ts).
 export interface MappingTables {
   severity: Record<string, SeverityValue>
   priority: Record<string, PriorityValue>

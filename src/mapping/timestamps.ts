@@ -1,6 +1,7 @@
 // Vendor timestamps -> RFC 3339 UTC with exactly three fractional digits and `Z`.
 // Cloudlock sends microseconds with +00:00 (sometimes a space and no zone), ZWA whole seconds or
-// milliseconds with Z. Sub-millisecond digits are truncated, never rounded into the next ms.
+// milliseconds with Z. Sub-millisecond digits are truncated, never rounded into the next ms
+// (test/mapping/timestamps.test.ts).
 const PATTERN = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?(Z|[+-]\d{2}:?\d{2})?$/i
 
 export interface ParsedTime {
@@ -50,7 +51,8 @@ export function microsToCloudlock (micros: bigint): string {
 }
 
 // Client timestamps (list filters): strict RFC 3339 with a calendar date, a time and a zone, as
-// spec 6 requires a 400 rather than a vendor call for anything the vendors cannot take.
+// spec 6 requires a 400 rather than a vendor call for anything the vendors cannot take
+// (test/v1/time-filters.test.ts).
 // Up to 9 fractional digits are accepted (nanoseconds are common in clients) and truncated to
 // microseconds, the finest precision either vendor keeps.
 const CLIENT_PATTERN = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$/

@@ -20,7 +20,9 @@ export function outcomeOfStatus (status: number): UpstreamOutcome {
   return status >= 500 ? 'server_error' : 'client_error'
 }
 
-const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT'])
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT'
+])
 
 export function outcomeOfError (err: unknown): UpstreamOutcome {
   const e = err as { code?: unknown, name?: unknown } | null
@@ -35,7 +37,7 @@ const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 const WAIT_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
 
 // What resilience, token and audit code may call. GatewayMetrics implements it; so does
-// NOOP_METRICS when metrics are disabled, so callers never check.
+// NOOP_METRICS when metrics are disabled, so callers never check (test/observability/metrics.test.ts).
 export interface MetricsRecorder extends UpstreamMetrics {
   tokenRefresh (provider: string, outcome: UpstreamOutcome): void
   upstreamCall (provider: string, operation: string, outcome: UpstreamOutcome, seconds: number): void
@@ -124,7 +126,8 @@ export class GatewayMetrics implements MetricsRecorder {
     })
     this.budgetModes = new Gauge({
       name: 'dlp_gateway_upstream_budget_mode',
-      help: 'Where each provider\'s vendor rate budget is kept: 0 this process, 1 shared by replicas (Redis), 2 a local fallback share while Redis is unreachable',
+      help: 'Where each provider\'s vendor rate budget is kept: 0 this process, 1 shared by replicas (Redis), 2 a ' +
+        'local fallback share while Redis is unreachable',
       labelNames: ['provider'],
       registers
     })
@@ -141,7 +144,8 @@ export class GatewayMetrics implements MetricsRecorder {
       registers
     })
 
-    // Series that must exist before the first event, so dashboards and alerts see a zero.
+    // Series that must exist before the first event, so dashboards and alerts see a zero
+    // (test/observability/metrics.test.ts).
     for (const p of opts.providers) {
       for (const operation of p.operations) this.retries.labels(p.id, operation).inc(0)
       this.circuit.labels(p.id).set(0)

@@ -11,7 +11,7 @@ const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(
 const ZERO_TRACE = '0'.repeat(32)
 const ZERO_SPAN = '0'.repeat(16)
 // A tracestate we pass on verbatim: printable ASCII of bounded length (undici refuses anything
-// else in a header, and a caller must not make the vendor call fail).
+// else in a header, and a caller must not make the vendor call fail; test/observability/tracing.test.ts).
 const TRACESTATE = /^[\x20-\x7e]{1,512}$/
 
 // A header that is absent, repeated or malformed is ignored: the request starts a new trace.

@@ -1,11 +1,14 @@
 import { context, propagation, trace } from '@opentelemetry/api'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources'
-import { BatchSpanProcessor, ConsoleSpanExporter, NodeTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-node'
+import {
+  BatchSpanProcessor, ConsoleSpanExporter, NodeTracerProvider, type SpanProcessor
+} from '@opentelemetry/sdk-trace-node'
 
 // The OpenTelemetry trace SDK, started by server.ts before the app is built, and only when the
-// standard OTEL_* variables ask for an exporter. It is process-global by nature (the OpenTelemetry
-// API keeps one tracer provider per process), hence the module state below.
+// standard OTEL_* variables ask for an exporter (test/observability/tracing-sdk.test.ts). It is
+// process-global by nature (the OpenTelemetry API keeps one tracer provider per process), hence
+// the module state below.
 //
 // Configuration is the OpenTelemetry standard, read from the environment: this module and the
 // SDK parts it creates (exporter endpoint, headers and timeout; sampler; resource attributes) are
@@ -40,13 +43,18 @@ export function selectedExporters (env: Env): { exporters: string[], warnings: s
   let exporters: string[]
   if (named.length > 0) {
     exporters = named.includes('none') ? [] : named.filter((n) => SUPPORTED.has(n))
-    for (const n of named) if (n !== 'none' && !SUPPORTED.has(n)) warnings.push(`OTEL_TRACES_EXPORTER '${n}' is not supported (use otlp or console); ignored`)
+    for (const n of named) {
+      if (n !== 'none' && !SUPPORTED.has(n)) {
+        warnings.push(`OTEL_TRACES_EXPORTER '${n}' is not supported (use otlp or console); ignored`)
+      }
+    }
   } else {
     exporters = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT ? ['otlp'] : []
   }
   const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL
   if (exporters.includes('otlp') && protocol && protocol !== 'http/json') {
-    warnings.push(`OTLP protocol '${protocol}' is not available; spans are sent as http/json (port 4318 of a collector accepts it)`)
+    warnings.push(`OTLP protocol '${protocol}' is not available; ` +
+      'spans are sent as http/json (port 4318 of a collector accepts it)')
   }
   return { exporters: [...new Set(exporters)], warnings }
 }

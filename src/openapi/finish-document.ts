@@ -22,7 +22,8 @@ const rateLimit = (description: string): HeaderSpec => ({
 
 export const RESPONSE_HEADERS: Record<string, HeaderSpec> = {
   'X-Request-Id': {
-    description: 'The request id: the caller\'s X-Request-Id when it is a short token of safe characters, else a new UUID. Also in problem documents and logs.',
+    description: 'The request id: the caller\'s X-Request-Id when it is a short token of safe characters, else a ' +
+      'new UUID. Also in problem documents and logs.',
     schema: { type: 'string' },
     required: true,
     on: () => true
@@ -31,7 +32,8 @@ export const RESPONSE_HEADERS: Record<string, HeaderSpec> = {
   'RateLimit-Remaining': rateLimit('Requests left in the current minute for this API key.'),
   'RateLimit-Reset': rateLimit('Seconds until the current minute\'s budget renews.'),
   'Retry-After': {
-    description: 'Seconds to wait before retrying, when the gateway knows (also `retry_after` in the problem document).',
+    description: 'Seconds to wait before retrying, when the gateway knows (also `retry_after` in the problem ' +
+      'document).',
     schema: { type: 'integer', minimum: 0 },
     // 429 and 503; 502/504 when a failed provider asked for a wait (a listing, or an upstream 429 on a read)
     on: (path, _m, status) => isV1(path) && [429, 502, 503, 504].includes(status)
@@ -74,7 +76,9 @@ export function finishDocument<T> (document: T): T {
       for (const [status, response] of Object.entries(op.responses ?? {})) {
         const names = Object.keys(RESPONSE_HEADERS).filter((n) => RESPONSE_HEADERS[n].on(path, method, Number(status)))
         if (names.length === 0) continue
-        response.headers = { ...response.headers, ...Object.fromEntries(names.map((n) => [n, { $ref: `#/components/headers/${n}` }])) }
+        response.headers = {
+          ...response.headers, ...Object.fromEntries(names.map((n) => [n, { $ref: `#/components/headers/${n}` }]))
+        }
       }
     }
   }

@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox'
 
 // Normalized enums of spec section 3. `unknown` is the home of every vendor value the
-// mapping tables do not know; it is never coerced to a neighbour.
+// mapping tables do not know; it is never coerced to a neighbour (test/mapping/mapper.test.ts).
 export const SEVERITIES = ['informational', 'low', 'medium', 'high', 'critical', 'unknown'] as const
 export const PRIORITIES = ['low', 'medium', 'high', 'critical', 'unknown'] as const
 export const STATUSES = ['new', 'in_progress', 'resolved', 'dismissed', 'unknown'] as const
@@ -23,7 +23,9 @@ export const Classification = named('Classification', CLASSIFICATIONS, 'Normaliz
 export const ProviderType = named('ProviderType', PROVIDER_TYPES, 'Provider product')
 export const Scope = Type.Enum(SCOPES)
 export const CircuitState = named('CircuitState', ['closed', 'open', 'half_open'] as const, 'Circuit breaker state')
-export const HealthStatus = named('HealthStatus', ['ok', 'degraded', 'unavailable', 'unknown'] as const, 'Provider health')
+export const HealthStatus = named(
+  'HealthStatus', ['ok', 'degraded', 'unavailable', 'unknown'] as const, 'Provider health'
+)
 // Named enums, keyed by $id (the context TypeBox's Value.Check resolves references in), and
 // registered with addSchema (src/schemas/index.ts); adding one is one line here.
 export const namedEnums = { Severity, Priority, Status, Classification, ProviderType, CircuitState, HealthStatus }
@@ -52,4 +54,5 @@ export const NATIVE_ID_PATTERNS: Record<ProviderTypeValue, string> = {
 const inner = (pattern: string) => pattern.replace(/^\^/, '').replace(/\$$/, '')
 // `<provider id>:<native id>` where the native id has any provider type's form. A superset of each
 // provider's own form: the route checks the native id against the provider's own pattern afterwards.
-export const INCIDENT_ID_PATTERN = `${PROVIDER_ID_PATTERN.slice(0, -1)}:(?:${Object.values(NATIVE_ID_PATTERNS).map(inner).join('|')})$`
+export const INCIDENT_ID_PATTERN =
+  `${PROVIDER_ID_PATTERN.slice(0, -1)}:(?:${Object.values(NATIVE_ID_PATTERNS).map(inner).join('|')})$`

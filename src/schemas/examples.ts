@@ -1,6 +1,6 @@
 // Example values for the OpenAPI document (shapes of spec section 3, values from the vendor docs).
 // Ids of demo-mode incidents (seed 1, 500 per provider; ids depend on the seed only), so every
-// example works verbatim against `npm start`; test/openapi/examples.test.ts keeps it so.
+// example works verbatim against `npm start`; test/openapi/demo-examples.test.ts keeps it so.
 export const DEMO_IDS = {
   cloudlock: 'cloudlock:320112718',
   zwa: 'zwa:1-143-17511935165548339480',
@@ -36,7 +36,13 @@ export const INCIDENT_EXAMPLE = {
   },
   actor: null,
   match_count: 1,
-  matches: [{ text: 'XXXXXXXXXXXX3494', context_before: 'export AWS_ACCESS_KEY_ID=', context_after: ' 638 1\n', field: 'Content', detector: null }],
+  matches: [{
+    text: 'XXXXXXXXXXXX3494',
+    context_before: 'export AWS_ACCESS_KEY_ID=',
+    context_after: ' 638 1\n',
+    field: 'Content',
+    detector: null
+  }],
   labels: [],
   notes: [],
   assignee: null,

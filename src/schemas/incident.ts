@@ -3,8 +3,10 @@ import { ClassificationRef, PriorityRef, ProviderTypeRef, SeverityRef, StatusRef
 import { INCIDENT_EXAMPLE } from './examples.ts'
 import { Nullable, NullableString } from './nullable.ts'
 
-// The normalized Incident of spec section 3. Closed objects (additionalProperties: false)
-// so the serializer never leaks an undeclared field.
+// The normalized Incident of spec section 3. Closed objects (additionalProperties: false): the
+// OpenAPI document promises no other field (test/schemas/incident.test.ts), and the response
+// serializer writes declared fields only, so an undeclared one never leaks to a client
+// (test/schemas/serializer-closed.test.ts; it would with additionalProperties: true).
 const closed = { additionalProperties: false } as const
 
 export const Label = Type.Object({
@@ -93,9 +95,12 @@ export const Incident = Type.Object({
   source: Source,
   transaction_id: NullableString({ description: 'ZWA transaction id; null at Cloudlock' }),
   mapping_errors: Type.Optional(Type.Array(MappingError, {
-    description: 'present only when part of the vendor record could not be mapped: those fields hold null, [] or unknown, and include=raw shows the record'
+    description: 'present only when part of the vendor record could not be mapped: those fields hold null, [] or ' +
+      'unknown, and include=raw shows the record'
   })),
-  raw: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'the vendor record exactly as received; only with include=raw' }))
+  raw: Type.Optional(Type.Record(Type.String(), Type.Unknown(), {
+    description: 'the vendor record exactly as received; only with include=raw'
+  }))
 }, { ...closed, $id: 'Incident', title: 'Incident', examples: [INCIDENT_EXAMPLE] })
 
 export type IncidentT = Static<typeof Incident>

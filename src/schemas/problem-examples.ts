@@ -9,10 +9,16 @@ type Extras = Partial<Pick<ProblemT, 'errors' | 'provider' | 'capability' | 'fai
 // example line here, or the typecheck fails.
 const EXAMPLES: Record<ErrorCode, { detail: string } & Extras> = {
   validation_failed: {
-    detail: 'The request is invalid: /query/severity entry \'urgent\' must be one of: informational, low, medium, high, critical, unknown',
-    errors: [{ path: '/query/severity', message: 'entry \'urgent\' must be one of: informational, low, medium, high, critical, unknown' }]
+    detail: 'The request is invalid: /query/severity entry \'urgent\' must be one of: informational, low, medium, ' +
+      'high, critical, unknown',
+    errors: [{
+      path: '/query/severity',
+      message: 'entry \'urgent\' must be one of: informational, low, medium, high, critical, unknown'
+    }]
   },
-  invalid_cursor: { detail: 'The cursor is not valid: it was issued for other filters. Repeat the same filters with the cursor.' },
+  invalid_cursor: {
+    detail: 'The cursor is not valid: it was issued for other filters. Repeat the same filters with the cursor.'
+  },
   unauthorized: { detail: 'Send an API key as Authorization: Bearer <key>.' },
   forbidden: { detail: 'This API key lacks the scope \'incidents:write\'.' },
   not_found: { detail: 'Provider \'cloudlock\' has no incident 320831601.', provider: 'cloudlock' },
@@ -24,17 +30,28 @@ const EXAMPLES: Record<ErrorCode, { detail: string } & Extras> = {
     provider: 'cloudlock',
     capability: 'notes'
   },
-  unsupported_value: { detail: 'Provider \'cloudlock\' cannot close with classification \'benign\'; it knows only false_positive.', provider: 'cloudlock' },
-  idempotency_key_reused: { detail: 'This Idempotency-Key was already used with a different request; use a new key for a new request.' },
+  unsupported_value: {
+    detail: 'Provider \'cloudlock\' cannot close with classification \'benign\'; it knows only false_positive.',
+    provider: 'cloudlock'
+  },
+  idempotency_key_reused: {
+    detail: 'This Idempotency-Key was already used with a different request; use a new key for a new request.'
+  },
   rate_limited: { detail: 'This API key made more than 600 requests in a minute; retry in 12 s.', retry_after: 12 },
   upstream_error: {
-    detail: 'Provider zwa (upstream_error) failed, so the listing would be incomplete. Retry later, or pass allow_partial=true to receive the other providers\' incidents.',
+    detail: 'Provider zwa (upstream_error) failed, so the listing would be incomplete. Retry later, or pass ' +
+      'allow_partial=true to receive the other providers\' incidents.',
     provider: 'zwa',
-    failed_providers: [{ provider: 'zwa', code: 'upstream_error', status: 502, detail: 'Provider \'zwa\' answered 500.' }]
+    failed_providers: [{
+      provider: 'zwa', code: 'upstream_error', status: 502, detail: 'Provider \'zwa\' answered 500.'
+    }]
   },
-  upstream_auth_failed: { detail: 'Provider \'zwa\' refused the gateway\'s credentials; an operator must fix them.', provider: 'zwa' },
+  upstream_auth_failed: {
+    detail: 'Provider \'zwa\' refused the gateway\'s credentials; an operator must fix them.', provider: 'zwa'
+  },
   upstream_rate_limited: {
-    detail: 'The gateway holds back \'search\' calls to provider \'zwa\' to stay within the vendor\'s rate limit; retry in 3 s.',
+    detail: 'The gateway holds back \'search\' calls to provider \'zwa\' to stay within the vendor\'s rate limit; ' +
+      'retry in 3 s.',
     provider: 'zwa',
     retry_after: 3
   },
@@ -44,10 +61,13 @@ const EXAMPLES: Record<ErrorCode, { detail: string } & Extras> = {
     retry_after: 30
   },
   service_unavailable: { detail: 'The gateway is shutting down or overloaded; retry shortly.', retry_after: 1 },
-  upstream_timeout: { detail: 'Provider \'cloudlock\' did not answer within the request\'s deadline.', provider: 'cloudlock' },
+  upstream_timeout: {
+    detail: 'Provider \'cloudlock\' did not answer within the request\'s deadline.', provider: 'cloudlock'
+  },
   internal_error: { detail: 'An unexpected error occurred. Quote the request_id when reporting it.' },
   write_outcome_unknown: {
-    detail: 'Provider \'zwa\' may or may not have applied the write (its answer was lost) and reading the incident back did not decide it; repeat with the same Idempotency-Key later: the write is never sent twice.',
+    detail: 'Provider \'zwa\' may or may not have applied the write (its answer was lost) and reading the incident ' +
+      'back did not decide it; repeat with the same Idempotency-Key later: the write is never sent twice.',
     provider: 'zwa'
   },
   bad_request: { detail: 'The request is not valid HTTP.' },
@@ -68,7 +88,16 @@ export function problemExampleComponents (statuses: number[]): Record<string, { 
     if (!statuses.includes(status)) continue
     out[code] = {
       summary: title,
-      value: { type: problemTypeUri(code), title, status, detail, instance: INSTANCE, code, request_id: EXAMPLE_REQUEST_ID, ...extras }
+      value: {
+        type: problemTypeUri(code),
+        title,
+        status,
+        detail,
+        instance: INSTANCE,
+        code,
+        request_id: EXAMPLE_REQUEST_ID,
+        ...extras
+      }
     }
   }
   return out

@@ -10,13 +10,17 @@ export const CAPABILITIES = [
   'filter_priority', 'filter_external_ref', 'filter_label', 'filter_policy_id'
 ] as const
 // The list filters whose handling `GET /v1/providers` reports per provider (`filtering`).
-export const LIST_FILTERS = ['severity', 'status', 'created', 'updated', 'priority', 'external_ref', 'label', 'policy_id'] as const
+export const LIST_FILTERS = [
+  'severity', 'status', 'created', 'updated', 'priority', 'external_ref', 'label', 'policy_id'
+] as const
 export type ListFilterName = typeof LIST_FILTERS[number]
 const SUPPORTS = ['native', 'gateway', 'none'] as const
 export type FilterSupport = typeof SUPPORTS[number]
 
 // The `filter_*` capabilities are the filters a provider applies natively: derived, never listed twice.
-export const nativeFilterCapabilities = (filtering: Readonly<Record<ListFilterName, FilterSupport>>): CapabilityValue[] =>
+export const nativeFilterCapabilities = (
+  filtering: Readonly<Record<ListFilterName, FilterSupport>>
+): CapabilityValue[] =>
   LIST_FILTERS.filter((f) => filtering[f] === 'native').map((f) => `filter_${f}` as CapabilityValue)
 const SUPPORT = Type.Enum(SUPPORTS)
 export const BUDGET_MODES = ['local', 'shared', 'fallback'] as const
@@ -37,16 +41,19 @@ export const Provider = Type.Object({
   type: ProviderTypeRef,
   base_url: Type.String({ description: 'upstream base URL, never with credentials' }),
   capabilities: Type.Array(Type.Enum(CAPABILITIES)),
-  filtering: Type.Object(Object.fromEntries(LIST_FILTERS.map((f) => [f, SUPPORT])) as Record<ListFilterName, typeof SUPPORT>, {
-    additionalProperties: false,
-    description: 'how each list filter is applied: native (in the vendor query), gateway (by the gateway over what it fetches, ' +
-      'within the per-request call budget) or none (the vendor has no such field: the filter matches none of its incidents)'
-  }),
+  filtering: Type.Object(
+    Object.fromEntries(LIST_FILTERS.map((f) => [f, SUPPORT])) as Record<ListFilterName, typeof SUPPORT>, {
+      additionalProperties: false,
+      description: 'how each list filter is applied: native (in the vendor query), gateway (by the gateway over ' +
+        'what it fetches, within the per-request call budget) or none (the vendor has no such field: the filter ' +
+        'matches none of its incidents)'
+    }),
   health: ProviderHealth,
   rate_budget: Type.Object({
     mode: Type.Enum(BUDGET_MODES, {
-      description: 'where the vendor rate budget is kept: `shared` by every replica (Redis), `local` to this replica (no Redis, ' +
-        'or no limits to share), or `fallback`: Redis is unreachable and this replica uses its `fallback_share` of each limit'
+      description: 'where the vendor rate budget is kept: `shared` by every replica (Redis), `local` to this ' +
+        'replica (no Redis, or no limits to share), or `fallback`: Redis is unreachable and this replica uses ' +
+        'its `fallback_share` of each limit'
     })
   }, { additionalProperties: false }),
   note: Type.Optional(NullableString())

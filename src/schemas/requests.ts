@@ -1,5 +1,7 @@
 import { Type, type TSchema } from 'typebox'
-import { ClassificationRef, INCIDENT_ID_PATTERN, PriorityRef, PROVIDER_ID_PATTERN, SeverityRef, StatusRef } from './enums.ts'
+import {
+  ClassificationRef, INCIDENT_ID_PATTERN, PriorityRef, PROVIDER_ID_PATTERN, SeverityRef, StatusRef
+} from './enums.ts'
 import { DEMO_IDS } from './examples.ts'
 import { Label } from './incident.ts'
 
@@ -8,32 +10,46 @@ const closed = { additionalProperties: false } as const
 const Timestamp = (description: string) => Type.String({ format: 'date-time', description })
 // A list in the query, sent comma separated (`severity=high,critical`, OpenAPI `style: form,
 // explode: false`); the validation plugin splits every array-typed query parameter before validation.
-const CommaList = <T extends TSchema>(items: T, description: string) => Type.Array(items, { minItems: 1, maxItems: 64, description })
+const CommaList = <T extends TSchema>(items: T, description: string) => Type.Array(items, {
+  minItems: 1, maxItems: 64, description
+})
 const Include = CommaList(Type.Enum(['raw'], { type: 'string' }), 'raw: add the vendor record as received')
 
 export const ListQuery = Type.Object({
-  provider: Type.Optional(CommaList(Type.String({ pattern: PROVIDER_ID_PATTERN }), 'comma list of provider instance ids; default: every provider the key may see')),
+  provider: Type.Optional(CommaList(Type.String({ pattern: PROVIDER_ID_PATTERN }),
+    'comma list of provider instance ids; default: every provider the key may see')),
   severity: Type.Optional(CommaList(SeverityRef, 'comma list of normalized severities')),
   status: Type.Optional(CommaList(StatusRef, 'comma list of normalized statuses')),
-  created_after: Type.Optional(Timestamp('RFC 3339, inclusive; years 0001-9999 UTC, no leap second, fraction truncated to µs')),
-  created_before: Type.Optional(Timestamp('RFC 3339, exclusive; years 0001-9999 UTC, no leap second, fraction truncated to µs')),
-  updated_after: Type.Optional(Timestamp('RFC 3339, inclusive; years 0001-9999 UTC, no leap second, fraction truncated to µs')),
-  updated_before: Type.Optional(Timestamp('RFC 3339, exclusive; years 0001-9999 UTC, no leap second, fraction truncated to µs')),
-  priority: Type.Optional(CommaList(PriorityRef, 'comma list of normalized priorities (providers without priorities match none)')),
-  external_ref: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'exact external reference (Cloudlock customer_key)' })),
+  created_after: Type.Optional(Timestamp(
+    'RFC 3339, inclusive; years 0001-9999 UTC, no leap second, fraction truncated to µs')),
+  created_before: Type.Optional(Timestamp(
+    'RFC 3339, exclusive; years 0001-9999 UTC, no leap second, fraction truncated to µs')),
+  updated_after: Type.Optional(Timestamp(
+    'RFC 3339, inclusive; years 0001-9999 UTC, no leap second, fraction truncated to µs')),
+  updated_before: Type.Optional(Timestamp(
+    'RFC 3339, exclusive; years 0001-9999 UTC, no leap second, fraction truncated to µs')),
+  priority: Type.Optional(CommaList(PriorityRef,
+    'comma list of normalized priorities (providers without priorities match none)')),
+  external_ref: Type.Optional(Type.String({
+    minLength: 1, maxLength: 256, description: 'exact external reference (Cloudlock customer_key)'
+  })),
   label: Type.Optional(Type.String({
     pattern: '^[^:]{1,256}:.{0,1024}$',
     description: 'key:value, both exact (the first colon separates them); providers without labels match none'
   })),
   policy_id: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'exact policy id' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'page size, default 25' })),
-  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 8192, description: 'opaque next_cursor of the previous page' })),
+  cursor: Type.Optional(Type.String({
+    minLength: 1, maxLength: 8192, description: 'opaque next_cursor of the previous page'
+  })),
   include: Type.Optional(Include),
-  allow_partial: Type.Optional(Type.Boolean({ default: false, description: 'answer 200 with the providers that succeeded' }))
+  allow_partial: Type.Optional(Type.Boolean({
+    default: false, description: 'answer 200 with the providers that succeeded'
+  }))
 }, closed)
 
 // The id examples of a route are demo incidents the route (with its body example) serves, so
-// Swagger's "Try it out" never starts from a 404 or 422.
+// Swagger's "Try it out" never starts from a 404 or 422 (test/openapi/demo-examples.test.ts).
 export const incidentParams = (...examples: string[]) => Type.Object({
   id: Type.String({ maxLength: 128, pattern: INCIDENT_ID_PATTERN, description: '<provider id>:<native id>', examples })
 }, closed)
@@ -68,10 +84,17 @@ export const LabelsBody = Type.Object({
 
 export const TransactionParams = Type.Object({
   provider: Type.String({ pattern: PROVIDER_ID_PATTERN, description: 'provider instance id', examples: ['zwa'] }),
-  transaction_id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9-]+$', examples: [DEMO_IDS.zwaTransaction] })
+  transaction_id: Type.String({
+    minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9-]+$', examples: [DEMO_IDS.zwaTransaction]
+  })
 }, closed)
 
 // Headers of POST and PATCH routes (other headers are allowed, as HTTP needs).
 export const WriteHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$', description: 'repeat a write safely: the same key and body replay the first answer for 24 h' }))
+  'idempotency-key': Type.Optional(Type.String({
+    minLength: 1,
+    maxLength: 255,
+    pattern: '^[\\x21-\\x7e]+$',
+    description: 'repeat a write safely: the same key and body replay the first answer for 24 h'
+  }))
 })

@@ -12,7 +12,8 @@ const DESCRIPTIONS: Record<number, string> = {
   429: 'Per-key rate limit exceeded (rate_limited), with Retry-After',
   500: 'Unexpected gateway fault (internal_error); details are logged, never returned',
   502: 'An upstream provider failed (upstream_error, upstream_auth_failed)',
-  503: 'Provider or gateway unavailable (provider_unavailable, upstream_rate_limited, service_unavailable), with Retry-After',
+  503: 'Provider or gateway unavailable (provider_unavailable, upstream_rate_limited, service_unavailable), with ' +
+    'Retry-After',
   504: 'An upstream provider timed out (upstream_timeout)'
 }
 
@@ -39,8 +40,9 @@ export function writeProblemResponses (): Record<number, unknown> {
   const out = problemResponses(...WRITE_ERRORS)
   out[502] = {
     ...(out[502] as object),
-    description: 'An upstream provider failed (upstream_error, upstream_auth_failed), or the vendor never confirmed the write and ' +
-      'the gateway cannot tell yet whether it took effect (write_outcome_unknown: repeat with the same Idempotency-Key)'
+    description: 'An upstream provider failed (upstream_error, upstream_auth_failed), or the vendor never ' +
+      'confirmed the write and the gateway cannot tell yet whether it took effect (write_outcome_unknown: repeat ' +
+      'with the same Idempotency-Key)'
   }
   return out
 }

@@ -13,7 +13,9 @@ export const HistoryEntry = Type.Object({
   comment: NullableString()
 }, closed)
 
-export const HistoryList = Type.Object({ data: Type.Array(HistoryEntry) }, { ...closed, $id: 'HistoryList', title: 'HistoryList' })
+export const HistoryList = Type.Object({ data: Type.Array(HistoryEntry) }, {
+  ...closed, $id: 'HistoryList', title: 'HistoryList'
+})
 
 export const Evidence = Type.Object({
   file_name: NullableString(),
@@ -23,7 +25,9 @@ export const Evidence = Type.Object({
 }, { ...closed, $id: 'Evidence', title: 'Evidence' })
 
 export const Triggers = Type.Object({
-  data: Type.Record(Type.String(), Type.String(), { description: 'matched content per detector, masked as the vendor sends it' })
+  data: Type.Record(Type.String(), Type.String(), {
+    description: 'matched content per detector, masked as the vendor sends it'
+  })
 }, { ...closed, $id: 'Triggers', title: 'Triggers' })
 
 export const Ticket = Type.Object({
@@ -36,7 +40,9 @@ export const Ticket = Type.Object({
   state: NullableString()
 }, closed)
 
-export const TicketList = Type.Object({ data: Type.Array(Ticket) }, { ...closed, $id: 'TicketList', title: 'TicketList' })
+export const TicketList = Type.Object({ data: Type.Array(Ticket) }, {
+  ...closed, $id: 'TicketList', title: 'TicketList'
+})
 
 export const Group = Type.Object({
   id: Type.String({ description: 'exact, even beyond 2^53' }),
@@ -50,4 +56,6 @@ export const Group = Type.Object({
 
 export const GroupList = Type.Object({ data: Type.Array(Group) }, { ...closed, $id: 'GroupList', title: 'GroupList' })
 
-export const IncidentArray = Type.Object({ data: Type.Array(Type.Ref('Incident')) }, { ...closed, $id: 'IncidentArray', title: 'IncidentArray' })
+export const IncidentArray = Type.Object({ data: Type.Array(Type.Ref('Incident')) }, {
+  ...closed, $id: 'IncidentArray', title: 'IncidentArray'
+})

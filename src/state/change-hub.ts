@@ -1,7 +1,8 @@
 import type { KeyWatch, WatchResult } from './shared-store.ts'
 
 // One listener on one key. A change that arrives while nobody is waiting is remembered, so a
-// caller that watches, reads, then waits never misses a write made between the read and the wait.
+// caller that watches, reads, then waits never misses a write made between the read and the wait
+// (test/state/change-notify.test.ts, test/state/idempotency-wait.test.ts).
 class Watcher implements KeyWatch {
   private dirty = false
   private wake: (() => void) | null = null
@@ -74,7 +75,8 @@ export class ChangeHub {
     for (const set of this.watchers.values()) for (const watcher of set) watcher.fire()
   }
 
-  // Keys with at least one watcher, for tests: a closed watch must not leak.
+  // Keys with at least one watcher, for tests: a closed watch must not leak
+  // (test/state/change-notify.test.ts).
   get size (): number {
     return this.watchers.size
   }

@@ -5,7 +5,8 @@ interface Entry { value: string, expiresAt: number, bytes: number }
 
 // A bound on the keys under `prefix` (idempotency records): at most `maxEntries` of them and
 // `maxBytes` of key and value (UTF-8). A write over the bound first evicts the oldest entries
-// `evictable` allows (completed records); when nothing may go, the write is refused.
+// `evictable` allows (completed records); when nothing may go, the write is refused
+// (test/state/stores.test.ts).
 export interface MemoryBound {
   prefix: string
   maxEntries: number

@@ -4,7 +4,7 @@ import { RedisScript } from './redis-script.ts'
 import type { StoreErrorHook } from './shared-store.ts'
 
 // A fixed window per key: the first request of a window starts its TTL. A counter left without
-// one (never expected) gets one, so it cannot block a key forever.
+// one (never expected) gets one, so it cannot block a key forever (test/state/redis-scripts.test.ts).
 const INCREMENT = new RedisScript(
   "local n = redis.call('INCR', KEYS[1]) local ttl = redis.call('PTTL', KEYS[1]) " +
   "if n == 1 or ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) ttl = tonumber(ARGV[1]) end return {n, ttl}")

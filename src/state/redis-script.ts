@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto'
 import type { Redis } from 'ioredis'
 
 // A Lua script sent by its SHA1 (EVALSHA), and in full only when the server does not know it
-// yet (after a restart or SCRIPT FLUSH): the scripts run on every write and rate-limited request.
+// yet (after a restart or SCRIPT FLUSH): the scripts run on every write and rate-limited request
+// (test/state/redis-scripts.test.ts).
 export class RedisScript {
   private readonly lua: string
   private readonly sha: string

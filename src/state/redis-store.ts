@@ -101,7 +101,8 @@ export class RedisStore implements SharedStore {
     try {
       await Promise.race([this.listening(), late])
     } catch (err) {
-      // Not listening (yet): the watch only times out, and the caller's fallback poll carries on.
+      // Not listening (yet): the watch only times out, and the caller's fallback poll carries on
+      // (test/state/change-notify.test.ts, "redis down").
       this.onError('subscribe', err)
     } finally {
       clearTimeout(timer)

@@ -6,17 +6,19 @@ export interface SharedStore {
   // Sets only when absent; true when this caller set it (the lock of a first request).
   setIfAbsent (key: string, value: string, ttlMs: number): Promise<boolean>
   set (key: string, value: string, ttlMs: number): Promise<void>
-  // Compare-and-set: replaces the value only while it is still exactly `expected`.
+  // Compare-and-set: replaces the value only while it is still exactly `expected`
+  // (test/state/stores.test.ts).
   replaceIfEquals (key: string, expected: string, value: string, ttlMs: number): Promise<boolean>
   delete (key: string): Promise<void>
   // Compare-and-delete: deletes only while the value is still exactly `expected`, so a newer
-  // value written meanwhile (another replica's token, a new idempotency record) survives.
+  // value written meanwhile (another replica's token, a new idempotency record) survives
+  // (test/state/stores.test.ts).
   deleteIfEquals (key: string, expected: string): Promise<boolean>
   // Starts listening for writes and deletes of `key` made through any store sharing this state.
   // Resolves once listening, so a read made after it cannot miss a later change. Notifications
   // are at most once (Redis pub/sub, a reconnect): waiters also re-read on a fallback timer.
   // Expiry is not a change. Never rejects: a store that cannot listen returns a watch that only
-  // times out, and reports why through its error hook.
+  // times out, and reports why through its error hook (test/state/change-notify.test.ts).
   watch (key: string): Promise<KeyWatch>
   close (): Promise<void>
 }

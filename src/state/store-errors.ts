@@ -5,11 +5,12 @@ import type { KeyWatch, SharedStore } from './shared-store.ts'
 export type StoreUser = 'idempotency' | 'rate_limit' | 'token' | 'rate_budget'
 
 // Logs and counts one failed shared-store operation. Callers may still carry on without the
-// store (the token cache, the fail-open rate limit); the failure itself is never silent.
+// store (the token cache, the fail-open rate limit); the failure itself is never silent
+// (test/state/store-errors.test.ts).
 export type StoreErrorReporter = (user: StoreUser, operation: string, err: unknown) => void
 
-// What the metrics recorder needs for the counter above. app.metrics gets it from the lead's
-// src/observability/metrics.ts; until then (and with metrics off) the count is skipped.
+// What the metrics recorder needs for the counter above: app.metrics (src/observability/metrics.ts),
+// a no-op when metrics are off. An app without a metrics decorator passes {}: nothing is counted.
 export interface StoreErrorMetrics {
   sharedStoreError (store: StoreUser, operation: string): void
 }

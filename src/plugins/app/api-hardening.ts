@@ -3,7 +3,7 @@ import fp from 'fastify-plugin'
 
 // Response headers suited to a JSON API (no HTML is served except Swagger UI under /docs, which
 // sets its own CSP), and JSON-only bodies: Fastify's default text/plain parser is removed so a
-// non-JSON body is 415 rather than a string reaching validation.
+// non-JSON body is 415 rather than a string reaching validation (test/v1/access.test.ts).
 async function apiHardening (app: FastifyInstance) {
   app.removeContentTypeParser('text/plain')
   app.addHook('onSend', async (request, reply, payload) => {

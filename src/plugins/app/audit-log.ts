@@ -21,6 +21,7 @@ export interface AuditChange {
 // evidence), matched content, evidence, request bodies as such, headers, API keys (only the key's
 // configured name). Label keys and values are logged: they are short triage metadata every reader
 // of the incident sees, and "who set which label" is what an audit must answer.
+// (test/observability/audit-log.test.ts)
 const OPERATIONS: Record<string, string> = {
   updateIncident: 'update',
   closeIncident: 'close',
@@ -30,8 +31,10 @@ const OPERATIONS: Record<string, string> = {
 const PROVIDER_ID = new RegExp(PROVIDER_ID_PATTERN)
 const MAX_TEXT = 256
 
-const clip = (value: unknown): unknown => typeof value === 'string' && value.length > MAX_TEXT ? `${value.slice(0, MAX_TEXT)}…` : value
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
+const clip = (value: unknown): unknown =>
+  typeof value === 'string' && value.length > MAX_TEXT ? `${value.slice(0, MAX_TEXT)}…` : value
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
 
 function labelPairs (value: unknown): Array<{ key: unknown, value: unknown }> {
   const list = Array.isArray(value) ? value : [value]
@@ -51,7 +54,9 @@ export function auditChanges (operation: string, body: unknown, after: Partial<I
     return {
       field: 'labels',
       added,
-      ...(after && Array.isArray(after.labels) ? { after: labelPairs(after.labels.filter((l) => keys.has(l.key))) } : {})
+      ...(after && Array.isArray(after.labels)
+        ? { after: labelPairs(after.labels.filter((l) => keys.has(l.key))) }
+        : {})
     }
   }
   const out: AuditChange[] = []
@@ -81,7 +86,9 @@ function openDestination (setting: string): { stream: DestinationStream, close: 
 }
 
 async function auditLog (app: FastifyInstance, opts: AuditLogOptions) {
-  const destination = opts.stream ? { stream: opts.stream, close: () => {} } : openDestination(app.config.observability.audit_log)
+  const destination = opts.stream
+    ? { stream: opts.stream, close: () => {} }
+    : openDestination(app.config.observability.audit_log)
   if (!destination) return
   const logger: Logger = pino({
     base: { service: 'dlp-incident-gateway', log_type: 'audit' },
@@ -115,7 +122,8 @@ async function auditLog (app: FastifyInstance, opts: AuditLogOptions) {
     const ok = status < 400
     const outcome = ok ? 'ok' : (typeof answer?.code === 'string' ? answer.code : `http_${status}`)
     const schemaOperation = (request.routeOptions.schema as { operationId?: string } | undefined)?.operationId
-    const operation = (schemaOperation && OPERATIONS[schemaOperation]) ?? schemaOperation ?? `${request.method} ${request.routeOptions.url}`
+    const operation = (schemaOperation && OPERATIONS[schemaOperation]) ?? schemaOperation ??
+      `${request.method} ${request.routeOptions.url}`
     const rawId = (request.params as { id?: unknown } | undefined)?.id
     const incidentId = typeof rawId === 'string' ? rawId.slice(0, 128) : null
     const provider = incidentId?.split(':')[0]
@@ -137,7 +145,8 @@ async function auditLog (app: FastifyInstance, opts: AuditLogOptions) {
     done()
   }
 
-  // Route-level hooks on write routes only (config.scope incidents:write): reads pay nothing.
+  // Route-level hooks on write routes only (config.scope incidents:write): reads pay nothing and
+  // leave no event (test/observability/audit-log.test.ts).
   app.addHook('onRoute', (route) => {
     if (route.config?.scope !== 'incidents:write') return
     route.onSend = [...asArray(route.onSend), onSend]
@@ -145,6 +154,7 @@ async function auditLog (app: FastifyInstance, opts: AuditLogOptions) {
   })
 }
 
-const asArray = <T>(value: T | T[] | undefined): T[] => value === undefined ? [] : Array.isArray(value) ? value : [value]
+const asArray = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value]
 
 export default fp(auditLog, { name: 'audit-log', fastify: '5.x', dependencies: ['auth', 'metrics'] })

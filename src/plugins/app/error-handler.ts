@@ -4,7 +4,8 @@ import { GatewayError } from '../../errors/gateway-error.ts'
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../../errors/problem-document.ts'
 import type { RouteMethods } from '../../errors/route-methods.ts'
 
-// The single place errors become RFC 9457 documents. 5xx details are logged, never returned.
+// The single place errors become RFC 9457 documents. 5xx details are logged, never returned
+// (test/app/errors.test.ts).
 async function errorHandler (app: FastifyInstance, opts: { routes: RouteMethods }) {
   const { routes } = opts
   app.addHook('onRoute', (route) => { routes.add(route.url ?? route.path, route.method) })
@@ -14,7 +15,8 @@ async function errorHandler (app: FastifyInstance, opts: { routes: RouteMethods 
     const path = request.url.split('?')[0].slice(0, 200)
     const allow = routes.allowedFor(request.url)
     const err = allow.length > 0
-      ? new GatewayError('method_not_allowed', `${request.method.slice(0, 32)} is not served on ${path}; allowed: ${allow.join(', ')}.`)
+      ? new GatewayError('method_not_allowed',
+        `${request.method.slice(0, 32)} is not served on ${path}; allowed: ${allow.join(', ')}.`)
       : new GatewayError('not_found', `No route ${request.method.slice(0, 32)} ${path}. The API is described at /docs.`)
     const problem = toProblem(err, request)
     if (allow.length > 0) reply.header('allow', allow.join(', '))
@@ -33,7 +35,8 @@ async function errorHandler (app: FastifyInstance, opts: { routes: RouteMethods 
     if (problem.internal) {
       request.log.error({ err }, 'unhandled error')
     } else if (problem.status >= 500) {
-      request.log.warn({ code: problem.body.code, provider: problem.body.provider, detail: problem.body.detail }, 'request failed')
+      request.log.warn({ code: problem.body.code, provider: problem.body.provider, detail: problem.body.detail },
+        'request failed')
     } else {
       request.log.info({ code: problem.body.code }, 'request rejected')
     }

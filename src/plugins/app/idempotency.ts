@@ -24,20 +24,23 @@ const RETENTION_MS = 24 * 60 * 60 * 1000
 const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/
 // A waiting duplicate wakes on the store's change notification; it also re-reads this often,
 // because a notification can be lost (Redis pub/sub is at most once, a subscriber reconnects,
-// a record expires without one) and that must not stall a duplicate for the whole lock time.
+// a record expires without one) and that must not stall a duplicate for the whole lock time
+// (test/state/idempotency-wait.test.ts, "a lost notification costs one fallback poll").
 export const FALLBACK_POLL_MS = 1_000
 
 export const KEY_PREFIX = 'idem:'
 
 interface Pending { state: 'pending', fp: string }
 interface Done { state: 'done', fp: string, status: number, type: string, body: string }
-// The write was sent and its outcome is not known: repeats decide it, never write again.
+// The write was sent and its outcome is not known: repeats decide it, never write again
+// (test/resilience/unknown-outcomes.test.ts).
 interface Unknown { state: 'unknown', fp: string, outcome: UnknownOutcome }
 type IdempotencyRecord = Pending | Done | Unknown
 // What a request finds: the key is now its own, or a finished or undecided record.
 type Settled = 'claimed' | { text: string, record: Done | Unknown }
 
-// Only completed records may be evicted from a full in-memory store (src/state/memory-store.ts).
+// Only completed records may be evicted from a full in-memory store (src/state/memory-store.ts;
+// test/state/stores.test.ts).
 export const isEvictable = (text: string): boolean => {
   try {
     return (JSON.parse(text) as IdempotencyRecord).state === 'done'
@@ -151,7 +154,8 @@ async function idempotency (app: FastifyInstance, opts: IdempotencyOptions) {
   })
 
   // What the key keeps once the answer goes out. A repeat that decided an unknown outcome only
-  // replaces or releases the record it read, so a newer one (another replica's) is never lost.
+  // replaces or releases the record it read, so a newer one (another replica's) is never lost
+  // (test/plugins/idempotency-settle.test.ts).
   async function settle (idem: IdempotentRequest, status: number, type: string, payload: unknown): Promise<void> {
     const { storeKey, fingerprint: fp, tracker, prior } = idem
     if (status < 500 && typeof payload === 'string') {

@@ -38,9 +38,12 @@ async function providers (app: FastifyInstance, opts: ProvidersPluginOptions) {
     reportStoreError: app.reportStoreError
   })
   app.decorate('providers', registry)
-  app.decorate('cursorCodec', new CursorCodec(app.config.cursor.secret ?? randomBytes(32).toString('hex'), app.config.cursor.previous_secrets))
+  app.decorate('cursorCodec', new CursorCodec(
+    app.config.cursor.secret ?? randomBytes(32).toString('hex'), app.config.cursor.previous_secrets))
   app.decorate('readAhead', new ReadAheadCache())
   app.addHook('onClose', async () => registry.shutdown())
 }
 
-export default fp(providers, { name: 'providers', fastify: '5.x', dependencies: ['shared-state', 'upstream-telemetry'] })
+export default fp(providers, {
+  name: 'providers', fastify: '5.x', dependencies: ['shared-state', 'upstream-telemetry']
+})

@@ -4,7 +4,8 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 
 // A caller's X-Request-Id is kept when it is a short token of safe characters (so it cannot
-// inject into logs or upstream headers); anything else is replaced by a fresh UUID.
+// inject into logs or upstream headers); anything else is replaced by a fresh UUID
+// (test/app/request-id-and-logs.test.ts).
 const SANE_REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/
 
 export function genReqId (req: IncomingMessage): string {

@@ -9,7 +9,8 @@ import {
 import { KEY_PREFIX, isEvictable } from './idempotency.ts'
 
 // The in-memory store keeps at most this many idempotency records, of at most this many bytes in
-// all (docs/reliability.md); completed ones are evicted oldest first, running or unknown ones never.
+// all (docs/reliability.md); completed ones are evicted oldest first, running or unknown ones never
+// (test/state/stores.test.ts).
 export const IDEMPOTENCY_BOUND = { maxEntries: 10_000, maxBytes: 64 * 1024 * 1024 }
 
 declare module 'fastify' {

@@ -10,10 +10,19 @@ import { sharedSchemas } from '../../schemas/index.ts'
 // the shared schemas, so request schemas can reference the named enums. The string validator is
 // verbose so an error about one entry of a comma list can name the entry.
 function makeAjv (coerce: boolean): Ajv {
-  const ajv = new Ajv({ allErrors: true, coerceTypes: coerce, useDefaults: true, removeAdditional: false, strict: false, allowUnionTypes: true, verbose: coerce })
+  const ajv = new Ajv({
+    allErrors: true,
+    coerceTypes: coerce,
+    useDefaults: true,
+    removeAdditional: false,
+    strict: false,
+    allowUnionTypes: true,
+    verbose: coerce
+  })
   addFormats.default(ajv)
   // Stricter than ajv-formats: no leap second, nothing outside years 1-9999 in UTC, so a request
-  // date-time is always one the gateway can convert and the vendors accept (spec 6).
+  // date-time is always one the gateway can convert and the vendors accept (spec 6;
+  // test/v1/time-filters.test.ts).
   ajv.addFormat('date-time', { type: 'string', validate: (value: string) => parseClientTime(value) !== null })
   for (const schema of sharedSchemas) ajv.addSchema(schema)
   return ajv
@@ -50,7 +59,9 @@ async function validation (app: FastifyInstance) {
   app.addHook('onRoute', (route: RouteOptions) => {
     const names = arrayQueryParams(route.schema?.querystring)
     if (names.length === 0) return
-    const existing = route.preValidation === undefined ? [] : Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation]
+    const existing = route.preValidation === undefined
+      ? []
+      : Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation]
     route.preValidation = [splitCommaLists(names), ...existing]
   })
 }

@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Type } from 'typebox'
-import { GatewayMetrics, NOOP_METRICS, outcomeOfError, outcomeOfStatus, type MetricsRecorder } from '../../observability/metrics.ts'
+import {
+  GatewayMetrics, NOOP_METRICS, outcomeOfError, outcomeOfStatus, type MetricsRecorder
+} from '../../observability/metrics.ts'
 import { vendorOf } from '../../vendors/index.ts'
 
 declare module 'fastify' {
@@ -27,9 +29,11 @@ async function metricsPlugin (app: FastifyInstance) {
   })
   app.decorate('metrics', metrics as MetricsRecorder)
 
-  // The route pattern (e.g. /v1/incidents/:id), never the raw URL; unknown routes share one label.
+  // The route pattern (e.g. /v1/incidents/:id), never the raw URL; unknown routes share one label
+  // (test/observability/metrics.test.ts).
   app.addHook('onResponse', (request, reply, done) => {
-    metrics.httpRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000)
+    metrics.httpRequest(
+      request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000)
     done()
   })
 
@@ -57,8 +61,9 @@ export async function metricsRoute (app: FastifyInstance) {
       tags: ['operations'],
       operationId: 'getMetrics',
       summary: 'Prometheus metrics',
-      description: 'Prometheus text exposition format 0.0.4. Unauthenticated like health (spec section 4): restrict it at the ' +
-        'network level if needed. Labels carry provider ids, route patterns and operation names, never incident ids. ' +
+      description: 'Prometheus text exposition format 0.0.4. Unauthenticated like health (spec section 4): restrict ' +
+        'it at the network level if needed. Labels carry provider ids, route patterns and operation names, never ' +
+        'incident ids. ' +
         'The metric names are listed in docs/observability.md.',
       security: [],
       response: {

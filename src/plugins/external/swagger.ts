@@ -10,8 +10,9 @@ export const OPENAPI_INFO = {
   title: 'Unified DLP incident gateway',
   version: '1.0.0',
   description: 'One normalized API over the DLP incidents of Zscaler Workflow Automation (ZWA) and Cisco Cloudlock. ' +
-    'Errors are RFC 9457 problem documents with a stable `code`. Besides the answers listed per operation, any request ' +
-    'may get one of the HTTP-layer problems in `components.responses` (400 bad_request, 405 with Allow, 408, 414, 431). ' +
+    'Errors are RFC 9457 problem documents with a stable `code`. Besides the answers listed per operation, any ' +
+    'request may get one of the HTTP-layer problems in `components.responses` (400 bad_request, 405 with Allow, ' +
+    '408, 414, 431). ' +
     'Generated from the route schemas; do not edit by hand.',
   contact: { name: 'DLP gateway team' },
   license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' }
@@ -19,7 +20,9 @@ export const OPENAPI_INFO = {
 
 // Problems answered below the routes (src/errors/client-errors.ts, the not-found handler), so on
 // no operation in particular: documented once as reusable responses.
-const problem = (description: string, headers?: Record<string, { description: string, schema: { type: 'string', examples: string[] } }>) => ({
+const problem = (
+  description: string, headers?: Record<string, { description: string, schema: { type: 'string', examples: string[] } }>
+) => ({
   description,
   ...(headers ? { headers } : {}),
   content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } }
@@ -29,9 +32,11 @@ const HTTP_LAYER_RESPONSES = {
   MethodNotAllowed: problem('The path is served, but not with this method (method_not_allowed)', {
     Allow: { description: 'the methods served on the path', schema: { type: 'string', examples: ['GET, HEAD, PATCH'] } }
   }),
-  RequestTimeout: problem('The request headers or body did not arrive in time (request_timeout); the connection is closed'),
+  RequestTimeout: problem(
+    'The request headers or body did not arrive in time (request_timeout); the connection is closed'),
   UriTooLong: problem('A path segment is longer than 256 characters (uri_too_long)'),
-  RequestHeaderFieldsTooLarge: problem('Request line and headers exceed 16 KiB, a long query string included (request_header_fields_too_large); the connection is closed')
+  RequestHeaderFieldsTooLarge: problem('Request line and headers exceed 16 KiB, a long query string included ' +
+    '(request_header_fields_too_large); the connection is closed')
 }
 
 // OpenAPI 3.1 built from the route schemas; shared schemas become named components.
@@ -60,11 +65,15 @@ async function swaggerPlugin (app: FastifyInstance) {
       buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`)
     }
   })
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true }, staticCSP: true })
+  await app.register(swaggerUi, {
+    routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true }, staticCSP: true
+  })
 
   const hidden = { hide: true }
-  app.get('/openapi.json', { schema: hidden }, async (_req, reply) => reply.type('application/json; charset=utf-8').send(app.swagger()))
-  app.get('/openapi.yaml', { schema: hidden }, async (_req, reply) => reply.type('application/yaml; charset=utf-8').send(app.swagger({ yaml: true })))
+  app.get('/openapi.json', { schema: hidden }, async (_req, reply) =>
+    reply.type('application/json; charset=utf-8').send(app.swagger()))
+  app.get('/openapi.yaml', { schema: hidden }, async (_req, reply) =>
+    reply.type('application/yaml; charset=utf-8').send(app.swagger({ yaml: true })))
 }
 
 export default fp(swaggerPlugin, { name: 'swagger', fastify: '5.x' })

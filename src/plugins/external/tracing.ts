@@ -57,7 +57,9 @@ async function tracing (app: FastifyInstance) {
         }
       }, parentContext)
     } else {
-      span = trace.wrapSpanContext({ traceId: parent!.traceId, spanId: newSpanId(), traceFlags: parent!.flags, isRemote: false })
+      span = trace.wrapSpanContext({
+        traceId: parent!.traceId, spanId: newSpanId(), traceFlags: parent!.flags, isRemote: false
+      })
     }
     request.traceSpan = span
     const current: ActiveTrace = { span, tracestate }

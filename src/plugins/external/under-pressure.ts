@@ -4,7 +4,7 @@ import fp from 'fastify-plugin'
 import { GatewayError } from '../../errors/gateway-error.ts'
 
 // Routes that must answer even when the process is overloaded: orchestrators probe them, and a
-// shed liveness probe would get a busy-but-healthy instance killed.
+// shed liveness probe would get a busy-but-healthy instance killed (test/resilience/server.test.ts).
 const EXEMPT = new Set(['/healthz', '/readyz', '/metrics'])
 
 // Load shedding (@fastify/under-pressure): while the event loop lags (or heap, RSS or event loop
@@ -30,7 +30,8 @@ async function loadShedding (app: FastifyInstance) {
     pressureHandler: (request: FastifyRequest, _reply, type, value) => {
       if (EXEMPT.has(request.routeOptions.url ?? '') || Date.now() < armedAt) return undefined
       request.log.warn({ pressure: type, value }, 'request shed: the gateway is overloaded')
-      return Promise.reject(new GatewayError('service_unavailable', 'The gateway is overloaded right now; retry after the time in Retry-After.', { retryAfter }))
+      return Promise.reject(new GatewayError('service_unavailable',
+        'The gateway is overloaded right now; retry after the time in Retry-After.', { retryAfter }))
     }
   })
 }

@@ -7,7 +7,9 @@ const Health = Type.Object({ status: Type.Literal('ok') }, { additionalPropertie
 const UpstreamState = Type.Object({
   circuit: ref<'closed' | 'open' | 'half_open'>('CircuitState'),
   status: ref<'ok' | 'degraded' | 'unavailable' | 'unknown'>('HealthStatus'),
-  rate_budget: Type.Enum(BUDGET_MODES, { description: 'shared (Redis), local, or fallback (Redis unreachable: a local share)' })
+  rate_budget: Type.Enum(BUDGET_MODES, {
+    description: 'shared (Redis), local, or fallback (Redis unreachable: a local share)'
+  })
 }, { additionalProperties: false })
 const Readiness = Type.Object({
   status: Type.Enum(['ready', 'not_ready']),
@@ -16,8 +18,8 @@ const Readiness = Type.Object({
     shutdown: Type.Enum(['no', 'in_progress'])
   }, { additionalProperties: false }),
   providers: Type.Optional(Type.Record(Type.String(), UpstreamState, {
-    description: 'Circuit breaker state, health and rate-budget mode of each configured provider. Informational: an open circuit ' +
-      'or a budget in fallback does not make the instance unready.'
+    description: 'Circuit breaker state, health and rate-budget mode of each configured provider. Informational: ' +
+      'an open circuit or a budget in fallback does not make the instance unready.'
   }))
 }, { additionalProperties: false })
 
@@ -26,7 +28,8 @@ const Readiness = Type.Object({
 // down every replica sees it, and taking them all out of the load balancer would turn one failing
 // provider into a total outage, while the gateway still serves the other providers and answers
 // the failing one's calls at once with 503 provider_unavailable. The circuit states are reported
-// beside the checks for operators and dashboards.
+// beside the checks for operators and dashboards (test/resilience/breaker.test.ts: an open circuit
+// leaves /readyz at 200).
 const health: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/healthz', {
     schema: {
@@ -44,8 +47,9 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['operations'],
       operationId: 'getReadiness',
       summary: 'Readiness: the gateway takes traffic',
-      description: '503 from the moment shutdown begins, so load balancers drain the instance before it stops. Provider circuit ' +
-        'states are listed under `providers` but do not change readiness: an upstream outage is not fixed by taking gateway replicas out of rotation.',
+      description: '503 from the moment shutdown begins, so load balancers drain the instance before it stops. ' +
+        'Provider circuit states are listed under `providers` but do not change readiness: an upstream outage is ' +
+        'not fixed by taking gateway replicas out of rotation.',
       security: [],
       response: { 200: Readiness, 503: Readiness }
     }
@@ -57,7 +61,12 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
       status: shuttingDown ? 'not_ready' as const : 'ready' as const,
       checks: { config: 'ok' as const, shutdown: shuttingDown ? 'in_progress' as const : 'no' as const },
       ...(adapters.length > 0
-        ? { providers: Object.fromEntries(adapters.map((a) => { const h = a.health(); return [a.id, { circuit: h.circuit, status: h.status, rate_budget: a.rateBudget() }] })) }
+        ? {
+            providers: Object.fromEntries(adapters.map((a) => {
+              const h = a.health()
+              return [a.id, { circuit: h.circuit, status: h.status, rate_budget: a.rateBudget() }]
+            }))
+          }
         : {})
     }
   })

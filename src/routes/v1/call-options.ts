@@ -23,7 +23,8 @@ export function rememberResponse (request: FastifyRequest, reply: FastifyReply, 
 // The overall deadline of one gateway request, as a signal every upstream call honours. A plain
 // timer cleared when the exchange with the client ends: AbortSignal.timeout costs ~40 µs of CPU per
 // request (measured), a large share of a detail GET. The end is the response's `close` (sent, or
-// the client went away), never the request's: that fires as soon as a POST body has been read.
+// the client went away), never the request's: that fires as soon as a POST body has been read
+// (test/v1/write-deadline.test.ts).
 export function requestDeadline (request: FastifyRequest): RequestDeadline {
   const ms = request.server.config.limits.request_timeout_ms
   const controller = new AbortController()

@@ -8,7 +8,8 @@ import type { ListQuery } from '../../../schemas/requests.ts'
 export const unique = <T>(values: T[] | undefined) => (values === undefined ? undefined : [...new Set(values)])
 
 // The schema's date-time format already refused what cannot be converted; this is the backstop
-// that keeps such a value a 400 naming the parameter, never an exception or a vendor call.
+// that keeps such a value a 400 naming the parameter, never an exception or a vendor call
+// (test/routes/list-filters.test.ts).
 function iso (value: string | undefined, path: string, errors: FieldErrorT[]): string | undefined {
   if (value === undefined) return undefined
   const canonical = clientTimeToIso(value)
