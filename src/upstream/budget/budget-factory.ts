@@ -19,10 +19,11 @@ export interface RateBudgetOptions {
 // The local budget of one replica while the shared store is away: each limit times `share`,
 // rounded down (never above the share), but at least one request per window, so an outage of
 // Redis slows a class down without closing it (test/budget/shared-rate-budget.test.ts, "fallback
-// windows"). With the default share of 0.25 and the shipped
-// autoscaler's 3 to 12 replicas, 3 or 4 replicas in fallback stay within the vendor's budget;
-// more may exceed it by up to share x replicas (3x at 12) until Redis is back, and the vendor's
-// 429s with Retry-After then pause the class on each replica.
+// windows"). With the default share of 0.25 and the shipped autoscaler's 3 to 12 replicas,
+// 3 or 4 replicas in fallback stay within the vendor's budget (for limits of 4 or more: the floor
+// of one request per window can exceed a smaller one); more may exceed it by up to share x
+// replicas (3x at 12) until Redis is back, and the vendor's 429s with Retry-After then pause the
+// class on each replica.
 export function fallbackWindows (
   windowsByClass: Record<string, BudgetWindow[]>, share: number
 ): Record<string, BudgetWindow[]> {
