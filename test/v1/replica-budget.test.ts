@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { createHash, randomUUID } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import t from 'tap'
+import { startReplica } from '../helpers/replica.ts'
 import { request } from 'undici'
 import { buildZwaSimulator } from '../../src/vendors/zwa/simulator/app.ts'
 
@@ -12,25 +11,7 @@ import { buildZwaSimulator } from '../../src/vendors/zwa/simulator/app.ts'
 // ZWA's search class limited to 5 a minute, 24 concurrent list requests spread over the three reach
 // the vendor with exactly 5 searches; a budget per replica would have let 15 through.
 const redisUrl = process.env.REDIS_URL
-const server = fileURLToPath(new URL('../../src/server.ts', import.meta.url))
 const LIMIT = 5
-
-async function startReplica (config: string): Promise<{ child: ChildProcess, url: string }> {
-  const child = spawn(process.execPath, [server], {
-    env: { PATH: process.env.PATH ?? '', GATEWAY_CONFIG: config, REDIS_URL: redisUrl!, PORT: '0', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let out = ''
-  let err = ''
-  child.stdout!.on('data', (d) => { out += d })
-  child.stderr!.on('data', (d) => { err += d })
-  const until = Date.now() + 20_000
-  while (!/listening on (http:\/\/\S+) /.test(out)) {
-    if (child.exitCode !== null || Date.now() > until) throw new Error(`replica did not start: ${err}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  return { child, url: /listening on (http:\/\/\S+) /.exec(out)![1] }
-}
 
 t.test('three replicas stay within one vendor rate budget', { skip: redisUrl ? false : 'REDIS_URL is not set (CI sets redis://127.0.0.1:6379)' }, async (t) => {
   const zwa = await buildZwaSimulator({ keyId: 'bid', keySecret: 'bsecret', count: 50 })
@@ -53,7 +34,7 @@ providers:
 api_keys:
   - { name: budget-${run}, sha256: ${createHash('sha256').update(key).digest('hex')}, scopes: [incidents:read] }
 `)
-  const replicas = await Promise.all([startReplica(config), startReplica(config), startReplica(config)])
+  const replicas = await Promise.all([startReplica(config, redisUrl!), startReplica(config, redisUrl!), startReplica(config, redisUrl!)])
   t.teardown(async () => {
     for (const r of replicas) r.child.kill('SIGKILL')
     await zwa.close()

@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { createHash, randomUUID } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import t from 'tap'
+import { startReplica } from '../helpers/replica.ts'
 import { request } from 'undici'
 import { buildCloudlockSimulator } from '../../src/vendors/cloudlock/simulator/app.ts'
 import { buildZwaSimulator } from '../../src/vendors/zwa/simulator/app.ts'
@@ -12,24 +11,6 @@ import { buildZwaSimulator } from '../../src/vendors/zwa/simulator/app.ts'
 // Three gateway processes sharing the local Redis must act as one: one rate-limit budget per
 // key and one idempotency record per key, whichever replica a request reaches.
 const redisUrl = process.env.REDIS_URL
-const server = fileURLToPath(new URL('../../src/server.ts', import.meta.url))
-
-async function startReplica (config: string): Promise<{ child: ChildProcess, url: string }> {
-  const child = spawn(process.execPath, [server], {
-    env: { PATH: process.env.PATH ?? '', GATEWAY_CONFIG: config, REDIS_URL: redisUrl!, PORT: '0', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let out = ''
-  let err = ''
-  child.stdout!.on('data', (d) => { out += d })
-  child.stderr!.on('data', (d) => { err += d })
-  const until = Date.now() + 20_000
-  while (!/listening on (http:\/\/\S+) /.test(out)) {
-    if (child.exitCode !== null || Date.now() > until) throw new Error(`replica did not start: ${err}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  return { child, url: /listening on (http:\/\/\S+) /.exec(out)![1] }
-}
 
 t.test('three replicas share rate limits and idempotency through Redis', { skip: redisUrl ? false : 'REDIS_URL is not set: the multi-replica test needs a Redis (CI sets redis://127.0.0.1:6379)' }, async (t) => {
   const zwa = await buildZwaSimulator({ keyId: 'rid', keySecret: 'rsecret', count: 5 })
@@ -49,7 +30,7 @@ providers:
 api_keys:
   - { name: replica-${run}, sha256: ${createHash('sha256').update(key).digest('hex')}, scopes: [incidents:read, incidents:write] }
 `)
-  const replicas = await Promise.all([startReplica(config), startReplica(config), startReplica(config)])
+  const replicas = await Promise.all([startReplica(config, redisUrl!), startReplica(config, redisUrl!), startReplica(config, redisUrl!)])
   t.teardown(async () => {
     for (const r of replicas) r.child.kill('SIGKILL')
     await zwa.close()
