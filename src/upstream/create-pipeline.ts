@@ -63,6 +63,29 @@ export function createPipeline (
     maxConnections: spec.maxConnections,
     dispatcher: deps.dispatcher
   })
+  const budget = createRateBudget({
+    providerId: `${spec.providerType}:${sha256Hex(spec.tenant).slice(0, 16)}`,
+    windowsByClass: settings.rateBudget,
+    // No limits to share (Cloudlock's default): no Redis round trip per call either; a vendor's
+    // Retry-After then pauses the class on this replica only.
+    redis: Object.values(settings.rateBudget).some((w) => w.length > 0) ? deps.redis : undefined,
+    fallbackShare: settings.rateBudgetFallbackShare,
+    now,
+    // Token requests run on the full request timeout even when deadline_ms is shorter.
+    leaseMs: Math.max(settings.deadlineMs ?? 0, deps.requestTimeoutMs ?? 30_000) + LEASE_MARGIN_MS,
+    onStoreError: (err, operation) => deps.reportStoreError?.('rate_budget', operation, err),
+    onModeChange: (mode) => {
+      deps.metrics?.budgetMode(spec.providerId, mode)
+      if (mode === 'fallback') {
+        deps.logger?.warn({ provider: spec.providerId, share: settings.rateBudgetFallbackShare },
+          'shared rate budget unreachable: this replica uses its fallback share of the vendor budget')
+      } else {
+        deps.logger?.info({ provider: spec.providerId, mode }, 'shared rate budget back')
+      }
+    }
+  })
+  deps.metrics?.budgetMode(spec.providerId, budget.mode())
+  budget.probe?.().catch(() => {}) // never rejects; its outcome is reported through onModeChange
   const bound: { auth?: Authenticator } = {}
   const pipeline = new UpstreamPipeline({
     providerId: spec.providerId,
@@ -77,26 +100,7 @@ export function createPipeline (
       secrets: () => bound.auth!.secrets()
     },
     errorMessageKey: spec.errorMessageKey,
-    budget: createRateBudget({
-      providerId: `${spec.providerType}:${sha256Hex(spec.tenant).slice(0, 16)}`,
-      windowsByClass: settings.rateBudget,
-      // No limits to share (Cloudlock's default): no Redis round trip per call either; a vendor's
-      // Retry-After then pauses the class on this replica only.
-      redis: Object.values(settings.rateBudget).some((w) => w.length > 0) ? deps.redis : undefined,
-      fallbackShare: settings.rateBudgetFallbackShare,
-      now,
-      leaseMs: (settings.deadlineMs ?? deps.requestTimeoutMs ?? 30_000) + LEASE_MARGIN_MS,
-      onStoreError: (err, operation) => deps.reportStoreError?.('rate_budget', operation, err),
-      onModeChange: (mode) => {
-        deps.metrics?.budgetMode(spec.providerId, mode)
-        if (mode === 'fallback') {
-          deps.logger?.warn({ provider: spec.providerId, share: settings.rateBudgetFallbackShare },
-            'shared rate budget unreachable: this replica uses its fallback share of the vendor budget')
-        } else {
-          deps.logger?.info({ provider: spec.providerId, mode }, 'shared rate budget back')
-        }
-      }
-    }),
+    budget,
     telemetry: deps.telemetry,
     metrics: deps.metrics,
     logger: deps.logger,

@@ -33,6 +33,16 @@ export const arrayField = (key: string, what: string) => (body: unknown, provide
   return value
 }
 
+// An answer that must be a JSON object (one record, or an envelope read by a mapper afterwards).
+// Anything else is the vendor's failure; what the object holds is the mapper's business.
+export const anObject = (what: string) => (body: unknown, providerId: string): Record<string, unknown> => {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new GatewayError('upstream_error', `Provider '${providerId}' sent ${what} that is not an object.`,
+      { provider: providerId })
+  }
+  return body as Record<string, unknown>
+}
+
 // The path of one call: `{name}` placeholders replaced by path-encoded values. Adapters validate ids
 // before they get here; encoding is the last line of defence, so an id can never add a path segment
 // (test/upstream/pipeline.test.ts).

@@ -46,6 +46,7 @@ export interface PipelineDeps {
 }
 
 const USER_AGENT = 'dlp-incident-gateway/1'
+const TOKEN_CONCURRENCY = 2
 
 // The vendor refused the credential of an attempt and a new one may be fetched: the attempt is
 // made once more at once (it was never processed, so this holds for writes too). Never escapes: a
@@ -94,7 +95,7 @@ export class UpstreamPipeline {
   private readonly limiter: ConcurrencyLimiter
   // Token requests have their own small limiter: a caller waits for a token inside its
   // concurrency slot, so sharing the slots could leave no slot for the token request itself.
-  private readonly tokenLimiter = new ConcurrencyLimiter(2, 1_000)
+  private readonly tokenLimiter = new ConcurrencyLimiter(TOKEN_CONCURRENCY, 1_000)
   private readonly coalescer = new Coalescer()
   private readonly tracker: HealthTracker
   private halfOpenTimer: NodeJS.Timeout | null = null
@@ -180,6 +181,7 @@ export class UpstreamPipeline {
         }
         retries++
         previous = err
+        reauthenticated = false // each attempt may replace a refused credential once, as before
         this.metrics.upstreamRetry(this.providerId, op.name)
         this.deps.logger?.debug({
           provider: this.providerId,
@@ -297,15 +299,26 @@ export class UpstreamPipeline {
     }
     const ends = telemetry.start(info, req.headers,
       (err) => this.deps.logger?.error({ err }, 'telemetry failed on an upstream request'))
+    const finish = (status: number | undefined, error: unknown) => {
+      // An observer's bug never fails the call or counts against the provider
+      // (test/upstream/pipeline.test.ts, "telemetry").
+      for (const end of ends) {
+        try {
+          end(status, error)
+        } catch (err) {
+          this.deps.logger?.error({ err }, 'telemetry failed on an upstream request')
+        }
+      }
+    }
+    let res: UpstreamResponse
     try {
-      const res = await transport.request(req)
-      for (const end of ends) end(res.status, undefined)
-      return res
+      res = await transport.request(req)
     } catch (err) {
-      const cause = (err as { cause?: unknown }).cause ?? err
-      for (const end of ends) end(undefined, cause)
+      finish(undefined, (err as { cause?: unknown }).cause ?? err)
       throw err
     }
+    finish(res.status, undefined)
+    return res
   }
 
   // The rate budget of `cls`: a slot now, a short wait, or 503 upstream_rate_limited.
@@ -325,7 +338,10 @@ export class UpstreamPipeline {
 
   private async acquire (limiter: ConcurrencyLimiter, dl: Deadline): Promise<void> {
     if (await limiter.acquire(Math.min(this.settings.maxWaitMs, dl.at - this.now()), dl.signal)) return
-    throw dl.signal.aborted ? deadlineExpired(this.providerId) : this.saturated()
+    if (dl.signal.aborted) throw deadlineExpired(this.providerId)
+    throw limiter === this.tokenLimiter
+      ? this.saturated(`${TOKEN_CONCURRENCY} token requests`)
+      : this.saturated(`${this.settings.maxConcurrent} calls`)
   }
 
   // A vendor's Retry-After on 429/503 pauses the class for every caller (and replica).
@@ -425,9 +441,9 @@ export class UpstreamPipeline {
       { provider: this.providerId, retryAfter: seconds }))
   }
 
-  private saturated (): GatewayError {
+  private saturated (what: string): GatewayError {
     return markLocal(new GatewayError('provider_unavailable',
-      `Provider '${this.providerId}' already has ${this.settings.maxConcurrent} calls in flight ` +
+      `Provider '${this.providerId}' already has ${what} in flight ` +
       'from this gateway; retry shortly.',
       { provider: this.providerId, retryAfter: 1 }))
   }

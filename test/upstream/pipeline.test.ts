@@ -146,3 +146,38 @@ t.test('a token request never waits for the concurrency slot its caller holds', 
   t.same(sent.map((r) => [r.path, r.headers.authorization ?? null]), [['/token', null], ['/things/1', 'Bearer tok']],
     'the token request carries no credential')
 })
+
+t.test('telemetry: an observer failing when the exchange ends never fails the call nor the provider', async (t) => {
+  const { transport } = fakeTransport(() => res(200, { ok: 1 }))
+  const telemetry = new UpstreamTelemetry()
+  let ends = 0
+  telemetry.observe({ start: () => () => { ends++; throw new Error('observer end bug') } })
+  const settings = { ...UNGUARDED, breaker: { failureThreshold: 1, openMs: 60_000, halfOpenProbes: 1 } }
+  const p = pipeline(transport, staticBearer('x'), settings, telemetry)
+  for (let i = 0; i < 3; i++) t.same(await p.call(op(), { params: { id: '1' } }, {}), { ok: 1 })
+  t.equal(ends, 3, 'each end ran once')
+  t.match(p.health(), { status: 'ok', circuit: 'closed', last_error: null })
+})
+
+t.test('each attempt may replace a refused credential once (401, 503, retry, 401, ok)', async (t) => {
+  const answers = [401, 503, 401, 200]
+  const { transport, sent } = fakeTransport(() => res(answers.shift() ?? 200, { ok: 1 }))
+  const { auth } = rotatingTokens()
+  const settings = guardSettings({
+    retries: 2,
+    retry_budget_ratio: 1,
+    retry_budget_burst: 10,
+    backoff: { base_ms: 1, max_ms: 1 },
+    max_wait_ms: 1_000,
+    max_retry_after_s: 300,
+    breaker: { failure_threshold: 0, open_ms: 1_000, half_open_probes: 1 },
+    max_queue: 10,
+    coalesce: false,
+    rate_budget: { enabled: false, fallback_share: 0.25, default: { per_minute: 0, per_hour: 0 } }
+  }, 4)
+  const p = pipeline(transport, auth, settings)
+  t.same(await p.call(op(), { params: { id: '1' } }, {}), { ok: 1 })
+  // The fake hands out a new token per authorization; without the per-attempt allowance the third
+  // request's 401 would end the call as upstream_auth_failed.
+  t.same(sent.map((r) => r.headers.authorization), ['Bearer t1', 'Bearer t2', 'Bearer t3', 'Bearer t4'])
+})

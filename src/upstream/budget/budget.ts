@@ -29,11 +29,13 @@ export interface RateBudgetStore {
   // A vendor Retry-After: nothing of this class before `until` (epoch ms), on every replica.
   pause (cls: string, until: number): void
   mode (): BudgetMode
+  // Checks the shared store now (at start-up), so the mode is true before the first vendor call.
+  probe? (): Promise<void>
   close (): Promise<void>
 }
 
 // Operations named in onStoreError, so a log line or a metric says which one failed.
-export type BudgetOperation = 'reserve' | 'done' | 'cancel' | 'pause'
+export type BudgetOperation = 'reserve' | 'done' | 'cancel' | 'pause' | 'probe'
 
 // Pauses shorter than this are treated as over: a caller that slept for a Retry-After may wake a
 // millisecond "early" by the clock's rounding.

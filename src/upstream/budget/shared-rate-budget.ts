@@ -52,6 +52,8 @@ class SharedSlot implements BudgetSlot {
   }
 }
 
+const STARTUP_WAIT_MS = 10_000
+
 class StoreTimeout extends Error {
   constructor (ms: number) {
     super(`the shared rate budget store did not answer within ${ms} ms`)
@@ -159,6 +161,45 @@ export class SharedRateBudget implements RateBudgetStore {
 
   mode (): BudgetMode {
     return this.current
+  }
+
+  // The client's first connection: a refusal or an error fails at once; a slow start (a busy
+  // machine booting several replicas) is given up to STARTUP_WAIT_MS before it counts as down.
+  private connection (): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const done = (err?: Error) => {
+        clearTimeout(timer)
+        this.redis.off('ready', onReady)
+        this.redis.off('error', done)
+        this.redis.off('end', onEnd)
+        if (err) reject(err)
+        else resolve()
+      }
+      const onReady = () => done()
+      const onEnd = () => done(new Error('the shared rate budget store closed'))
+      const timer = setTimeout(() => done(new StoreTimeout(STARTUP_WAIT_MS)), STARTUP_WAIT_MS)
+      timer.unref()
+      this.redis.once('ready', onReady)
+      this.redis.once('error', done)
+      this.redis.once('end', onEnd)
+    })
+  }
+
+  // Redis at start-up: waits for the connection, then one PING. Unreachable means fallback
+  // at once (reported), rather than 'shared' until the first vendor call finds out
+  // (test/budget/fallback.test.ts, "probe"). Never rejects.
+  probe (): Promise<void> {
+    const p: Promise<void> = (async () => {
+      try {
+        if (this.redis.status !== 'ready') await this.connection()
+        await this.within(this.redis.ping())
+        this.setMode('shared')
+      } catch (err) {
+        this.failed(err, 'probe')
+      }
+    })().finally(() => { this.pending.delete(p) })
+    this.pending.add(p)
+    return p
   }
 
   // Waits for the fire-and-forget calls still running; the Redis client belongs to the caller.

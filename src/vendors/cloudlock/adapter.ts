@@ -10,7 +10,7 @@ import type {
 } from '../../adapters/types.ts'
 import { staticBearer } from '../../upstream/authenticator.ts'
 import { createPipeline } from '../../upstream/create-pipeline.ts'
-import { mapCloudlockIncident, singleRecord } from './map-incident.ts'
+import { mapCloudlockIncident } from './map-incident.ts'
 import { walkCloudlock } from './list-walk.ts'
 import { CLOUDLOCK_OPERATIONS as OPS } from './operations.ts'
 
@@ -66,7 +66,7 @@ export function createCloudlockAdapter (
     }
     return { id: nativeId }
   }
-  const mapOne = (body: unknown): IncidentT => mapCloudlockIncident(singleRecord(body), id, mapper).incident
+  const mapOne = (record: unknown): IncidentT => mapCloudlockIncident(record, id, mapper).incident
   const get = async (nativeId: string, opts: CallOptions = {}) =>
     mapOne(await pipeline.call(OPS.get, { params: params(nativeId) }, opts))
 

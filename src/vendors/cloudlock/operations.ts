@@ -1,4 +1,10 @@
-import { arrayField, asIs, type OperationTable } from '../../upstream/operation.ts'
+import { anObject, arrayField, type OperationTable } from '../../upstream/operation.ts'
+import { singleRecord } from './map-incident.ts'
+
+// One incident answer (a bare record, or the {results: [record]} some tenants send): an object, or
+// the vendor failed; its fields are mapped after the exchange (test/vendors/zwa-envelopes.test.ts).
+const incidentObject = anObject('an incident answer')
+const oneIncident = (body: unknown, providerId: string) => incidentObject(singleRecord(body), providerId)
 
 // Every Cloudlock call the gateway makes (reference: cloudlock-incidents-api.md), below the base
 // URL (…/api/v2). Cloudlock documents per-endpoint limits without numbers, so every call is in
@@ -21,7 +27,7 @@ export const CLOUDLOCK_OPERATIONS = {
     rateClass: 'default',
     idempotent: true,
     provides: ['get'],
-    parse: asIs
+    parse: oneIncident
   },
   // incident_status, severity and customer_key; a close is a status change (no resolution field).
   update: {
@@ -31,6 +37,6 @@ export const CLOUDLOCK_OPERATIONS = {
     rateClass: 'default',
     idempotent: false,
     provides: ['update_status', 'update_severity', 'update_external_ref', 'close'],
-    parse: asIs
+    parse: oneIncident
   }
 } as const satisfies OperationTable

@@ -7,7 +7,7 @@ import { asText, list, obj, objects, scalarText, str, type Obj } from '../../ada
 // The normalized shapes of ZWA's sub-resources (documented in docs/adapter-zwa.md). Envelopes
 // are checked; fields inside them are read defensively like the incident itself.
 
-function envelope (providerId: string, body: unknown, what: string): Obj {
+export function envelope (providerId: string, body: unknown, what: string): Obj {
   const o = obj(body)
   if (!o) {
     throw new GatewayError('upstream_error',
@@ -16,7 +16,7 @@ function envelope (providerId: string, body: unknown, what: string): Obj {
   return o
 }
 
-function listIn (providerId: string, body: unknown, key: string, what: string): Obj[] {
+export function listIn (providerId: string, body: unknown, key: string, what: string): Obj[] {
   const value = envelope(providerId, body, what)[key]
   if (value !== undefined && value !== null && !Array.isArray(value)) {
     throw new GatewayError('upstream_error',
