@@ -4,26 +4,15 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { MockAgent } from 'undici'
-import type { ResilienceConfig } from '../../src/config/resilience.ts'
 import { staticBearer } from '../../src/upstream/authenticator.ts'
 import { createPipeline } from '../../src/upstream/create-pipeline.ts'
 import type { Operation } from '../../src/upstream/operation.ts'
 import { sha256Hex } from '../../src/util/hash.ts'
 import { connected, redisMissing } from '../budget/redis.ts'
+import { testResilience } from '../helpers/resilience.ts'
 
 // One call a minute in class `default`, refused at once beyond it (max_wait_ms 0), no retries.
-const resilience = {
-  retries: 0,
-  retry_budget_ratio: 0,
-  retry_budget_burst: 0,
-  backoff: { base_ms: 1, max_ms: 1 },
-  max_retry_after_s: 300,
-  max_wait_ms: 0,
-  breaker: { failure_threshold: 0, open_ms: 1_000, half_open_probes: 1 },
-  max_queue: 10,
-  coalesce: false,
-  rate_budget: { enabled: true, fallback_share: 0.25, default: { per_minute: 1, per_hour: 0 } }
-} as ResilienceConfig
+const resilience = testResilience({ default: { per_minute: 1, per_hour: 0 } }, {}, true)
 
 const read: Operation<unknown> =
   { name: 'list', method: 'GET', path: '/x', rateClass: 'default', idempotent: true, parse: (b) => b }

@@ -10,6 +10,7 @@ import { expandPath, type Operation } from '../../src/upstream/operation.ts'
 import { UpstreamPipeline } from '../../src/upstream/pipeline.ts'
 import { guardSettings, UNGUARDED, type GuardSettings } from '../../src/upstream/resilience/settings.ts'
 import { UpstreamTelemetry, type ExchangeInfo } from '../../src/upstream/telemetry.ts'
+import { testResilience } from '../helpers/resilience.ts'
 
 type Sent = UpstreamRequest & { headers: Record<string, string> }
 
@@ -163,18 +164,8 @@ t.test('each attempt may replace a refused credential once (401, 503, retry, 401
   const answers = [401, 503, 401, 200]
   const { transport, sent } = fakeTransport(() => res(answers.shift() ?? 200, { ok: 1 }))
   const { auth } = rotatingTokens()
-  const settings = guardSettings({
-    retries: 2,
-    retry_budget_ratio: 1,
-    retry_budget_burst: 10,
-    backoff: { base_ms: 1, max_ms: 1 },
-    max_wait_ms: 1_000,
-    max_retry_after_s: 300,
-    breaker: { failure_threshold: 0, open_ms: 1_000, half_open_probes: 1 },
-    max_queue: 10,
-    coalesce: false,
-    rate_budget: { enabled: false, fallback_share: 0.25, default: { per_minute: 0, per_hour: 0 } }
-  }, 4)
+  const settings = guardSettings(testResilience({ default: { per_minute: 0, per_hour: 0 } },
+    { retries: 2, retry_budget_ratio: 1, retry_budget_burst: 10, max_wait_ms: 1_000 }), 4)
   const p = pipeline(transport, auth, settings)
   t.same(await p.call(op(), { params: { id: '1' } }, {}), { ok: 1 })
   // The fake hands out a new token per authorization; without the per-attempt allowance the third

@@ -4,6 +4,9 @@
 import t from 'tap'
 import { MockAgent } from 'undici'
 import { createZwaAdapter } from '../../src/vendors/zwa/adapter.ts'
+import { testResilience } from '../helpers/resilience.ts'
+
+const off = { per_minute: 0, per_hour: 0 }
 
 const ID = '1-152-KQWX-17500012345678901234'
 const UNPLACEABLE = { internalId: 'not an id!', createdAt: 'yesterday', severity: 'HIGH' }
@@ -27,25 +30,9 @@ t.test('an unplaceable record is a data error, not a health failure', async (t) 
     auth: { mode: 'api_key', key_id: 'k', key_secret: 's' },
     timeouts: { connect_ms: 500, headers_ms: 500, body_ms: 500 },
     max_connections: 1,
-    resilience: {
-      retries: 0,
-      retry_budget_ratio: 0,
-      retry_budget_burst: 0,
-      backoff: { base_ms: 1, max_ms: 1 },
-      max_retry_after_s: 300,
-      max_wait_ms: 0,
-      breaker: { failure_threshold: 3, open_ms: 60_000, half_open_probes: 1 },
-      max_queue: 10,
-      coalesce: false,
-      rate_budget: {
-        enabled: false,
-        fallback_share: 0.25,
-        light: { per_minute: 0, per_hour: 0 },
-        medium: { per_minute: 0, per_hour: 0 },
-        token: { per_minute: 0, per_hour: 0 }
-      }
-    }
-  }, { dispatcher: agent })
+    resilience: testResilience({ light: off, medium: off, token: off },
+      { breaker: { failure_threshold: 3, open_ms: 60_000, half_open_probes: 1 } })
+  } as never, { dispatcher: agent })
   t.teardown(() => adapter.shutdown())
   for (let i = 0; i < 6; i++) {
     await t.rejects(adapter.get(ID), { code: 'upstream_error', detail: /internalId or createdAt/ })

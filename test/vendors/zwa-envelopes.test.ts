@@ -5,6 +5,7 @@ import t from 'tap'
 import { MockAgent } from 'undici'
 import { createCloudlockAdapter } from '../../src/vendors/cloudlock/adapter.ts'
 import { createZwaAdapter } from '../../src/vendors/zwa/adapter.ts'
+import { testResilience } from '../helpers/resilience.ts'
 
 const ID = '1-152-KQWX-17500012345678901234'
 const json = { headers: { 'content-type': 'application/json' } }
@@ -12,18 +13,8 @@ const common = {
   timeouts: { connect_ms: 500, headers_ms: 500, body_ms: 500 },
   max_connections: 1
 }
-const resilience = (classes: Record<string, { per_minute: number, per_hour: number }>) => ({
-  retries: 0,
-  retry_budget_ratio: 0,
-  retry_budget_burst: 0,
-  backoff: { base_ms: 1, max_ms: 1 },
-  max_retry_after_s: 300,
-  max_wait_ms: 0,
-  breaker: { failure_threshold: 3, open_ms: 60_000, half_open_probes: 1 },
-  max_queue: 10,
-  coalesce: false,
-  rate_budget: { enabled: false, fallback_share: 0.25, ...classes }
-})
+const resilience = (classes: Record<string, { per_minute: number, per_hour: number }>) =>
+  testResilience(classes, { breaker: { failure_threshold: 3, open_ms: 60_000, half_open_probes: 1 } })
 const off = { per_minute: 0, per_hour: 0 }
 
 function zwa (agent: MockAgent) {
