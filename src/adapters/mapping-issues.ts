@@ -1,4 +1,7 @@
+import { parseVendorTime } from '../mapping/timestamps.ts'
 import type { Obj } from './values.ts'
+
+type VendorTime = NonNullable<ReturnType<typeof parseVendorTime>>
 
 // Each shape a vendor field is expected to have: how it reads in a message, and how it is checked.
 const SHAPES = {
@@ -27,6 +30,18 @@ export class MappingIssues {
     if (SHAPES[shape].ok(value)) return true
     this.add(field, `vendor field '${vendorField}' is ${typeName(value)}, expected ${SHAPES[shape].what}`)
     return false
+  }
+
+  // The record's update time, or its creation time (with a problem recorded) when the vendor's
+  // field is present but unreadable.
+  updatedTime (record: Obj, vendorField: string, created: VendorTime): VendorTime {
+    const value = record[vendorField]
+    const updated = parseVendorTime(value)
+    if (updated) return updated
+    if (value !== undefined && value !== null) {
+      this.add('updated_at', `vendor field '${vendorField}' is not a readable timestamp; created_at is shown instead`)
+    }
+    return created
   }
 
   add (field: string, message: string): void {

@@ -28,10 +28,7 @@ export function mapCloudlockIncident (record: unknown, providerId: string, mappe
       `Provider '${providerId}' sent an incident without a valid id or created_at.`, { provider: providerId })
   }
   const issues = new MappingIssues()
-  const updated = parseVendorTime(r.updated_at) ?? created
-  if (r.updated_at !== undefined && r.updated_at !== null && updated === created) {
-    issues.add('updated_at', "vendor field 'updated_at' is not a readable timestamp; created_at is shown instead")
-  }
+  const updated = issues.updatedTime(r, 'updated_at', created)
   issues.check(r, 'severity', 'severity', 'string')
   issues.check(r, 'incident_status', 'status', 'string')
   issues.check(r, 'customer_key', 'external_ref', 'string')

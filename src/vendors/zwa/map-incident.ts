@@ -25,10 +25,7 @@ export function mapZwaIncident (record: unknown, providerId: string, mapper: Enu
       `Provider '${providerId}' sent an incident without a valid internalId or createdAt.`, { provider: providerId })
   }
   const issues = new MappingIssues()
-  const updated = parseVendorTime(r.lastUpdatedAt) ?? created
-  if (r.lastUpdatedAt !== undefined && r.lastUpdatedAt !== null && updated === created) {
-    issues.add('updated_at', "vendor field 'lastUpdatedAt' is not a readable timestamp; created_at is shown instead")
-  }
+  const updated = issues.updatedTime(r, 'lastUpdatedAt', created)
   issues.check(r, 'transactionId', 'transaction_id', 'string')
   issues.check(r, 'matchingPolicies', 'rules', 'object')
   issues.check(r, 'labels', 'labels', 'array')
