@@ -39,6 +39,7 @@ const WAIT_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
 // What resilience, token and audit code may call. GatewayMetrics implements it; so does
 // NOOP_METRICS when metrics are disabled, so callers never check (test/observability/metrics.test.ts).
 export interface MetricsRecorder extends UpstreamMetrics {
+  sharedStoreError (store: string, operation: string): void
   tokenRefresh (provider: string, outcome: UpstreamOutcome): void
   upstreamCall (provider: string, operation: string, outcome: UpstreamOutcome, seconds: number): void
   httpRequest (method: string, route: string, statusCode: number, seconds: number): void

@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import type { Dispatcher } from 'undici'
 import type { ResilienceConfig } from '../config/resilience.ts'
 import type { SharedStore } from '../state/shared-store.ts'
+import type { StoreErrorReporter } from '../state/store-errors.ts'
 import type { Authenticator } from './authenticator.ts'
 import { createRateBudget } from './budget/budget-factory.ts'
 import { UpstreamClient } from './http/upstream-client.ts'
@@ -24,7 +25,7 @@ export interface UpstreamDeps {
   sharedStore?: SharedStore // state shared by replicas (Redis): upstream tokens
   redis?: Redis // with REDIS_URL: vendor rate budgets shared by every replica
   // A shared store failed (Redis): logged, throttled, and counted by the app (src/state/store-errors.ts).
-  reportStoreError?: (store: 'rate_budget', operation: string, err: unknown) => void
+  reportStoreError?: StoreErrorReporter
 }
 
 // A slot of a request in flight is held at most this long after the longest deadline: a replica

@@ -11,7 +11,6 @@ export interface UpstreamMetrics {
   circuitState (provider: string, state: CircuitState): void
   rateBudgetWait (provider: string, cls: string, ms: number): void
   budgetMode (provider: string, mode: BudgetMode): void
-  sharedStoreError (store: string, operation: string): void
 }
 
 export const NO_UPSTREAM_METRICS: UpstreamMetrics = {
@@ -19,5 +18,4 @@ export const NO_UPSTREAM_METRICS: UpstreamMetrics = {
   circuitState () {},
   rateBudgetWait () {},
   budgetMode () {},
-  sharedStoreError () {}
 }

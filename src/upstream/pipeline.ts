@@ -224,15 +224,7 @@ export class UpstreamPipeline {
     op: Operation, req: UpstreamRequest, dl: Deadline, opts: CallOptions, mayReauthenticate: boolean,
     onSend?: () => void
   ): Promise<{ res: UpstreamResponse, credential: Credential }> {
-    const slot = await this.reserve(op.rateClass, dl)
-    let sent = false
-    try {
-      await this.acquire(this.limiter, dl)
-    } catch (err) {
-      this.deps.budget.cancel(slot)
-      throw err
-    }
-    try {
+    return this.holding(op.rateClass, this.limiter, dl, async (markSent) => {
       let credential: Credential
       try {
         credential = await raceAbort(this.deps.authenticator.authorize(dl.signal), dl.signal, this.providerId)
@@ -243,7 +235,7 @@ export class UpstreamPipeline {
       }
       const headers: Record<string, string> = { ...credential.headers, 'user-agent': USER_AGENT }
       if (opts.requestId) headers['x-request-id'] = opts.requestId
-      sent = true
+      markSent()
       onSend?.()
       const res = await this.http(op, this.deps.transport, { ...req, headers, signal: dl.signal })
       if ((res.status === 401 || res.status === 403) && mayReauthenticate &&
@@ -252,10 +244,29 @@ export class UpstreamPipeline {
       }
       this.pauseOnHint(op.rateClass, res)
       return { res, credential }
+    })
+  }
+
+  // A rate-budget slot of `cls` and a place under `limiter` for `send`: the slot is marked done
+  // when a request went out (the vendor counts it), cancelled when none did, and the place is
+  // always given back (test/upstream/pipeline.test.ts, test/resilience/units.test.ts).
+  private async holding<T> (
+    cls: string, limiter: ConcurrencyLimiter, dl: Deadline, send: (markSent: () => void) => Promise<T>
+  ): Promise<T> {
+    const slot = await this.reserve(cls, dl)
+    try {
+      await this.acquire(limiter, dl)
+    } catch (err) {
+      this.deps.budget.cancel(slot)
+      throw err
+    }
+    let sent = false
+    try {
+      return await send(() => { sent = true })
     } finally {
       if (sent) this.deps.budget.done(slot)
       else this.deps.budget.cancel(slot)
-      this.limiter.release()
+      limiter.release()
     }
   }
 
@@ -265,22 +276,13 @@ export class UpstreamPipeline {
     op: Operation, transport: UpstreamClient, req: UpstreamRequest
   ): Promise<UpstreamResponse> {
     const dl = deadlineOf({}, this.now(), this.requestTimeoutMs)
-    const slot = await this.reserve(op.rateClass, dl)
-    try {
-      await this.acquire(this.tokenLimiter, dl)
-    } catch (err) {
-      this.deps.budget.cancel(slot)
-      throw err
-    }
-    try {
+    return this.holding(op.rateClass, this.tokenLimiter, dl, async (markSent) => {
+      markSent()
       const res = await this.http(op, transport,
         { ...req, headers: { ...req.headers, 'user-agent': USER_AGENT }, signal: dl.signal })
       this.pauseOnHint(op.rateClass, res)
       return res
-    } finally {
-      this.deps.budget.done(slot)
-      this.tokenLimiter.release()
-    }
+    })
   }
 
   // HTTP, observed by the telemetry stage with the operation's own labels.

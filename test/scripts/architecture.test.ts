@@ -114,27 +114,3 @@ t.test('the real src/ has no folder-level import cycle, type-only imports includ
   const { code, stdout } = await check(fileURLToPath(new URL('../../src', import.meta.url)))
   t.equal(code, 0, stdout)
 })
-
-// The simulators and demo mode leave the production start path (issue 15): nothing src/server.ts
-// loads statically reaches them (demo mode imports them dynamically), and the image leaves them out.
-t.test('the production start path never loads a simulator', async (t) => {
-  const { readFileSync } = await import('node:fs')
-  const { resolve } = await import('node:path')
-  const root = fileURLToPath(new URL('../../src/', import.meta.url))
-  const seen = new Set<string>()
-  const visit = (file: string) => {
-    if (seen.has(file)) return
-    seen.add(file)
-    const text = readFileSync(file, 'utf8')
-    // Static runtime imports and re-exports only: `import type` is erased, `import()` is on demand.
-    for (const m of text.matchAll(/^(?:import|export)\s+(?!type\s)[^'"]*?from\s+'(\.[^']+)'|^import\s+'(\.[^']+)'/gm)) {
-      visit(resolve(dirname(file), m[1] ?? m[2]))
-    }
-  }
-  visit(join(root, 'server.ts'))
-  const demoOnly = [...seen].map((f) => f.slice(root.length)).filter((f) => /^(demo|sim-kit)\/|^vendors\/[^/]+\/simulator\//.test(f))
-  t.same(demoOnly, [], 'no simulator or demo module on the production path')
-  t.ok(seen.size > 50, `${seen.size} modules followed`)
-  const dockerignore = readFileSync(new URL('../../.dockerignore', import.meta.url), 'utf8')
-  for (const path of ['src/demo', 'src/sim-kit', 'src/vendors/*/simulator']) t.match(dockerignore, path, `the image leaves out ${path}`)
-})

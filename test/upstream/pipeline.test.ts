@@ -7,6 +7,7 @@ import { staticBearer, type Authenticator } from '../../src/upstream/authenticat
 import { createRateBudget } from '../../src/upstream/budget/budget-factory.ts'
 import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from '../../src/upstream/http/upstream-client.ts'
 import { expandPath, type Operation } from '../../src/upstream/operation.ts'
+import { createPipeline } from '../../src/upstream/create-pipeline.ts'
 import { UpstreamPipeline } from '../../src/upstream/pipeline.ts'
 import { guardSettings, UNGUARDED, type GuardSettings } from '../../src/upstream/resilience/settings.ts'
 import { UpstreamTelemetry, type ExchangeInfo } from '../../src/upstream/telemetry.ts'
@@ -171,4 +172,38 @@ t.test('each attempt may replace a refused credential once (401, 503, retry, 401
   // The fake hands out a new token per authorization; without the per-attempt allowance the third
   // request's 401 would end the call as upstream_auth_failed.
   t.same(sent.map((r) => r.headers.authorization), ['Bearer t1', 'Bearer t2', 'Bearer t3', 'Bearer t4'])
+})
+
+t.test('a request that never went out gives its rate-budget slot back', async (t) => {
+  const { transport, sent } = fakeTransport(() => res(200, { ok: 1 }))
+  let calls = 0
+  const auth: Authenticator = {
+    async authorize () {
+      if (++calls === 1) throw new Error('token endpoint down')
+      return { headers: { authorization: 'Bearer ok' }, secret: 'ok' }
+    },
+    refused: () => false,
+    secrets: () => []
+  }
+  const settings = { ...UNGUARDED, rateBudget: { light: [{ limit: 1, ms: 60_000 }] } }
+  const p = pipeline(transport, auth, settings)
+  await t.rejects(p.call(op(), { params: { id: '1' } }, {}))
+  t.same(await p.call(op(), { params: { id: '1' } }, {}), { ok: 1 }, 'the one slot was free again')
+  t.equal(sent.length, 1)
+})
+
+t.test('a provider without limits keeps its budget local, whatever Redis is configured', async (t) => {
+  const untouchable = new Proxy({}, { get () { throw new Error('Redis used') } }) as never
+  const { pipeline: p } = createPipeline({
+    providerId: 'nolimits',
+    providerType: 'cloudlock',
+    baseUrl: 'http://vendor.test',
+    timeouts: { connect_ms: 100, headers_ms: 100, body_ms: 100 },
+    maxConnections: 1,
+    errorMessageKey: 'message',
+    tenant: 'http://vendor.test\nx',
+    authenticator: () => staticBearer('x')
+  }, { redis: untouchable })
+  t.equal(p.budgetMode(), 'local')
+  await p.close()
 })

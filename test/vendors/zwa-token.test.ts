@@ -8,7 +8,7 @@ import t, { type Test } from 'tap'
 import { MockAgent } from 'undici'
 import type { ZwaProviderConfigT } from '../../src/config/schema.ts'
 import type { SharedStore } from '../../src/state/shared-store.ts'
-import { NO_UPSTREAM_METRICS } from '../../src/upstream/metrics.ts'
+import { storeErrorReporter } from '../../src/state/store-errors.ts'
 import type { AdapterFactoryDeps } from '../../src/adapters/types.ts'
 import { createZwaAdapter } from '../../src/vendors/zwa/adapter.ts'
 
@@ -52,11 +52,12 @@ t.test('a failing shared token store is logged and metered; the token endpoint s
   const adapter = adapterOn(t, agent, {
     sharedStore: store,
     logger,
-    metrics: { ...NO_UPSTREAM_METRICS, sharedStoreError: (s, op) => metered.push(`${s}:${op}`) }
+    reportStoreError: storeErrorReporter(logger, { sharedStoreError: (s, op) => metered.push(`${s}:${op}`) })
   })
   await t.rejects(adapter.get(ID), { code: 'not_found' }, 'the call went out with a token from the endpoint')
   t.same(metered, ['token:get', 'token:set'])
-  t.match(log, /shared token store failed/)
+  t.match(log, /shared store operation failed/)
+  t.match(log, /"store":"token"/)
   t.match(log, /redis down/)
   agent.assertNoPendingInterceptors()
 })

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto'
-import type { Redis } from 'ioredis'
+import { RedisScript } from '../../state/redis-script.ts'
 
 // The shared budget's Redis scripts, one per operation, each atomic. Per (provider, class, window)
 // one sorted set: member = slot id, score = when the slot expires. A slot in flight scores
@@ -68,29 +67,9 @@ local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 if now + len > current then redis.call('SET', KEYS[1], int(now + len), 'PX', int(len)) end
 return 1`
 
-export class Script {
-  readonly source: string
-  private readonly sha: string
-
-  constructor (source: string) {
-    this.source = source
-    this.sha = createHash('sha1').update(source).digest('hex')
-  }
-
-  // EVALSHA, loading the script with EVAL when this Redis has not seen it (restart, failover).
-  async run (redis: Redis, keys: string[], args: Array<string | number>): Promise<unknown> {
-    try {
-      return await redis.evalsha(this.sha, keys.length, ...keys, ...args)
-    } catch (err) {
-      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err
-      return await redis.eval(this.source, keys.length, ...keys, ...args)
-    }
-  }
-}
-
 export const scripts = {
-  reserve: new Script(RESERVE),
-  done: new Script(DONE),
-  cancel: new Script(CANCEL),
-  pause: new Script(PAUSE)
+  reserve: new RedisScript(RESERVE),
+  done: new RedisScript(DONE),
+  cancel: new RedisScript(CANCEL),
+  pause: new RedisScript(PAUSE)
 }

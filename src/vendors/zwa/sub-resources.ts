@@ -1,4 +1,5 @@
 import { GatewayError } from '../../errors/gateway-error.ts'
+import { anObject } from '../../upstream/operation.ts'
 import { toIsoMillis } from '../../mapping/timestamps.ts'
 import type { HistoryEntry } from '../../adapters/types.ts'
 import { integerText } from '../../upstream/http/lossless-json.ts'
@@ -8,12 +9,7 @@ import { asText, list, obj, objects, scalarText, str, type Obj } from '../../ada
 // are checked; fields inside them are read defensively like the incident itself.
 
 export function envelope (providerId: string, body: unknown, what: string): Obj {
-  const o = obj(body)
-  if (!o) {
-    throw new GatewayError('upstream_error',
-      `Provider '${providerId}' sent a ${what} response that is not an object.`, { provider: providerId })
-  }
-  return o
+  return anObject(`a ${what} response`)(body, providerId)
 }
 
 export function listIn (providerId: string, body: unknown, key: string, what: string): Obj[] {

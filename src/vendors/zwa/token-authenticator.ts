@@ -44,11 +44,9 @@ export function zwaAuthenticator (config: ZwaProviderConfigT, pipeline: Upstream
     shared: deps.sharedStore,
     // One token per credential and upstream; the key holds no secret.
     sharedKey: `zwa-token:${sha256Hex(`${id}\n${config.base_url}\n${clientId}`)}`,
-    onStoreError: (operation, err) => {
-      deps.metrics?.sharedStoreError('token', operation)
-      deps.logger?.warn({ provider: id, operation, err: { message: (err as Error)?.message } },
-        'shared token store failed; using the token endpoint')
-    },
+    // The store failed and the token endpoint is used instead: logged (throttled) and counted
+    // by the app's reporter, like every shared-store failure (test/vendors/zwa-token.test.ts).
+    onStoreError: (operation, err) => deps.reportStoreError?.('token', operation, err),
     // Logs say that a token was issued and for how long, never the token or the secret
     // (test/adapters/zwa/auth.test.ts, "logs never hold the token or the secret").
     fetchToken: async () => {
