@@ -25,6 +25,9 @@ const ENV_SETTINGS: Array<{ env: string, path: string[], secret?: boolean }> = [
   { env: 'RATE_LIMIT_PER_MINUTE', path: ['limits', 'rate_limit_per_minute'] },
   { env: 'UPSTREAM_CALLS_PER_REQUEST', path: ['limits', 'upstream_calls_per_request'] },
   { env: 'REDIS_URL', path: ['redis_url'], secret: true },
+  { env: 'DATABASE_URL', path: ['store', 'database_url'], secret: true },
+  { env: 'DATA_DIR', path: ['store', 'data_dir'] },
+  { env: 'CHANGES_RETENTION_DAYS', path: ['changes', 'retention_days'] },
   { env: 'METRICS_ENABLED', path: ['observability', 'metrics'] },
   { env: 'AUDIT_LOG', path: ['observability', 'audit_log'] },
   { env: 'DEMO', path: ['demo', 'enabled'] },
@@ -37,7 +40,7 @@ const ENV_SETTINGS: Array<{ env: string, path: string[], secret?: boolean }> = [
 
 // Secret fields that a YAML file may give as `<field>_file: /path` instead of inline.
 const SECRET_FIELDS = new Set([
-  'key_id', 'key_secret', 'client_id', 'client_secret', 'token', 'secret', 'api_key', 'redis_url'
+  'key_id', 'key_secret', 'client_id', 'client_secret', 'token', 'secret', 'api_key', 'redis_url', 'database_url'
 ])
 
 const pointerOf = (path: Array<string | number>) => '/' + path.join('/')

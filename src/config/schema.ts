@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox'
 import { CLASSIFICATIONS, PRIORITIES, PROVIDER_ID_PATTERN, SCOPES, SEVERITIES, STATUSES } from '../schemas/enums.ts'
 import { CloudlockResilience, ZwaResilience } from './resilience.ts'
+import { ChangeFeedSettings, StoreSettings, SyncSettings } from './sync.ts'
 
 // The whole gateway configuration, validated once at boot (src/config/load.ts). Unknown keys
 // are errors so a typo in a YAML file stops startup instead of being ignored (test/config/load.test.ts).
@@ -27,7 +28,8 @@ const ProviderCommon = {
   base_url: Type.String({ format: 'uri', maxLength: 2048 }),
   timeouts: Timeouts,
   max_connections: Type.Integer({ minimum: 1, maximum: 256, default: 16 }),
-  mapping: Type.Optional(MappingOverrides)
+  mapping: Type.Optional(MappingOverrides),
+  sync: Type.Optional(SyncSettings)
 }
 
 export const ZwaApiKeyAuth = Type.Object({
@@ -153,6 +155,8 @@ export const ConfigSchema = Type.Object({
     })
   }, { ...closed, default: {} }),
   redis_url: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  store: StoreSettings,
+  changes: ChangeFeedSettings,
   providers: Type.Array(Type.Union([ZwaProviderConfig, CloudlockProviderConfig]), { default: [] }),
   api_keys: Type.Array(ApiKeyConfig, { default: [] }),
   observability: Type.Object({
