@@ -19,6 +19,10 @@ const EXAMPLES: Record<ErrorCode, { detail: string } & Extras> = {
   invalid_cursor: {
     detail: 'The cursor is not valid: it was issued for other filters. Repeat the same filters with the cursor.'
   },
+  change_token_expired: {
+    detail: 'The change token belongs to a change store that no longer exists. Start again from a list walk ' +
+      '(GET /v1/incidents), then read GET /v1/changes without `after`.'
+  },
   unauthorized: { detail: 'Send an API key as Authorization: Bearer <key>.' },
   forbidden: { detail: 'This API key lacks the scope \'incidents:write\'.' },
   not_found: { detail: 'Provider \'cloudlock\' has no incident 320831601.', provider: 'cloudlock' },

@@ -8,7 +8,7 @@ export const ERROR_CODES = [
   'capability_not_supported', 'unsupported_value', 'idempotency_key_reused', 'rate_limited',
   'upstream_error', 'upstream_timeout', 'upstream_rate_limited', 'upstream_auth_failed',
   'provider_unavailable', 'write_outcome_unknown', 'service_unavailable', 'internal_error',
-  'bad_request', 'request_timeout', 'uri_too_long', 'request_header_fields_too_large'
+  'bad_request', 'request_timeout', 'uri_too_long', 'request_header_fields_too_large', 'change_token_expired'
 ] as const
 export type ErrorCode = typeof ERROR_CODES[number]
 

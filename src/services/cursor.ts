@@ -1,5 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto'
 import { sha256 } from '../util/hash.ts'
+import { TokenSigner } from '../util/token-signer.ts'
 import { GatewayError } from '../errors/gateway-error.ts'
 import type { NativePosition } from '../adapters/types.ts'
 
@@ -19,48 +19,33 @@ export interface CursorPayload {
   last?: [micros: string, provider: string, native: string] // the last incident returned (merge order)
 }
 
+const OPEN_FAILURE = {
+  malformed: 'it is malformed', signature: 'its signature does not match', corrupt: 'it is corrupt'
+} as const
+
 const invalid = (why: string, fix = 'Start the listing again without a cursor.') =>
   new GatewayError('invalid_cursor', `The cursor is not valid: ${why}. ${fix}`)
 
-const deriveKey = (secret: string) => sha256(`dlp-gateway cursor ${secret}`)
-
 export class CursorCodec {
-  private readonly key: Buffer
-  private readonly verifyKeys: Buffer[]
+  private readonly signer: TokenSigner
 
   // Signs with `secret`; during a key rotation cursors signed with a previous secret still verify.
   constructor (secret: string, previousSecrets: string[] = []) {
-    this.key = deriveKey(secret)
-    this.verifyKeys = [this.key, ...previousSecrets.map(deriveKey)]
-  }
-
-  private sign (body: string, key = this.key): Buffer {
-    return createHmac('sha256', key).update(`${CURSOR_VERSION}.${body}`).digest()
+    this.signer = new TokenSigner('cursor', CURSOR_VERSION, secret, previousSecrets)
   }
 
   encode (payload: CursorPayload): string {
-    const body = Buffer.from(JSON.stringify(payload)).toString('base64url')
-    return `${CURSOR_VERSION}.${body}.${this.sign(body).toString('base64url')}`
+    return this.signer.seal(payload)
   }
 
   decode (cursor: string, filterDigest: string): CursorPayload {
     if (cursor.length > MAX_CURSOR_LENGTH) throw invalid('it is too long')
-    const parts = cursor.split('.')
-    if (parts.length !== 3) throw invalid('it is malformed')
-    const [version, body, mac] = parts
-    if (version !== CURSOR_VERSION) throw invalid(`version '${version.slice(0, 8)}' is not supported`)
-    const given = Buffer.from(mac, 'base64url')
-    const valid = this.verifyKeys.some((key) => {
-      const expected = this.sign(body, key)
-      return given.length === expected.length && timingSafeEqual(given, expected)
-    })
-    if (!valid) throw invalid('its signature does not match')
-    let payload: CursorPayload
-    try {
-      payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'))
-    } catch {
-      throw invalid('it is corrupt')
+    const opened = this.signer.open(cursor)
+    if (!opened.ok) {
+      if (opened.why === 'version') throw invalid(`version '${cursor.split('.')[0].slice(0, 8)}' is not supported`)
+      throw invalid(OPEN_FAILURE[opened.why])
     }
+    const payload = opened.payload as CursorPayload
     if (!payload || typeof payload.pin !== 'string' || typeof payload.fd !== 'string' ||
       typeof payload.pos !== 'object' || payload.pos === null) {
       throw invalid('it is corrupt')

@@ -1,0 +1,36 @@
+import type { IncidentT } from '../schemas/incident.ts'
+import { sha256Hex } from '../util/hash.ts'
+
+// What makes two observations of an incident "the same state" (spec section 9): the normalized
+// Incident, without `raw` (a vendor field the model does not map changes nothing a consumer reads)
+// and without view-only markers. Keys are sorted so that the hash never depends on the order a
+// mapper happened to build an object in (test/mirror/incident-diff.test.ts).
+
+export type StoredIncident = Omit<IncidentT, 'raw' | 'content_withheld'>
+
+export function storedForm (incident: IncidentT): StoredIncident {
+  const { raw: _raw, content_withheld: _withheld, ...rest } = incident
+  return rest
+}
+
+function canonical (value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null'
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
+  const obj = value as Record<string, unknown>
+  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort()
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(obj[k])}`).join(',')}}`
+}
+
+export const contentHash = (incident: StoredIncident): string => sha256Hex(canonical(incident))
+
+// The top-level fields whose values differ, in the Incident's own field order, and their old values.
+export function diffIncidents (before: StoredIncident, after: StoredIncident):
+{ changed: string[], previous: Record<string, unknown> } {
+  const b = before as Record<string, unknown>
+  const a = after as Record<string, unknown>
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])]
+  const changed = keys.filter((k) => canonical(a[k]) !== canonical(b[k]))
+  const previous: Record<string, unknown> = {}
+  for (const k of changed) previous[k] = b[k] ?? null
+  return { changed, previous }
+}
