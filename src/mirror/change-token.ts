@@ -41,7 +41,8 @@ export class ChangeTokenCodec {
     const opened = this.signer.open(token)
     if (!opened.ok) throw invalid(opened.why === 'signature' ? 'its signature does not match' : `it is ${opened.why}`)
     const p = opened.payload as { st?: unknown, s?: unknown, pd?: unknown }
-    if (!p || typeof p.st !== 'string' || typeof p.pd !== 'string' || !Number.isSafeInteger(p.s) || (p.s as number) < 0) {
+    const validSeq = Number.isSafeInteger(p?.s) && (p.s as number) >= 0
+    if (!p || typeof p.st !== 'string' || typeof p.pd !== 'string' || !validSeq) {
       throw invalid('it is corrupt')
     }
     if (p.pd !== expected.providers) {

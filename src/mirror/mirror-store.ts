@@ -110,7 +110,8 @@ export class MirrorStore {
           result.updated++
           const diff = diffIncidents(row.incident, next)
           const vendorTimeMoved = next.updated_at !== row.incident.updated_at
-          changes.push({ ...base, seq: 0, type: 'updated', occurred_at: vendorTimeMoved ? next.updated_at : now, ...diff })
+          const occurred = vendorTimeMoved ? next.updated_at : now
+          changes.push({ ...base, seq: 0, type: 'updated', occurred_at: occurred, ...diff })
         }
       }
       changes.forEach((c, i) => { c.seq = head + i + 1 })
@@ -213,7 +214,8 @@ export class MirrorStore {
 
   private async current (tx: Queryable, provider: string, ids: string[]): Promise<Map<string, MirrorRow>> {
     const rows = await tx.query<MirrorRow & Record<string, unknown>>(`SELECT native_id, incident, content_hash,
-      vendor_updated_at, observed_at, deleted FROM mirror_incidents WHERE provider = $1 AND native_id = ANY($2::text[])`,
+      vendor_updated_at, observed_at, deleted FROM mirror_incidents
+      WHERE provider = $1 AND native_id = ANY($2::text[])`,
     [provider, ids])
     return new Map(rows.map((r) => [r.native_id, r]))
   }
@@ -250,8 +252,8 @@ function isStale (row: MirrorRow, o: Observation, next: StoredIncident): boolean
   return !row.deleted && row.vendor_updated_at !== null && next.updated_at < row.vendor_updated_at
 }
 
-function upsertRow (provider: string, next: StoredIncident, raw: Record<string, unknown> | null, hash: string,
-  observedAt: Date, now: string): UpsertRow {
+function upsertRow (provider: string, next: StoredIncident, raw: Record<string, unknown> | null,
+  hash: string, observedAt: Date, now: string): UpsertRow {
   return {
     provider,
     native_id: next.native_id,

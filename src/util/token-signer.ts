@@ -5,7 +5,9 @@ import { sha256 } from './hash.ts'
 // hands out (list cursors, change-feed tokens). Each purpose derives its own key from the configured
 // secret, so a token of one kind never verifies as another; during a key rotation tokens signed
 // with a previous secret still verify.
-export type OpenResult = { ok: true, payload: unknown } | { ok: false, why: 'malformed' | 'version' | 'signature' | 'corrupt' }
+export type OpenResult =
+  | { ok: true, payload: unknown }
+  | { ok: false, why: 'malformed' | 'version' | 'signature' | 'corrupt' }
 
 export class TokenSigner {
   private readonly version: string
