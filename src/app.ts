@@ -10,6 +10,7 @@ import { createLogger } from './logging/logger.ts'
 import apiHardening from './plugins/app/api-hardening.ts'
 import auditLog from './plugins/app/audit-log.ts'
 import auth from './plugins/app/auth.ts'
+import changeFeed, { type ChangeFeedPluginOptions } from './plugins/app/change-feed.ts'
 import errorHandler from './plugins/app/error-handler.ts'
 import idempotency from './plugins/app/idempotency.ts'
 import incidents from './plugins/app/incidents.ts'
@@ -38,6 +39,7 @@ export interface AppDeps {
   logger?: Logger
   dispatcher?: Dispatcher // upstream dispatcher for every provider (tests)
   auditStream?: DestinationStream // audit events go here instead of observability.audit_log (tests)
+  changeFeed?: ChangeFeedPluginOptions // sync started by hand, or a store opened by the test
 }
 
 // Builds the gateway with every plugin and route registered, not listening. Registration order
@@ -65,7 +67,8 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     },
     requestTimeout: Math.max(config.server.client_timeout_ms, config.server.headers_timeout_ms),
     keepAliveTimeout: config.server.keep_alive_timeout_ms,
-    connectionTimeout: config.limits.request_timeout_ms + 10_000
+    // A long poll of GET /v1/changes holds a quiet socket for up to 60 s.
+    connectionTimeout: Math.max(config.limits.request_timeout_ms, 60_000) + 10_000
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.server.on('connect', makeConnectHandler(() => app.log))
@@ -87,6 +90,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   await app.register(rateLimit)
   await app.register(idempotency)
   await app.register(providers, { dispatcher: deps.dispatcher })
+  await app.register(changeFeed, deps.changeFeed ?? {})
   await app.register(incidents)
   await app.register(swagger)
 

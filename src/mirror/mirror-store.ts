@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events'
 import type { Database, Queryable } from '../store/database.ts'
 import type { IncidentT } from '../schemas/incident.ts'
 import { contentHash, diffIncidents, storedForm, type StoredIncident } from './incident-diff.ts'
@@ -66,7 +67,9 @@ const emptyResult = (): RecordResult => ({ created: 0, updated: 0, deleted: 0, u
 export class MirrorStore {
   private readonly db: Database
   private readonly now: () => Date
-  private cachedStoreId: string | undefined
+  // 'appended' after a transaction that added changes committed (long polls of this process wait on it).
+  readonly events = new EventEmitter()
+  private meta: { store_id: string, token_secret: string } | undefined
 
   constructor (db: Database, now: () => Date = () => new Date()) {
     this.db = db
@@ -193,23 +196,41 @@ export class MirrorStore {
     return rows.map((r) => r.native_id)
   }
 
+  async count (provider: string): Promise<number> {
+    const [row] = await this.db.query<{ n: number }>(
+      'SELECT count(*)::int8 AS n FROM mirror_incidents WHERE provider = $1 AND NOT deleted', [provider])
+    return row.n
+  }
+
   async storeId (): Promise<string> {
-    if (this.cachedStoreId) return this.cachedStoreId
-    const [row] = await this.db.query<{ store_id: string }>('SELECT store_id FROM store_meta')
-    this.cachedStoreId = row.store_id
-    return row.store_id
+    this.meta ??= await this.readMeta()
+    return this.meta.store_id
+  }
+
+  // The store's own token key: used when no cursor secret is configured (demo mode, one replica).
+  async tokenSecret (): Promise<string> {
+    this.meta ??= await this.readMeta()
+    return this.meta.token_secret
+  }
+
+  private async readMeta (): Promise<{ store_id: string, token_secret: string }> {
+    const [row] = await this.db.query<{ store_id: string, token_secret: string }>(
+      'SELECT store_id, token_secret FROM store_meta')
+    return row
   }
 
   private async appending (
     fn: (tx: Queryable, head: number) => Promise<{ result: RecordResult, appended: number }>
   ): Promise<RecordResult> {
-    return this.db.transaction(async (tx) => {
+    const { result, appended } = await this.db.transaction(async (tx) => {
       const [{ last_seq: head }] = await tx.query<{ last_seq: number }>(
         'UPDATE change_counter SET last_seq = last_seq RETURNING last_seq')
-      const { result, appended } = await fn(tx, head)
-      if (appended > 0) await tx.query('UPDATE change_counter SET last_seq = $1', [head + appended])
-      return result
+      const out = await fn(tx, head)
+      if (out.appended > 0) await tx.query('UPDATE change_counter SET last_seq = $1', [head + out.appended])
+      return out
     })
+    if (appended > 0) this.events.emit('appended')
+    return result
   }
 
   private async current (tx: Queryable, provider: string, ids: string[]): Promise<Map<string, MirrorRow>> {

@@ -1,3 +1,4 @@
+import { Change, ChangeList } from './change.ts'
 import { enumSchemas } from './enums.ts'
 import { Incident } from './incident.ts'
 import { IncidentList } from './incident-list.ts'
@@ -11,5 +12,5 @@ import { Evidence, GroupList, HistoryList, IncidentArray, TicketList, Triggers }
 export const sharedSchemas = [
   ...enumSchemas,
   Problem, Incident, IncidentList, IncidentArray, Provider, ProviderList, ProviderMapping, MappingList,
-  HistoryList, Evidence, Triggers, TicketList, GroupList
+  HistoryList, Evidence, Triggers, TicketList, GroupList, Change, ChangeList
 ]

@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox'
 import { ProviderTypeRef, ref } from './enums.ts'
 import { NullableString } from './nullable.ts'
+import { ProviderSync } from './change.ts'
 
 // What an adapter can do; `GET /v1/providers` lists them so clients know before they ask.
 export const CAPABILITIES = [
@@ -56,6 +57,7 @@ export const Provider = Type.Object({
         'its `fallback_share` of each limit'
     })
   }, { additionalProperties: false }),
+  sync: ProviderSync,
   note: Type.Optional(NullableString())
 }, { additionalProperties: false, $id: 'Provider', title: 'Provider' })
 

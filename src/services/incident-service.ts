@@ -48,6 +48,19 @@ export interface IncidentServiceDeps {
   cache?: ReadAheadCache
   limits: Pick<Config['limits'], 'default_page_size' | 'request_timeout_ms' | 'upstream_calls_per_request'>
   now?: () => number // the walk's pinned bound and a write's sent time (tests)
+  sync?: IncidentSync // the mirror's sync: status per provider, and the write-through of writes
+}
+
+export interface IncidentSync {
+  status (provider: string): ProviderT['sync']
+  recordWrite (incident: IncidentT, observedAt: Date): Promise<unknown>
+}
+
+const NO_SYNC: IncidentSync = {
+  status: () => ({
+    state: 'off', complete_through: null, lag_seconds: null, last_poll_at: null, last_error: null, vendor_calls_last_hour: 0
+  }),
+  recordWrite: async () => null
 }
 
 // Everything the /v1 routes do besides HTTP: which providers a caller may use, the merged listing
@@ -59,8 +72,10 @@ export class IncidentService {
   private readonly cache: ReadAheadCache | undefined
   private readonly limits: IncidentServiceDeps['limits']
   private readonly now: () => number
+  private readonly sync: IncidentSync
 
   constructor (deps: IncidentServiceDeps) {
+    this.sync = deps.sync ?? NO_SYNC
     this.providers = deps.providers
     this.codec = deps.codec
     this.cache = deps.cache
@@ -141,7 +156,7 @@ export class IncidentService {
 
   // The provider instances the key may see, and their enum mapping tables.
   providerList (principal: Principal): ProviderT[] {
-    return providersForList(this.providers, principal, undefined).map(providerInfo)
+    return providersForList(this.providers, principal, undefined).map((a) => providerInfo(a, this.sync.status(a.id)))
   }
 
   mappings (principal: Principal): ProviderMappingT[] {
@@ -159,6 +174,9 @@ export class IncidentService {
       settleMs: this.limits.request_timeout_ms,
       now: this.now
     })
+    // The answer is the vendor's state once the write is done: the change is in the feed before
+    // the response leaves (write-through; never fails the write: src/sync/sync-service.ts).
+    await this.sync.recordWrite(incident, new Date(this.now()))
     return this.viewer(principal)(incident)
   }
 

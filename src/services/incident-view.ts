@@ -26,6 +26,14 @@ export function incidentView (incident: IncidentT, principal: Principal, opts: V
   return mayReadEvidence(principal) ? view : withoutContent(view)
 }
 
+// The `previous` values of a change (GET /v1/changes) hold old matches: the same rule applies.
+export function previousView (previous: Record<string, unknown>, principal: Principal): Record<string, unknown> {
+  if (mayReadEvidence(principal) || !Array.isArray(previous.matches)) return previous
+  const matches = (previous.matches as IncidentT['matches'])
+    .map((m) => ({ ...m, text: null, context_before: null, context_after: null }))
+  return { ...previous, matches }
+}
+
 // Content fields become null; `field` and `detector` stay, as do `match_count` and the number of
 // matches. `content_withheld: true` marks exactly the incidents from which something was removed.
 function withoutContent (incident: IncidentT): IncidentT {

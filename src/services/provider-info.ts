@@ -4,14 +4,15 @@ import { CAPABILITIES, type ProviderT } from '../schemas/provider.ts'
 
 // A provider instance as GET /v1/providers describes it; the base URL never carries credentials
 // (the configuration refuses them: test/config/load.test.ts).
-export const providerInfo = (a: ProviderAdapter): ProviderT => ({
+export const providerInfo = (a: ProviderAdapter, sync: ProviderT['sync']): ProviderT => ({
   id: a.id,
   type: a.type,
   base_url: a.baseUrl,
   capabilities: CAPABILITIES.filter((c) => a.capabilities.has(c)),
   filtering: { ...a.filtering },
   health: a.health(),
-  rate_budget: { mode: a.rateBudget() }
+  rate_budget: { mode: a.rateBudget() },
+  sync
 })
 
 const entries = (table: Record<string, string>) =>

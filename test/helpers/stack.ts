@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { request } from 'undici'
-import { buildApp } from '../../src/app.ts'
+import { buildApp, type AppDeps } from '../../src/app.ts'
 import { loadConfig } from '../../src/config/load.ts'
 import { buildCloudlockSimulator, type CloudlockSimOptions } from '../../src/vendors/cloudlock/simulator/app.ts'
 import { buildZwaSimulator } from '../../src/vendors/zwa/simulator/app.ts'
@@ -28,6 +28,8 @@ export interface StackOptions {
   timeoutsMs?: number
   cloudlockOptions?: Partial<CloudlockSimOptions> // e.g. lenientRecords, pageCap, tieOrder
   zwaOptions?: Partial<ZwaSimOptions> // e.g. rateLimits, pageCap, tieOrder
+  providerYaml?: { zwa?: string, cloudlock?: string } // extra keys of each provider entry, e.g. `sync: {...}`
+  appDeps?: Omit<AppDeps, 'logger'> // e.g. changeFeed: { autostart: false }
 }
 
 export interface Stack {
@@ -64,11 +66,13 @@ providers:
     timeouts: { connect_ms: ${t}, headers_ms: ${t}, body_ms: ${t} }
     # this simulator has no rate limits, and the tests walk far faster than ZWA's 20 searches a minute
     resilience: { rate_budget: { enabled: false } }
+    ${opts.providerYaml?.zwa ?? ''}
   - id: cloudlock
     type: cloudlock
     base_url: ${cloudlockUrl}/api/v2
     token: cloudlock-test-token
     timeouts: { connect_ms: ${t}, headers_ms: ${t}, body_ms: ${t} }
+    ${opts.providerYaml?.cloudlock ?? ''}
 api_keys:
   - { name: admin, sha256: ${sha(KEYS.admin)}, scopes: [incidents:read, incidents:write, evidence:read] }
   - { name: reader, sha256: ${sha(KEYS.reader)}, scopes: [incidents:read] }
@@ -77,7 +81,7 @@ api_keys:
 ${opts.yaml ?? ''}
 `)
   const { logger, capture } = captureLogs('info')
-  const app = await buildApp(loadConfig({ GATEWAY_CONFIG: file }), { logger })
+  const app = await buildApp(loadConfig({ GATEWAY_CONFIG: file }), { ...opts.appDeps, logger })
   const url = await app.listen({ host: '127.0.0.1', port: 0 })
 
   const call = async (method: string, path: string, body: unknown, key: string | undefined) => {

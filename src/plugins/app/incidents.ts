@@ -15,8 +15,9 @@ async function incidents (app: FastifyInstance) {
     providers: app.providers,
     codec: app.cursorCodec,
     cache: app.readAhead,
-    limits: app.config.limits
+    limits: app.config.limits,
+    sync: app.sync ?? undefined
   }))
 }
 
-export default fp(incidents, { name: 'incidents', fastify: '5.x', dependencies: ['providers'] })
+export default fp(incidents, { name: 'incidents', fastify: '5.x', dependencies: ['providers', 'change-feed'] })

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify'
 import actions from './incidents/actions.ts'
+import changes from './changes.ts'
 import detail from './incidents/detail.ts'
 import list from './incidents/list.ts'
 import subResources from './incidents/sub-resources.ts'
@@ -18,6 +19,7 @@ const v1: FastifyPluginAsync = async (app) => {
   await app.register(subResources)
   await app.register(transactions)
   await app.register(providers)
+  await app.register(changes)
 }
 
 export default v1

@@ -3,9 +3,12 @@ export default `
 CREATE TABLE store_meta (
   singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
   store_id text NOT NULL,
+  -- Signs change tokens when no cursor secret is configured, so tokens outlive a restart.
+  token_secret text NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now()
 );
-INSERT INTO store_meta (store_id) VALUES (md5(random()::text || clock_timestamp()::text));
+INSERT INTO store_meta (store_id, token_secret) VALUES (md5(random()::text || clock_timestamp()::text),
+  md5(random()::text) || md5(random()::text) || md5(clock_timestamp()::text));
 
 -- One row per incident the mirror has seen. incident is the normalized Incident without raw; raw
 -- the vendor record as received. observed_at is when the vendor answer holding this state was

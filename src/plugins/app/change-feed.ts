@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { ChangeFeed } from '../../mirror/change-feed.ts'
+import { ChangeTokenCodec } from '../../mirror/change-token.ts'
+import { MirrorStore } from '../../mirror/mirror-store.ts'
+import { GatewayMetrics } from '../../observability/metrics.ts'
+import { ChangeService } from '../../services/change-service.ts'
+import type { Database } from '../../store/database.ts'
+import { openDatabase } from '../../store/open-database.ts'
+import { syncObserver } from '../../sync/sync-metrics.ts'
+import { SyncService } from '../../sync/sync-service.ts'
+import { SyncStateStore } from '../../sync/sync-state-store.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    changes: ChangeService
+    sync: SyncService | null // null: no provider syncs and no store is configured
+    store: Database | null
+  }
+}
+
+export interface ChangeFeedPluginOptions {
+  // false: sync polls only when asked (app.sync.pollNow), for tests that drive it step by step.
+  autostart?: boolean
+  database?: Database // an already opened, migrated store (tests); closed by its owner
+}
+
+// The mirror, sync and the change feed (spec section 9). The store opens when a provider syncs or
+// one is configured (DATABASE_URL / DATA_DIR); a gateway without either serves an empty feed whose
+// providers say `off`, and loads no database engine.
+async function changeFeed (app: FastifyInstance, opts: ChangeFeedPluginOptions) {
+  const config = app.config
+  const syncing = config.providers.filter((p) => p.sync?.enabled === true)
+  const wanted = opts.database !== undefined || syncing.length > 0 ||
+    config.store.database_url !== undefined || config.store.data_dir !== undefined
+  const db = wanted ? (opts.database ?? await openDatabase(config.store)) : null
+  app.decorate('store', db)
+  if (db && !opts.database) app.addHook('onClose', async () => db.close())
+  if (!db) {
+    app.decorate('sync', null)
+    app.decorate('changes', new ChangeService({
+      providers: app.providers, store: null, sync: null, codec: new ChangeTokenCodec(tokenSecret(app))
+    }))
+    return
+  }
+  const mirror = new MirrorStore(db)
+  const metrics = app.metrics instanceof GatewayMetrics ? app.metrics : undefined
+  const sync = new SyncService({
+    adapters: syncing.map((p) => ({ adapter: app.providers.get(p.id)!, settings: p.sync! })),
+    mirror,
+    state: new SyncStateStore(db),
+    observer: syncObserver(metrics?.registry),
+    onError: (provider, err) => app.log.warn({ provider, err: errorSummary(err) }, 'sync poll failed')
+  })
+  // Without a configured secret (demo mode, one replica) tokens are signed with the store's own
+  // key, so they stay valid across restarts of a persistent store.
+  const codec = new ChangeTokenCodec(config.cursor.secret ?? await mirror.tokenSecret(), config.cursor.previous_secrets)
+  app.decorate('sync', sync)
+  app.decorate('changes', new ChangeService({ providers: app.providers, store: { feed: new ChangeFeed(db), mirror }, sync, codec }))
+  if (opts.autostart !== false) app.addHook('onReady', async () => sync.start())
+  // Before the store closes: a poll in flight finishes or aborts first.
+  app.addHook('preClose', async () => sync.stop())
+}
+
+const tokenSecret = (app: FastifyInstance) => app.config.cursor.secret ?? randomBytes(32).toString('hex')
+
+// What a failed poll logs: its code and message, never a vendor body or incident content.
+function errorSummary (err: unknown): { code?: string, message: string } {
+  const e = err as { code?: unknown, message?: unknown } | null
+  return {
+    code: typeof e?.code === 'string' ? e.code : undefined,
+    message: typeof e?.message === 'string' ? e.message.slice(0, 300) : 'sync failed'
+  }
+}
+
+export default fp(changeFeed, { name: 'change-feed', fastify: '5.x', dependencies: ['providers', 'metrics'] })

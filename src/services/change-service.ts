@@ -1,0 +1,133 @@
+import { once } from 'node:events'
+import type { ChangeFeed, StoredChange } from '../mirror/change-feed.ts'
+import { providerSetDigest, type ChangeTokenCodec } from '../mirror/change-token.ts'
+import type { MirrorStore } from '../mirror/mirror-store.ts'
+import type { IncidentT } from '../schemas/incident.ts'
+import type { SyncService } from '../sync/sync-service.ts'
+import { incidentView, previousView } from './incident-view.ts'
+import type { Principal } from './principal.ts'
+import { providersForList, type ProviderSource } from './provider-access.ts'
+
+// GET /v1/changes (spec section 9): which providers the caller reads, its position from the token,
+// a page of the feed with what the caller may see of each incident, and per provider how far the
+// page may be trusted.
+
+export interface ChangeStore {
+  feed: ChangeFeed
+  mirror: MirrorStore
+}
+
+const NO_STORE = 'none' // the store id of a gateway without a store (no provider syncs)
+
+export interface ChangeReadOptions {
+  after?: string
+  providers?: string[]
+  limit: number
+  raw: boolean
+  waitSeconds: number
+  signal: AbortSignal
+}
+
+export interface ChangeListResult {
+  data: Array<Record<string, unknown>>
+  next: string
+  has_more: boolean
+  providers: Record<string, { status: string, complete_through: string | null, lag_seconds: number | null }>
+}
+
+export class ChangeService {
+  private readonly registry: ProviderSource
+  private readonly store: ChangeStore | null
+  private readonly codec: ChangeTokenCodec
+  private readonly sync: SyncService | null
+  private readonly now: () => number
+
+  constructor (deps: {
+    providers: ProviderSource,
+    store: ChangeStore | null,
+    codec: ChangeTokenCodec,
+    sync: SyncService | null,
+    now?: () => number
+  }) {
+    this.registry = deps.providers
+    this.store = deps.store
+    this.codec = deps.codec
+    this.sync = deps.sync
+    this.now = deps.now ?? Date.now
+  }
+
+  async read (principal: Principal, options: ChangeReadOptions): Promise<ChangeListResult> {
+    const providers = providersForList(this.registry, principal, options.providers).map((a) => a.id)
+    const digest = providerSetDigest(providers)
+    const codec = this.codec
+    const storeId = this.store ? await this.store.mirror.storeId() : NO_STORE
+    const after = options.after === undefined ? 0 : codec.decode(options.after, { store: storeId, providers: digest }).seq
+    if (!this.store) return this.empty(providers, codec.encode({ store: NO_STORE, seq: after, providers: digest }))
+    const { feed, mirror } = this.store
+    const read = () => feed.read({ after, providers, limit: options.limit, raw: options.raw })
+    let page = await read()
+    const until = this.now() + options.waitSeconds * 1000
+    while (page.changes.length === 0 && this.now() < until && !options.signal.aborted) {
+      await this.appendedOrTimeout(mirror, until - this.now(), options.signal)
+      page = await read()
+    }
+    const now = this.now()
+    return {
+      data: page.changes.map((c) => this.changeView(c, principal, options.raw)),
+      next: codec.encode({ store: storeId, seq: page.position, providers: digest }),
+      has_more: page.hasMore,
+      providers: Object.fromEntries(providers.map((p) => {
+        const through = page.completeThrough.get(p) ?? null
+        return [p, {
+          status: this.sync?.status(p).state ?? 'off',
+          complete_through: through === null ? null : through.toISOString(),
+          lag_seconds: through === null ? null : Math.max(0, Math.round((now - through.getTime()) / 1000))
+        }]
+      }))
+    }
+  }
+
+  private changeView (c: StoredChange, principal: Principal, raw: boolean): Record<string, unknown> {
+    let incident: IncidentT | null = null
+    if (c.incident !== null) {
+      const whole = (raw && c.raw ? { ...c.incident, raw: c.raw } : c.incident) as IncidentT
+      incident = incidentView(whole, principal, { raw })
+    }
+    return {
+      seq: c.seq,
+      type: c.type,
+      incident_id: `${c.provider}:${c.native_id}`,
+      provider: c.provider,
+      occurred_at: c.occurred_at.toISOString(),
+      detected_at: c.detected_at.toISOString(),
+      changed: c.changed,
+      previous: previousView(c.previous, principal),
+      incident
+    }
+  }
+
+  // No store configured (no provider syncs): an empty feed whose providers say `off`.
+  private empty (providers: string[], next: string): ChangeListResult {
+    return {
+      data: [],
+      next,
+      has_more: false,
+      providers: Object.fromEntries(providers.map((p) => [p, { status: 'off', complete_through: null, lag_seconds: null }]))
+    }
+  }
+
+  private async appendedOrTimeout (mirror: MirrorStore, ms: number, signal: AbortSignal): Promise<void> {
+    const ac = new AbortController()
+    const onAbort = () => ac.abort()
+    signal.addEventListener('abort', onAbort, { once: true })
+    const timer = setTimeout(() => ac.abort(), Math.max(0, ms))
+    try {
+      await once(mirror.events, 'appended', { signal: ac.signal })
+    } catch {
+      // timed out or the client went away
+    } finally {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', onAbort)
+    }
+  }
+}

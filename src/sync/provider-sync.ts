@@ -1,0 +1,312 @@
+import type { ListFilters, PageRequest, ProviderAdapter, StreamItem } from '../adapters/types.ts'
+import type { Static } from 'typebox'
+import type { SyncSettings } from '../config/sync.ts'
+import { isGatewayError } from '../errors/gateway-error.ts'
+import type { MirrorStore, RecordResult } from '../mirror/mirror-store.ts'
+import { OPEN_STATUSES, RECHECK_STATUSES, SYNC_PLANS, type SyncPlan } from './sync-plan.ts'
+import type { SyncProgress, SyncStateStore, WalkProgress } from './sync-state-store.ts'
+
+// One provider instance's sync (spec section 9, docs/sync.md): each poll discovers new incidents,
+// detects changes the way its vendor allows (src/sync/sync-plan.ts), records what it read in the
+// mirror and then moves complete_through. A window only moves after everything in it was recorded,
+// so a failure or a short budget costs freshness (reported as lag and `degraded`), never a change.
+
+export type SyncSettingsT = Static<typeof SyncSettings>
+export type SyncStateName = 'initial_load' | 'live' | 'degraded' | 'off'
+
+export interface SyncStatus {
+  state: SyncStateName
+  complete_through: string | null
+  lag_seconds: number | null
+  last_poll_at: string | null
+  last_error: string | null
+}
+
+export interface SyncObserver {
+  recorded (provider: string, result: RecordResult): void
+  polled (provider: string, outcome: 'ok' | 'error', lagSeconds: number | null): void
+}
+
+export interface ProviderSyncDeps {
+  adapter: ProviderAdapter
+  settings: SyncSettingsT
+  mirror: MirrorStore
+  state: SyncStateStore
+  observer: SyncObserver
+  now?: () => number
+  onError?: (err: unknown) => void // logged by the owner (no incident content in it)
+}
+
+const PAGE = 100 // incidents per vendor page asked for
+const INITIAL_CALLS_PER_POLL = 20 // the initial load yields between chunks (status, shutdown)
+const DIRECT_READS_PER_POLL = 200 // reads of single incidents per poll (re-checks, deletion sweep)
+const iso = (ms: number) => new Date(ms).toISOString()
+
+export class ProviderSync {
+  readonly provider: string
+  private readonly adapter: ProviderAdapter
+  private readonly settings: SyncSettingsT
+  private readonly plan: SyncPlan
+  private readonly deps: ProviderSyncDeps
+  private readonly now: () => number
+  private readonly abort = new AbortController()
+  private progress: SyncProgress | null = null
+  private completeThrough: number | null = null
+  private lastPollAt: number | null = null
+  private lastError: string | null = null
+  private failed = false
+  private queue: Promise<void> = Promise.resolve()
+  private timer: NodeJS.Timeout | undefined
+  private stopped = false
+
+  constructor (deps: ProviderSyncDeps) {
+    this.deps = deps
+    this.adapter = deps.adapter
+    this.provider = deps.adapter.id
+    this.settings = deps.settings
+    this.plan = SYNC_PLANS[deps.adapter.type]
+    this.now = deps.now ?? Date.now
+  }
+
+  // Polls now and resolves when that poll has finished (after any poll already running).
+  pollNow (): Promise<void> {
+    const run = this.queue.then(() => this.poll())
+    this.queue = run.catch(() => {})
+    return run
+  }
+
+  // Polls every poll_interval_s (at once again while the initial load is unfinished) until stop().
+  start (): void {
+    const loop = async () => {
+      if (this.stopped) return
+      await this.pollNow().catch(() => {})
+      if (this.stopped) return
+      const again = this.progress?.initialDone === false && !this.failed ? 0 : this.settings.poll_interval_s * 1000
+      this.timer = setTimeout(() => { void loop() }, again)
+      this.timer.unref()
+    }
+    void loop()
+  }
+
+  async stop (): Promise<void> {
+    this.stopped = true
+    clearTimeout(this.timer)
+    this.abort.abort(new Error('sync stopped'))
+    await this.queue
+  }
+
+  status (): SyncStatus {
+    const lag = this.lagSeconds()
+    return {
+      state: this.stateName(lag),
+      complete_through: this.completeThrough === null ? null : iso(this.completeThrough),
+      lag_seconds: lag,
+      last_poll_at: this.lastPollAt === null ? null : iso(this.lastPollAt),
+      last_error: this.lastError
+    }
+  }
+
+  private stateName (lag: number | null): SyncStateName {
+    if (this.progress !== null && !this.progress.initialDone) return this.failed ? 'degraded' : 'initial_load'
+    if (this.failed) return 'degraded'
+    // Behind by more than three polls and the look-back: the budget or the vendor cannot keep up.
+    const tolerated = 3 * this.settings.poll_interval_s + this.settings.lookback_s
+    if (lag !== null && lag > tolerated) return 'degraded'
+    return this.progress === null ? 'initial_load' : 'live'
+  }
+
+  private lagSeconds (): number | null {
+    return this.completeThrough === null ? null : Math.max(0, Math.round((this.now() - this.completeThrough) / 1000))
+  }
+
+  private async poll (): Promise<void> {
+    if (this.stopped) return
+    const started = this.now()
+    this.lastPollAt = started
+    try {
+      const progress = this.progress ?? await this.deps.state.load(this.provider)
+      this.progress = progress
+      if (!progress.initialDone) {
+        const done = await this.initialLoad(progress, started)
+        await this.deps.state.save(this.provider, progress)
+        if (!done) {
+          this.succeeded()
+          return
+        }
+      }
+      await this.discover(progress, started)
+      if (this.plan.updates === 'updated_after') await this.updates(progress, started)
+      else await this.openRecheck(progress, started)
+      if (this.plan.reconcile) await this.reconcile(progress, started)
+      await this.deps.state.save(this.provider, progress)
+      await this.markComplete(progress)
+      this.succeeded()
+    } catch (err) {
+      this.failed = true
+      this.lastError = describe(err)
+      if (this.progress) await this.deps.state.save(this.provider, this.progress).catch(() => {})
+      this.deps.observer.polled(this.provider, 'error', this.lagSeconds())
+      if (!this.stopped) this.deps.onError?.(err)
+      throw err
+    }
+  }
+
+  private succeeded (): void {
+    this.failed = false
+    this.lastError = null
+    this.deps.observer.polled(this.provider, 'ok', this.lagSeconds())
+  }
+
+  // Walks back to start_from in chunks; the walk's bound and position survive restarts.
+  private async initialLoad (progress: SyncProgress, started: number): Promise<boolean> {
+    progress.initial ??= { pinnedAt: iso(started), startedAt: iso(started), position: null }
+    const done = await this.walk(this.lowerBound({}), progress.initial, INITIAL_CALLS_PER_POLL)
+    if (!done) return false
+    const through = progress.initial.startedAt
+    Object.assign(progress, {
+      initial: null,
+      initialDone: true,
+      discoveredThrough: through,
+      updatesThrough: through,
+      openCheckedThrough: through,
+      lastReconcileAt: through
+    })
+    return true
+  }
+
+  private async discover (progress: SyncProgress, started: number): Promise<void> {
+    const from = Date.parse(progress.discoveredThrough ?? iso(started)) - this.settings.lookback_s * 1000
+    await this.walkAll(this.lowerBound({ createdAfter: iso(from) }), started)
+    progress.discoveredThrough = iso(started)
+  }
+
+  private async updates (progress: SyncProgress, started: number): Promise<void> {
+    const from = Date.parse(progress.updatesThrough ?? iso(started)) - this.settings.lookback_s * 1000
+    await this.walkAll(this.lowerBound({ updatedAfter: iso(from) }), started)
+    progress.updatesThrough = iso(started)
+  }
+
+  // ZWA: every incident in a non-final status, by a status-filtered search, then a direct read of
+  // each known one the search did not return (closed or deleted since, or in an unmapped status).
+  private async openRecheck (progress: SyncProgress, started: number): Promise<void> {
+    const last = Date.parse(progress.openCheckedThrough ?? iso(0))
+    if (started - last < this.settings.open_recheck_interval_s * 1000) return
+    await this.walkAll(this.lowerBound({ status: OPEN_STATUSES }), started)
+    const pending = await this.deps.mirror.dueForRecheck(this.provider, RECHECK_STATUSES, new Date(started),
+      DIRECT_READS_PER_POLL + 1)
+    await this.readEach(pending.slice(0, DIRECT_READS_PER_POLL))
+    if (pending.length <= DIRECT_READS_PER_POLL) progress.openCheckedThrough = iso(started)
+  }
+
+  // ZWA: one full walk spread over reconcile_interval_h, then a direct read of every known incident
+  // the walk did not see (deleted ones answer 404 and become `deleted` changes).
+  private async reconcile (progress: SyncProgress, started: number): Promise<void> {
+    const intervalMs = this.settings.reconcile_interval_h * 3_600_000
+    if (!progress.reconcile) {
+      if (started - Date.parse(progress.lastReconcileAt ?? iso(0)) < intervalMs) return
+      progress.reconcile = { pinnedAt: iso(started), startedAt: iso(started), position: null, phase: 'walk' }
+    }
+    const r = progress.reconcile
+    if (r.phase === 'walk') {
+      const polls = Math.max(1, intervalMs / (this.settings.poll_interval_s * 1000))
+      const known = await this.knownCount()
+      const callsPerPoll = Math.max(1, Math.ceil(known / PAGE / polls))
+      if (!await this.walk(this.lowerBound({}), r, callsPerPoll)) return
+      r.phase = 'sweep'
+    }
+    const missing = await this.deps.mirror.notSeenSince(this.provider, new Date(r.startedAt), new Date(r.pinnedAt),
+      DIRECT_READS_PER_POLL + 1)
+    await this.readEach(missing.slice(0, DIRECT_READS_PER_POLL))
+    if (missing.length > DIRECT_READS_PER_POLL) return
+    progress.lastReconcileAt = r.startedAt
+    progress.reconcile = null
+  }
+
+  private async knownCount (): Promise<number> {
+    return this.deps.mirror.count(this.provider)
+  }
+
+  private async markComplete (progress: SyncProgress): Promise<void> {
+    const updates = this.plan.updates === 'updated_after' ? progress.updatesThrough : progress.openCheckedThrough
+    if (progress.discoveredThrough === null || updates === null) return
+    // The look-back is the vendor's assumed indexing delay: a change that happened just before the
+    // poll may only show up in the next one, so completeness is promised only up to it.
+    const through = Math.min(Date.parse(progress.discoveredThrough), Date.parse(updates)) -
+      this.settings.lookback_s * 1000
+    await this.deps.mirror.checkpoint(this.provider, new Date(through))
+    this.completeThrough = Math.max(this.completeThrough ?? through, through)
+  }
+
+  private lowerBound (filters: ListFilters): ListFilters {
+    const from = this.settings.start_from
+    if (!from) return filters
+    if (filters.createdAfter === undefined || Date.parse(filters.createdAfter) < Date.parse(from)) {
+      return { ...filters, createdAfter: from }
+    }
+    return filters
+  }
+
+  private async walkAll (filters: ListFilters, started: number): Promise<void> {
+    await this.walk(filters, { pinnedAt: iso(started), startedAt: iso(started), position: null }, Infinity)
+  }
+
+  // Pages of a walk into the mirror, from w.position on, until the vendor says the end (true) or
+  // `maxCalls` vendor calls were made (false). w.position moves after each recorded page.
+  private async walk (filters: ListFilters, w: WalkProgress, maxCalls: number): Promise<boolean> {
+    let calls = 0
+    while (calls < maxCalls) {
+      this.abort.signal.throwIfAborted()
+      const observedAt = new Date(this.now())
+      const request: PageRequest & { purpose: 'sync' } = {
+        filters,
+        position: w.position,
+        pinnedAt: w.pinnedAt,
+        want: PAGE,
+        signal: this.abort.signal,
+        deadline: this.callDeadline(),
+        purpose: 'sync'
+      }
+      const page = await this.adapter.listPage(request)
+      calls += Math.max(1, page.upstreamCalls)
+      await this.record(page.items, observedAt)
+      w.position = page.scannedTo ?? page.items.at(-1)?.after ?? w.position
+      if (page.interrupted !== undefined) throw page.interrupted
+      if (page.exhausted) return true
+    }
+    return false
+  }
+
+  private async readEach (nativeIds: string[]): Promise<void> {
+    for (const nativeId of nativeIds) {
+      this.abort.signal.throwIfAborted()
+      const observedAt = new Date(this.now())
+      const opts = { signal: this.abort.signal, deadline: this.callDeadline(), fresh: true, purpose: 'sync' as const }
+      try {
+        const incident = await this.adapter.get(nativeId, opts)
+        this.deps.observer.recorded(this.provider,
+          await this.deps.mirror.record(this.provider, [{ incident, observedAt }]))
+      } catch (err) {
+        if (!isGatewayError(err) || err.code !== 'not_found') throw err
+        this.deps.observer.recorded(this.provider,
+          await this.deps.mirror.recordDeleted(this.provider, [nativeId], observedAt))
+      }
+    }
+  }
+
+  private async record (items: StreamItem[], observedAt: Date): Promise<void> {
+    if (items.length === 0) return
+    const result = await this.deps.mirror.record(this.provider, items.map((i) => ({ incident: i.incident, observedAt })))
+    this.deps.observer.recorded(this.provider, result)
+  }
+
+  // A sync call may wait for its share of the rate budget: background work has no caller waiting,
+  // so it waits up to a poll interval (at least a minute) rather than failing fast.
+  private callDeadline (): number {
+    return this.now() + Math.max(60, this.settings.poll_interval_s) * 1000
+  }
+}
+
+function describe (err: unknown): string {
+  if (isGatewayError(err)) return `${err.code}: ${err.detail}`.slice(0, 300)
+  return err instanceof Error ? err.message.slice(0, 300) : 'sync failed'
+}

@@ -1,0 +1,86 @@
+import type { ProviderAdapter } from '../adapters/types.ts'
+import type { MirrorStore, RecordResult } from '../mirror/mirror-store.ts'
+import type { IncidentT } from '../schemas/incident.ts'
+import { ProviderSync, type SyncObserver, type SyncSettingsT, type SyncStatus } from './provider-sync.ts'
+import type { SyncStateStore } from './sync-state-store.ts'
+
+export interface ProviderSyncInfo extends SyncStatus {
+  vendor_calls_last_hour: number
+}
+
+export interface SyncServiceDeps {
+  adapters: Array<{ adapter: ProviderAdapter, settings: SyncSettingsT }> // the providers with sync enabled
+  mirror: MirrorStore
+  state: SyncStateStore
+  observer: SyncObserver
+  now?: () => number
+  onError?: (provider: string, err: unknown) => void
+}
+
+const OFF: ProviderSyncInfo = {
+  state: 'off', complete_through: null, lag_seconds: null, last_poll_at: null, last_error: null, vendor_calls_last_hour: 0
+}
+
+// Every provider's sync, and the write-through of gateway writes into the mirror.
+export class SyncService {
+  private readonly syncs = new Map<string, ProviderSync>()
+  private readonly adapters = new Map<string, ProviderAdapter>()
+  private readonly deps: SyncServiceDeps
+
+  constructor (deps: SyncServiceDeps) {
+    this.deps = deps
+    for (const { adapter, settings } of deps.adapters) {
+      this.adapters.set(adapter.id, adapter)
+      this.syncs.set(adapter.id, new ProviderSync({
+        adapter,
+        settings,
+        mirror: deps.mirror,
+        state: deps.state,
+        observer: deps.observer,
+        now: deps.now,
+        onError: (err) => deps.onError?.(adapter.id, err)
+      }))
+    }
+  }
+
+  enabled (provider: string): boolean {
+    return this.syncs.has(provider)
+  }
+
+  start (): void {
+    for (const s of this.syncs.values()) s.start()
+  }
+
+  async stop (): Promise<void> {
+    await Promise.all([...this.syncs.values()].map((s) => s.stop()))
+  }
+
+  // One complete poll of a provider (tests, and operators through the API later).
+  async pollNow (provider: string): Promise<void> {
+    const sync = this.syncs.get(provider)
+    if (!sync) throw new Error(`sync is not enabled for provider '${provider}'`)
+    await sync.pollNow()
+  }
+
+  status (provider: string): ProviderSyncInfo {
+    const sync = this.syncs.get(provider)
+    if (!sync) return OFF
+    const calls = (this.adapters.get(provider) as any)?.vendorCalls?.().sync_last_hour ?? 0
+    return { ...sync.status(), vendor_calls_last_hour: calls }
+  }
+
+  // A gateway write's answer is the incident's state now: recorded at once, so its change is in the
+  // feed before the write's response leaves (spec section 9, write-through). A failure here never
+  // fails the write (the vendor has it); the next poll records it.
+  async recordWrite (incident: IncidentT, observedAt: Date): Promise<RecordResult | null> {
+    if (!this.syncs.has(incident.provider)) return null
+    try {
+      const result = await this.deps.mirror.record(incident.provider, [{ incident, observedAt }])
+      this.deps.observer.recorded(incident.provider, result)
+      return result
+    } catch (err) {
+      this.deps.onError?.(incident.provider, err)
+      return null
+    }
+  }
+}

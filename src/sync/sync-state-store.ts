@@ -1,0 +1,49 @@
+import type { NativePosition } from '../adapters/types.ts'
+import type { Database } from '../store/database.ts'
+
+// A provider's sync progress, kept in the store so a restart resumes where it stopped.
+export interface WalkProgress {
+  pinnedAt: string // the walk's upper creation-time bound
+  startedAt: string // when the walk began: what it read is at least this fresh
+  position: NativePosition | null
+}
+
+export interface SyncProgress {
+  initial: WalkProgress | null // the initial load, until it is done
+  initialDone: boolean
+  discoveredThrough: string | null // every incident created before this is in the mirror
+  updatesThrough: string | null // Cloudlock: every update before this is in the mirror
+  openCheckedThrough: string | null // ZWA: every non-final incident's state as of this is in the mirror
+  reconcile: (WalkProgress & { phase: 'walk' | 'sweep' }) | null // ZWA: the current full walk
+  lastReconcileAt: string | null
+}
+
+export const newProgress = (): SyncProgress => ({
+  initial: null,
+  initialDone: false,
+  discoveredThrough: null,
+  updatesThrough: null,
+  openCheckedThrough: null,
+  reconcile: null,
+  lastReconcileAt: null
+})
+
+export class SyncStateStore {
+  private readonly db: Database
+
+  constructor (db: Database) {
+    this.db = db
+  }
+
+  async load (provider: string): Promise<SyncProgress> {
+    const [row] = await this.db.query<{ state: SyncProgress }>('SELECT state FROM sync_state WHERE provider = $1',
+      [provider])
+    return row ? { ...newProgress(), ...row.state } : newProgress()
+  }
+
+  async save (provider: string, progress: SyncProgress): Promise<void> {
+    await this.db.query(`INSERT INTO sync_state (provider, state, updated_at) VALUES ($1, $2::jsonb, now())
+      ON CONFLICT (provider) DO UPDATE SET state = EXCLUDED.state, updated_at = now()`,
+    [provider, JSON.stringify(progress)])
+  }
+}
