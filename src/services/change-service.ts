@@ -61,7 +61,9 @@ export class ChangeService {
     const digest = providerSetDigest(providers)
     const codec = this.codec
     const storeId = this.store ? await this.store.mirror.storeId() : NO_STORE
-    const after = options.after === undefined ? 0 : codec.decode(options.after, { store: storeId, providers: digest }).seq
+    const after = options.after === undefined
+      ? 0
+      : codec.decode(options.after, { store: storeId, providers: digest }).seq
     if (!this.store) return this.empty(providers, codec.encode({ store: NO_STORE, seq: after, providers: digest }))
     const { feed, mirror } = this.store
     const read = () => feed.read({ after, providers, limit: options.limit, raw: options.raw })
@@ -112,7 +114,8 @@ export class ChangeService {
       data: [],
       next,
       has_more: false,
-      providers: Object.fromEntries(providers.map((p) => [p, { status: 'off', complete_through: null, lag_seconds: null }]))
+      providers: Object.fromEntries(providers.map((p) =>
+        [p, { status: 'off', complete_through: null, lag_seconds: null }]))
     }
   }
 

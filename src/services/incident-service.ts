@@ -58,7 +58,12 @@ export interface IncidentSync {
 
 const NO_SYNC: IncidentSync = {
   status: () => ({
-    state: 'off', complete_through: null, lag_seconds: null, last_poll_at: null, last_error: null, vendor_calls_last_hour: 0
+    state: 'off',
+    complete_through: null,
+    lag_seconds: null,
+    last_poll_at: null,
+    last_error: null,
+    vendor_calls_last_hour: 0
   }),
   recordWrite: async () => null
 }

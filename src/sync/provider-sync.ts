@@ -82,10 +82,10 @@ export class ProviderSync {
       await this.pollNow().catch(() => {})
       if (this.stopped) return
       const again = this.progress?.initialDone === false && !this.failed ? 0 : this.settings.poll_interval_s * 1000
-      this.timer = setTimeout(() => { void loop() }, again)
+      this.timer = setTimeout(loop, again)
       this.timer.unref()
     }
-    void loop()
+    loop().catch(() => {})
   }
 
   async stop (): Promise<void> {
@@ -295,7 +295,8 @@ export class ProviderSync {
 
   private async record (items: StreamItem[], observedAt: Date): Promise<void> {
     if (items.length === 0) return
-    const result = await this.deps.mirror.record(this.provider, items.map((i) => ({ incident: i.incident, observedAt })))
+    const observations = items.map((i) => ({ incident: i.incident, observedAt }))
+    const result = await this.deps.mirror.record(this.provider, observations)
     this.deps.observer.recorded(this.provider, result)
   }
 

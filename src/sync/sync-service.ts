@@ -18,7 +18,12 @@ export interface SyncServiceDeps {
 }
 
 const OFF: ProviderSyncInfo = {
-  state: 'off', complete_through: null, lag_seconds: null, last_poll_at: null, last_error: null, vendor_calls_last_hour: 0
+  state: 'off',
+  complete_through: null,
+  lag_seconds: null,
+  last_poll_at: null,
+  last_error: null,
+  vendor_calls_last_hour: 0
 }
 
 // Every provider's sync, and the write-through of gateway writes into the mirror.

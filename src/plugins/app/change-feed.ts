@@ -55,9 +55,11 @@ async function changeFeed (app: FastifyInstance, opts: ChangeFeedPluginOptions) 
   })
   // Without a configured secret (demo mode, one replica) tokens are signed with the store's own
   // key, so they stay valid across restarts of a persistent store.
-  const codec = new ChangeTokenCodec(config.cursor.secret ?? await mirror.tokenSecret(), config.cursor.previous_secrets)
+  const secret = config.cursor.secret ?? await mirror.tokenSecret()
+  const codec = new ChangeTokenCodec(secret, config.cursor.previous_secrets)
   app.decorate('sync', sync)
-  app.decorate('changes', new ChangeService({ providers: app.providers, store: { feed: new ChangeFeed(db), mirror }, sync, codec }))
+  const store = { feed: new ChangeFeed(db), mirror }
+  app.decorate('changes', new ChangeService({ providers: app.providers, store, sync, codec }))
   if (opts.autostart !== false) app.addHook('onReady', async () => sync.start())
   // Before the store closes: a poll in flight finishes or aborts first.
   app.addHook('preClose', async () => sync.stop())

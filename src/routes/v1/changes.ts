@@ -7,7 +7,9 @@ import { unique } from './incidents/list-filters.ts'
 
 export const ChangesQuery = Type.Object({
   after: Type.Optional(Type.String({
-    minLength: 1, maxLength: 1024, description: 'opaque `next` of the previous answer; absent: the oldest retained change'
+    minLength: 1,
+    maxLength: 1024,
+    description: 'opaque `next` of the previous answer; absent: the oldest retained change'
   })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'changes per answer' })),
   provider: Type.Optional(Type.Array(Type.String({ pattern: PROVIDER_ID_PATTERN }), {
