@@ -2,7 +2,7 @@
 import t from 'tap'
 import { createManualClock } from '../../../src/sim-kit/clock.ts'
 import { buildCloudlockSimulator } from '../../../src/vendors/cloudlock/simulator/app.ts'
-import { startCloudlock, TOKEN, type CloudlockHarness } from '../helpers/cloudlock.ts'
+import { record, startCloudlock, TOKEN, type CloudlockHarness } from '../helpers/cloudlock.ts'
 
 const NOW = Date.parse('2026-03-04T05:06:07.890Z')
 const NOW_TEXT = '2026-03-04T05:06:07.890000+00:00'
@@ -58,6 +58,21 @@ t.test('a tick creates and triages incidents the way the console would', async (
   t.same([...kinds].sort(), ['customer_key', 'incident_status', 'severity', 'updated_at'])
   const updatedAfter = await sim.get(`/incidents?updated_after=${encodeURIComponent(NOW_TEXT)}&limit=100&count_total=true`)
   t.equal(updatedAfter.json.total, new Set(actions.map((a) => a.id)).size, 'updated_after finds exactly what the tick touched')
+})
+
+t.test('with nothing open, a change is a severity change', async (t) => {
+  let updates = 0
+  for (let seed = 1; seed <= 8; seed++) {
+    const incidents = ['1', '2', '3'].map((id) => record(id, '2024-01-01T00:00:00.000000+00:00', undefined, { incident_status: 'RESOLVED' }))
+    const sim = await startCloudlock(t, { incidents, activity: { perMinute: 0, seed } })
+    for (let n = 0; n < 20; n++) {
+      const [action] = (await tick(sim, 1)).json.actions
+      if (action.type === 'created') break // a new incident is open
+      t.same(action.changed, ['severity', 'updated_at'], `seed ${seed}`)
+      updates++
+    }
+  }
+  t.ok(updates > 3, `${updates} changes checked`)
 })
 
 t.test('same seed and clock: the same actions and the same data; reset starts over', async (t) => {

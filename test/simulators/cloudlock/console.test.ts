@@ -19,6 +19,9 @@ t.test('PATCH merges native fields, moves updated_at, and list and get see it at
   t.same(ids(await sim.get('/incidents?severity=CRITICAL')), ['200'], 'the severity filter sees it')
   t.same(ids(await sim.get('/incidents?vendor=box')), ['200'], 'vendor is read from the new entity')
   t.same(ids(await sim.get('/incidents?updated_after=2026-02-03T04:05:06.789&order=-updated_at')), ['200'], 'updated_after sees the new time')
+  await sim.admin('PATCH', '/incidents/100', { policy: { id: 'Hb6Tr1QzPm', name: 'Login from Unusual Location' } })
+  t.same(ids(await sim.get('/incidents?policy_id=Hb6Tr1QzPm')), ['100'], 'policy_id follows the new policy')
+  t.same(ids(await sim.get('/incidents?incident_type=UEBA')), ['100'], 'and so does incident_type')
 
   clock.advance(1000)
   const touched = await sim.admin('PATCH', '/incidents/0100', {})

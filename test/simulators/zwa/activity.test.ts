@@ -1,6 +1,8 @@
 // ZWA activity mode: console-like creations and changes, deterministic per seed, visible to the vendor routes.
 import t from 'tap'
 import { buildZwaSimulator } from '../../../src/vendors/zwa/simulator/app.ts'
+import { ADMIN_EMAILS } from '../../../src/vendors/zwa/simulator/catalog.ts'
+import { records } from './fixture-records.ts'
 import { call as http } from '../helpers/http.ts'
 import { call, searchAll, START, startSim } from './helpers.ts'
 import type { Sim } from './helpers.ts'
@@ -64,6 +66,28 @@ t.test('a tick creates and changes incidents the way the console would', async (
   const changed = actions.find((a) => a.type === 'updated' && a.changed.includes('status'))!
   const history = (await call(sim, 'GET', `/dlp/v1/incidents/${changed.id}/change-history`)).json.changeHistory
   t.ok(history.some((h: any) => h.changeType === 'CHANGE_STATUS' && h.changedAt === new Date(now).toISOString()), 'in the change history')
+  const audit = (await call(sim, 'POST', '/dlp/v1/customer/audit?pageSize=100', { body: {} })).json
+  t.equal(audit.cursor.totalElements, actions.length - created.length, 'one audit entry per change')
+  t.ok(audit.logs.every((l: any) => ADMIN_EMAILS.includes(l.changedBy)), 'made by the catalogue admins')
+})
+
+t.test('with nothing open and every label present, a change is a severity change', async (t) => {
+  const all = [['Reviewed', 'Yes'], ['Reviewed', 'No'], ['Team', 'Finance'], ['Team', 'Legal'], ['Team', 'SecOps'], ['Confidential', 'Yes']]
+  let updates = 0
+  for (let seed = 1; seed <= 8; seed++) {
+    const sim = await startSim(t, { incidents: records(), activity: { perMinute: 0, seed } })
+    for (const i of await searchAll(sim)) {
+      await http(sim.url, 'PATCH', `/__sim/incidents/${i.internalId}`, { body: { status: 'RESOLVED', labels: all.map(([key, value]) => ({ key, value })) } })
+    }
+    // Until the first new incident, which is open.
+    for (let n = 0; n < 20; n++) {
+      const [action] = (await tick(sim, 1)).json.actions
+      if (action.type === 'created') break
+      t.same(action.changed, ['severity', 'lastUpdatedAt'], `seed ${seed}`)
+      updates++
+    }
+  }
+  t.ok(updates > 3, `${updates} changes checked`)
 })
 
 t.test('same seed and clock: the same actions and the same data', async (t) => {

@@ -54,6 +54,30 @@ t.test('PATCH keeps an explicit lastUpdatedAt, new keys and big integers; {} onl
   t.equal(touched.json.status, 'RESOLVED', 'nothing else changed')
 })
 
+t.test('PATCH records status, resolution and label changes in the history, not severity', async (t) => {
+  const sim = await startSim(t, { incidents: records() })
+  sim.clock.advance(2000)
+  const now = new Date(START + 2000).toISOString()
+  const labels = [{ key: 'Team', value: 'Legal' }, { key: 'Urgent', value: 'Yes' }]
+  await admin(sim, 'PATCH', `/incidents/${C}`, { status: 'RESOLVED', resolution: 'BENIGN', labels, severity: 'HIGH' })
+  const history = (await call(sim, 'GET', `/dlp/v1/incidents/${C}/change-history`)).json.changeHistory
+  t.same(history.filter((c: any) => c.changedAt === now).map((c: any) => [c.changeType, c.changeData]), [
+    ['CHANGE_STATUS', { before: 'INVESTIGATING', after: 'RESOLVED' }],
+    ['CHANGE_RESOLUTION', { before: null, after: 'BENIGN' }],
+    ['ADD_LABELS', { before: '[{"key":"Team","value":"Legal"}]', after: JSON.stringify(labels) }]
+  ])
+})
+
+t.test('a search walk in progress shows patched incidents as they are now and skips deleted ones', async (t) => {
+  const sim = await startSim(t, { incidents: records() })
+  const first = await call(sim, 'POST', '/dlp/v1/incidents/search?pageSize=2', { body: {} })
+  t.same(first.json.incidents.map((i: any) => i.internalId), [E, D])
+  await admin(sim, 'PATCH', `/incidents/${B}`, { severity: 'INFO' })
+  await admin(sim, 'DELETE', `/incidents/${C}`)
+  const second = await call(sim, 'POST', `/dlp/v1/incidents/search?pageSize=2&page=1&pageId=${first.json.cursor.pageId}`, { body: {} })
+  t.same(second.json.incidents.map((i: any) => [i.internalId, i.severity]), [[B, 'INFO']])
+})
+
 t.test('PATCH refuses bad input with 400 and changes nothing; unknown ids are 404', async (t) => {
   const sim = await startSim(t, { incidents: records() })
   const before = (await get(sim, C)).text
