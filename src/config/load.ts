@@ -35,7 +35,8 @@ const ENV_SETTINGS: Array<{ env: string, path: string[], secret?: boolean }> = [
   { env: 'DEMO_SEED', path: ['demo', 'seed'] },
   { env: 'DEMO_API_KEY', path: ['demo', 'api_key'], secret: true },
   { env: 'DEMO_ZWA_FIXTURES', path: ['demo', 'zwa_fixtures'] },
-  { env: 'DEMO_CLOUDLOCK_FIXTURES', path: ['demo', 'cloudlock_fixtures'] }
+  { env: 'DEMO_CLOUDLOCK_FIXTURES', path: ['demo', 'cloudlock_fixtures'] },
+  { env: 'DEMO_ACTIVITY_PER_MIN', path: ['demo', 'activity_per_minute'] }
 ]
 
 // Secret fields that a YAML file may give as `<field>_file: /path` instead of inline.

@@ -176,7 +176,13 @@ export const ConfigSchema = Type.Object({
     seed: Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, default: 1 }),
     api_key: Type.Optional(Type.String({ minLength: 16, maxLength: 256, pattern: '^[\\x21-\\x7e]+$' })),
     zwa_fixtures: Type.Optional(Type.String({ minLength: 1 })),
-    cloudlock_fixtures: Type.Optional(Type.String({ minLength: 1 }))
+    cloudlock_fixtures: Type.Optional(Type.String({ minLength: 1 })),
+    activity_per_minute: Type.Integer({
+      minimum: 0,
+      maximum: 600,
+      default: 0,
+      description: 'simulated console activity per simulator: new or changed incidents a minute (0 = off)'
+    })
   }, { ...closed, default: {} })
 }, closed)
 

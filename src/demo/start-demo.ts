@@ -43,6 +43,9 @@ export async function startDemo (config: Config): Promise<Demo> {
   // interleaves the vendors from its first page. Ids depend on the seed only (README examples;
   // test/demo-data.test.ts).
   const anchor = new Date().toISOString()
+  // Vendor-console activity (DEMO_ACTIVITY_PER_MIN) gives the change feed something to show.
+  const perMinute = config.demo.activity_per_minute
+  const activity = perMinute > 0 ? { perMinute, seed: config.demo.seed } : undefined
   try {
     const zwa = await buildZwaSimulator({
       ...zwaKey,
@@ -50,11 +53,17 @@ export async function startDemo (config: Config): Promise<Demo> {
       anchor,
       count: config.demo.incidents,
       incidents: zwaRecords,
+      activity,
       defaultResolutionCode: null // closing without a classification records no resolution
     })
     started.push(zwa)
     const cloudlock = await buildCloudlockSimulator({
-      token: cloudlockToken, seed: config.demo.seed, count: config.demo.incidents, anchor, incidents: cloudlockRecords
+      token: cloudlockToken,
+      seed: config.demo.seed,
+      count: config.demo.incidents,
+      anchor,
+      incidents: cloudlockRecords,
+      activity
     })
     started.push(cloudlock)
     const zwaUrl = await zwa.listen({ host: '127.0.0.1', port: 0 })

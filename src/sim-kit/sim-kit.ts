@@ -5,7 +5,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { systemClock, type Clock } from './clock.ts'
 import { DEFAULT_CHUNK_INTERVAL_MS, FaultTable, parseFault, type Fault } from './faults.ts'
+import { ActivityRunner, type ActivityOptions, type ActivityVendor } from './activity.ts'
 import { MALFORMED_JSON, htmlErrorPage, slowStream, truncatedStream } from './fault-bodies.ts'
+import { incidentAdminRoutes, type IncidentAdminOptions } from './incident-admin.ts'
 import { ALWAYS_MASKED_HEADERS, maskBody, maskDeep, maskHeaders } from './mask.ts'
 import { createRng, type Rng } from './random.ts'
 import { RequestLog, type LoggedRequest } from './request-log.ts'
@@ -13,10 +15,11 @@ import { SimInputError } from './sim-input-error.ts'
 
 export { SimInputError }
 export type { Fault, LoggedRequest }
+export type { ActivityAction, ActivityOptions, ActivityVendor } from './activity.ts'
 
 export const ADMIN_PREFIX = '/__sim'
 
-export interface SimKitOptions {
+export interface SimKitOptions extends IncidentAdminOptions {
   // Path prefixes of vendor routes; faults apply only to them (test/simulators/common/sim-kit-log.test.ts).
   vendorPrefixes: string[]
   errorBody: (status: number, message: string) => unknown // vendor-shaped error body
@@ -27,6 +30,8 @@ export interface SimKitOptions {
   requestLogSize?: number // default 1000
   seed?: number | string // seeds the fault-rate RNG (default 'sim-kit')
   clock?: Clock // timestamps of the request log (default Date.now)
+  // Activity mode: ticks always work; a timer runs from ready to close when options.perMinute > 0.
+  activity?: { vendor: ActivityVendor, seed: string, options?: ActivityOptions }
 }
 
 interface InFlight {
@@ -43,6 +48,14 @@ export async function registerSimKit (app: FastifyInstance, opts: SimKitOptions)
   const secretKeys = new Set((opts.secretBodyKeys ?? []).map((k) => k.toLowerCase()))
   const inFlight = new WeakMap<FastifyRequest, InFlight>()
   let rng: Rng = createRng(seed)
+  const activity = opts.activity === undefined
+    ? undefined
+    : new ActivityRunner(opts.activity.vendor, opts.activity.seed, opts.activity.options,
+      (err) => app.log.error({ err }, 'simulated console activity failed'))
+  if (activity !== undefined) {
+    app.addHook('onReady', async () => activity.start())
+    app.addHook('onClose', async () => activity.stop())
+  }
 
   const pathOf = (url: string): string => url.split('?', 1)[0]
   const isAdmin = (path: string): boolean => path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)
@@ -155,12 +168,15 @@ export async function registerSimKit (app: FastifyInstance, opts: SimKitOptions)
       return reply.code(201).send(opts.addIncidents(request.body))
     })
 
-    // A clean slate for the next test: seeded data, no faults, empty log, fault RNG re-seeded.
+    incidentAdminRoutes(admin, ADMIN_PREFIX, opts, activity)
+
+    // A clean slate for the next test: seeded data, no faults, empty log, fault and activity RNGs re-seeded.
     admin.post(`${ADMIN_PREFIX}/reset`, async (_request, reply) => {
       opts.reset()
       faults.clear()
       log.clear()
       rng = createRng(seed)
+      activity?.reset()
       return reply.code(204).send()
     })
   })

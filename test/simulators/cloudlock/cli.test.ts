@@ -36,3 +36,10 @@ t.test('defaults: dev token and seeded data', async (t) => {
   const res = await call(base, 'GET', '/api/v2/incidents?count_total=true', { headers: { authorization: 'Bearer cloudlock-sim-dev-token' } })
   t.equal(res.json.total, 3)
 })
+
+t.test('--activity-per-minute turns on console activity; off by default', async (t) => {
+  const on = await startCli(t, ['--count', '3', '--activity-per-minute', '600'])
+  t.match((await call(on, 'GET', '/__sim/activity')).json, { per_minute: 600, running: true })
+  const off = await startCli(t, ['--count', '3'])
+  t.match((await call(off, 'GET', '/__sim/activity')).json, { per_minute: 0, running: false })
+})

@@ -42,3 +42,20 @@ t.test('the runner refuses bad settings', async (t) => {
   t.equal(code, 1)
   t.match(err, /count must be a non-negative integer/)
 })
+
+t.test('--activity-per-minute turns on console activity', async (t) => {
+  const child = spawn(process.execPath, [CLI, '--port', '0', '--count', '5', '--activity-per-minute', '600'], { env: { ...process.env, HOST: '127.0.0.1' } })
+  t.teardown(() => { child.kill('SIGTERM') })
+  let out = ''
+  child.stdout.setEncoding('utf8')
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk: string) => {
+      out += chunk
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)
+      if (match !== null) resolve(match[1])
+    })
+    child.once('exit', (code) => reject(new Error(`cli exited with ${code}: ${out}`)))
+  })
+  const res = await call({ url }, 'GET', '/__sim/activity', { token: null })
+  t.match(res.json, { per_minute: 600, running: true })
+})

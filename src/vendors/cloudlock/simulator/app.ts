@@ -1,12 +1,15 @@
-import type { TieOrder } from '../../../sim-kit/tie-order.ts'
 // Builds the Cisco Cloudlock simulator (not listening; the caller listens).
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { checkActivityOptions, type ActivityOptions } from '../../../sim-kit/activity.ts'
 import { systemClock, type Clock } from '../../../sim-kit/clock.ts'
 import { registerSimKit } from '../../../sim-kit/sim-kit.ts'
+import type { TieOrder } from '../../../sim-kit/tie-order.ts'
+import { cloudlockActivity } from './activity.ts'
 import { CloudlockHttpError, errorBody } from './errors.ts'
 import { generateIncidents } from './generate.ts'
 import { RateLimitedError } from './guard.ts'
 import { incidentRoutes } from './routes.ts'
+import { idKey } from './records.ts'
 import { IncidentStore } from './store.ts'
 
 export const CLOUDLOCK_PREFIX = '/api/v2'
@@ -34,6 +37,7 @@ export interface CloudlockSimOptions {
   allowedIps?: string[] // caller IP allow-list; others get 403 (default: everyone)
   requestLogSize?: number // /__sim/requests capacity, default 1000
   faultSeed?: number | string // seeds fault `rate` decisions, default 'cloudlock'
+  activity?: ActivityOptions // console activity (docs/simulators.md); seed defaults to `seed`
 }
 
 function checkOptions (opts: CloudlockSimOptions): void {
@@ -50,7 +54,11 @@ function checkOptions (opts: CloudlockSimOptions): void {
   if (opts.incidents !== undefined && !Array.isArray(opts.incidents)) {
     throw new Error('Cloudlock simulator: incidents must be an array of native records')
   }
+  checkActivityOptions('Cloudlock', opts.activity)
 }
+
+// Admin path ids follow the vendor routes: digits, leading zeros ignored; anything else names nothing.
+const keyOf = (id: string): string | undefined => /^\d{1,20}$/.test(id) ? idKey(id) : undefined
 
 export async function buildCloudlockSimulator (opts: CloudlockSimOptions): Promise<FastifyInstance> {
   checkOptions(opts)
@@ -81,7 +89,20 @@ export async function buildCloudlockSimulator (opts: CloudlockSimOptions): Promi
     secretBodyKeys: ['token', 'access_token'],
     requestLogSize: opts.requestLogSize,
     seed: opts.faultSeed ?? 'cloudlock',
-    clock
+    clock,
+    patchIncident: (id, patch) => {
+      const key = keyOf(id)
+      return key === undefined ? undefined : store.patch(key, patch)
+    },
+    deleteIncident: (id) => {
+      const key = keyOf(id)
+      return key !== undefined && store.delete(key)
+    },
+    activity: {
+      vendor: cloudlockActivity(store, clock),
+      seed: `cloudlock:${opts.activity?.seed ?? opts.seed ?? 1}`,
+      options: opts.activity
+    }
   })
 
   await app.register(incidentRoutes, {

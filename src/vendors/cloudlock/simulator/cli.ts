@@ -1,5 +1,6 @@
 // Standalone Cloudlock simulator: node src/vendors/cloudlock/simulator/cli.ts [--port 4102] [--seed 1] ...
-// Arguments win over environment variables (PORT, HOST, CLOUDLOCK_SIM_TOKEN, SEED, COUNT, FIXTURES).
+// Arguments win over environment variables (PORT, HOST, CLOUDLOCK_SIM_TOKEN, SEED, COUNT, FIXTURES,
+// ACTIVITY_PER_MINUTE).
 import { parseArgs } from 'node:util'
 import { loadFixtures } from '../../../sim-kit/fixtures.ts'
 import { buildCloudlockSimulator, CLOUDLOCK_DEV_TOKEN, CLOUDLOCK_PREFIX } from './app.ts'
@@ -16,14 +17,16 @@ const { values } = parseArgs({
     fixtures: { type: 'string' },
     'rate-limit': { type: 'string' },
     'limit-overflow': { type: 'string' },
+    'activity-per-minute': { type: 'string' },
     help: { type: 'boolean', short: 'h' }
   }
 })
 
 if (values.help === true) {
   console.log(`Usage: cli.ts [--port N] [--host H] [--token T] [--seed S] [--count N] [--fixtures file.json]
-                [--rate-limit perMinute] [--limit-overflow clamp|error]
-Environment: PORT (4102), HOST (127.0.0.1), CLOUDLOCK_SIM_TOKEN (${DEV_TOKEN}), SEED (1), COUNT (500), FIXTURES`)
+                [--rate-limit perMinute] [--limit-overflow clamp|error] [--activity-per-minute N]
+Environment: PORT (4102), HOST (127.0.0.1), CLOUDLOCK_SIM_TOKEN (${DEV_TOKEN}), SEED (1), COUNT (500), FIXTURES,
+             ACTIVITY_PER_MINUTE (0 = off: console activity, about N new or changed incidents a minute)`)
   process.exit(0)
 }
 
@@ -40,6 +43,7 @@ const fixtures = values.fixtures ?? process.env.FIXTURES
 const rateLimit = values['rate-limit'] === undefined
   ? false
   : { perMinute: toInt('rate-limit', values['rate-limit'], 60) }
+const activity = toInt('activity-per-minute', values['activity-per-minute'] ?? process.env.ACTIVITY_PER_MINUTE, 0)
 const limitOverflow = values['limit-overflow'] ?? 'clamp'
 if (limitOverflow !== 'clamp' && limitOverflow !== 'error') throw new Error('--limit-overflow must be clamp or error')
 
@@ -50,6 +54,7 @@ const app = await buildCloudlockSimulator({
   incidents: fixtures === undefined || fixtures === '' ? undefined : await loadFixtures(fixtures),
   rateLimit,
   limitOverflow,
+  activity: activity > 0 ? { perMinute: activity } : undefined,
   logger: { level: 'info' }
 })
 await app.listen({ port, host })

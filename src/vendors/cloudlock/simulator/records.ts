@@ -18,62 +18,64 @@ export interface RecordContext {
   lenient?: boolean // keep malformed fields (odd vendor data for client tests); only the id is checked
 }
 
-function fail (index: number, message: string): never {
-  throw new SimInputError(`record ${index}: ${message}`)
+// `where` names the record in messages: "record 3" in a batch, "patch" for PATCH /__sim/incidents/:id.
+function fail (where: string, message: string): never {
+  throw new SimInputError(`${where}: ${message}`)
 }
 
-function checkTimestamp (record: NativeRecord, key: string, index: number): void {
+function checkTimestamp (record: NativeRecord, key: string, where: string): void {
   const value = record[key]
   if (value === undefined) return
   if (typeof value !== 'string' || parseTimestampUs(value) === undefined) {
-    fail(index, `"${key}" must be a timestamp such as 2024-03-05T10:15:30.123456+00:00`)
+    fail(where, `"${key}" must be a timestamp such as 2024-03-05T10:15:30.123456+00:00`)
   }
 }
 
-function checkString (record: NativeRecord, key: string, index: number, nonEmpty: boolean): void {
+function checkString (record: NativeRecord, key: string, where: string, nonEmpty: boolean): void {
   const value = record[key]
   if (value === undefined) return
   if (typeof value !== 'string' || (nonEmpty && value === '')) {
-    fail(index, `"${key}" must be a ${nonEmpty ? 'non-empty ' : ''}string`)
+    fail(where, `"${key}" must be a ${nonEmpty ? 'non-empty ' : ''}string`)
   }
 }
 
 // Severity and status stay free strings: unmapped vendor values are a case the gateway must handle.
-function checkShapes (record: NativeRecord, index: number): void {
+export function checkShapes (record: NativeRecord, where: string): void {
   if (typeof record.severity !== 'string' || record.severity === '') {
-    fail(index, '"severity" is required (a non-empty string)')
+    fail(where, '"severity" is required (a non-empty string)')
   }
-  checkString(record, 'incident_status', index, true)
-  checkString(record, 'customer_key', index, false)
-  checkTimestamp(record, 'created_at', index)
-  checkTimestamp(record, 'updated_at', index)
+  checkString(record, 'incident_status', where, true)
+  checkString(record, 'customer_key', where, false)
+  checkTimestamp(record, 'created_at', where)
+  checkTimestamp(record, 'updated_at', where)
   if (record.match_count !== undefined &&
     !(Number.isInteger(record.match_count) && (record.match_count as number) >= 0)) {
-    fail(index, '"match_count" must be a non-negative integer')
+    fail(where, '"match_count" must be a non-negative integer')
   }
   if (record.matches !== undefined && !(Array.isArray(record.matches) && record.matches.every(isPlainObject))) {
-    fail(index, '"matches" must be an array of objects')
+    fail(where, '"matches" must be an array of objects')
   }
   for (const key of ['entity', 'policy']) {
     if (record[key] !== undefined && record[key] !== null && !isPlainObject(record[key])) {
-      fail(index, `"${key}" must be an object`)
+      fail(where, `"${key}" must be an object`)
     }
   }
 }
 
-export function normalizeRecord (raw: unknown, index: number, ctx: RecordContext): NativeRecord {
-  if (!isPlainObject(raw)) fail(index, 'must be a JSON object')
+export function normalizeRecord (raw: unknown, position: number, ctx: RecordContext): NativeRecord {
+  const where = `record ${position}`
+  if (!isPlainObject(raw)) fail(where, 'must be a JSON object')
   const record = raw
   const id = record.id
   if (id !== undefined) {
     const valid = (typeof id === 'string' && ID.test(id)) ||
       (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0)
-    if (!valid) fail(index, '"id" must be a string of 1 to 20 digits (or a non-negative integer)')
+    if (!valid) fail(where, '"id" must be a string of 1 to 20 digits (or a non-negative integer)')
     const key = idKey(String(id))
-    if (ctx.takenIds.has(key)) fail(index, `duplicate id ${String(id)}`)
+    if (ctx.takenIds.has(key)) fail(where, `duplicate id ${String(id)}`)
     ctx.takenIds.add(key)
   }
-  if (!ctx.lenient) checkShapes(record, index)
+  if (!ctx.lenient) checkShapes(record, where)
 
   const missing: NativeRecord = {}
   if (id === undefined) missing.id = ctx.nextId()

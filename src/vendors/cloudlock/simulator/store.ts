@@ -1,7 +1,9 @@
-// In-memory incident store: PUTs persist, /__sim/incidents adds, reset restores the seeded state.
+// In-memory incident store: PUTs persist, /__sim/incidents adds, PATCH and DELETE /__sim/incidents/:id
+// change and remove, reset restores the seeded state.
 import type { Clock } from '../../../sim-kit/clock.ts'
+import { SimInputError } from '../../../sim-kit/sim-input-error.ts'
 import { POLICIES } from './catalogue.ts'
-import { idKey, normalizeRecord, type RecordContext } from './records.ts'
+import { checkShapes, idKey, normalizeRecord, type RecordContext } from './records.ts'
 import { formatClockMs, parseTimestampUs } from './time.ts'
 import { isPlainObject, type NativeRecord } from './types.ts'
 
@@ -61,6 +63,9 @@ export class IncidentStore {
   #initial: NativeRecord[]
   #entries: StoredIncident[] = []
   #byKey = new Map<string, StoredIncident>()
+  // Highest id ever stored since the last reset: assigned ids stay above it, so an id freed by a
+  // delete is never handed to a new incident (test/simulators/cloudlock/console.test.ts).
+  #highWater = 0n
 
   readonly #lenient: boolean
 
@@ -75,8 +80,7 @@ export class IncidentStore {
   // and every explicit id of the batch, so an assigned id never collides with a later explicit one
   // (test/vendors/cloudlock-sim-ids.test.ts; all or nothing: test/simulators/cloudlock/fixtures-admin.test.ts).
   #normalize (records: unknown[]): NativeRecord[] {
-    let next = 0n
-    for (const e of this.#entries) if (e.idNum > next) next = e.idNum
+    let next = this.#highWater
     for (const r of records) {
       if (isPlainObject(r) && (typeof r.id === 'string' || typeof r.id === 'number') &&
         /^\d{1,20}$/.test(String(r.id))) {
@@ -97,6 +101,7 @@ export class IncidentStore {
     const stored = toStored(record)
     this.#entries.push(stored)
     this.#byKey.set(stored.key, stored)
+    if (stored.idNum > this.#highWater) this.#highWater = stored.idNum
     return stored
   }
 
@@ -125,9 +130,39 @@ export class IncidentStore {
     return stored.record
   }
 
+  // PATCH /__sim/incidents/:id: a shallow merge of native fields (nested objects replaced whole);
+  // updated_at becomes the clock's now unless the patch sets it. The merged record must pass the
+  // checks of added records (unless lenient), or nothing changes. undefined: no such incident.
+  patch (key: string, fields: NativeRecord): NativeRecord | undefined {
+    const stored = this.#byKey.get(key)
+    if (stored === undefined) return undefined
+    if ('id' in fields) {
+      const id = fields.id
+      const digits = typeof id === 'number' && Number.isSafeInteger(id) ? String(id) : id
+      if (typeof digits !== 'string' || !/^\d{1,20}$/.test(digits) || idKey(digits) !== key) {
+        throw new SimInputError('patch: "id" cannot change')
+      }
+    }
+    const merged: NativeRecord = { ...stored.record, ...structuredClone(fields) }
+    if (fields.updated_at === undefined) merged.updated_at = formatClockMs(Math.round(this.#clock()))
+    if (!this.#lenient) checkShapes(merged, 'patch')
+    // The same entry object, updated: the incident keeps its place among equal timestamps.
+    Object.assign(stored, toStored(merged))
+    return merged
+  }
+
+  delete (key: string): boolean {
+    const stored = this.#byKey.get(key)
+    if (stored === undefined) return false
+    this.#byKey.delete(key)
+    this.#entries = this.#entries.filter((e) => e !== stored)
+    return true
+  }
+
   reset (): void {
     this.#entries = []
     this.#byKey = new Map()
+    this.#highWater = 0n
     for (const record of this.#initial) this.#insert(structuredClone(record))
   }
 }

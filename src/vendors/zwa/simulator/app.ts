@@ -3,8 +3,10 @@
 import Fastify from 'fastify'
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { registerSimKit } from '../../../sim-kit/sim-kit.ts'
+import { zwaActivity } from './activity.ts'
 import { apiKeyTokenRoutes, oneApiTokenRoutes } from './auth-routes.ts'
 import { registerBodyParsers } from './body-parsers.ts'
+import { CONSOLE_ADMIN, consoleDelete, patchIncident } from './console.ts'
 import { NATIVE_PREFIX, ONEAPI_PREFIX } from './context.ts'
 import type { ZwaContext } from './context.ts'
 import { errorBody } from './errors.ts'
@@ -34,6 +36,8 @@ export async function buildZwaSimulator (opts: ZwaSimOptions = {}): Promise<Fast
     limiter: options.rateLimits === false ? undefined : new RateLimiter(options.rateLimits, clock)
   }
 
+  const consoleCtx = { store: ctx.store, clock, actor: CONSOLE_ADMIN }
+
   const app = Fastify({ logger: options.logger })
   // Before the kit, so its admin routes (POST /__sim/incidents) parse big group ids losslessly too.
   registerBodyParsers(app)
@@ -51,7 +55,12 @@ export async function buildZwaSimulator (opts: ZwaSimOptions = {}): Promise<Fast
     secretBodyKeys: ['key_secret', 'client_secret', 'client_assertion', 'token', 'access_token'],
     requestLogSize: options.requestLogSize,
     seed: `zwa:${options.seed}`,
-    clock
+    clock,
+    patchIncident: (id, patch) => patchIncident(consoleCtx, id, patch),
+    deleteIncident: (id) => consoleDelete(consoleCtx, options.write, id),
+    activity: {
+      vendor: zwaActivity(ctx), seed: `zwa:${options.activity?.seed ?? options.seed}`, options: options.activity
+    }
   })
 
   app.setNotFoundHandler((request, reply) => {

@@ -1,5 +1,5 @@
 // Standalone ZWA simulator: `node src/vendors/zwa/simulator/cli.ts [--port 4101] [--seed 1] [--count 500]
-// [--fixtures file.json] [--rate-limits]`. Flags win over environment variables.
+// [--fixtures file.json] [--rate-limits] [--activity-per-minute N]`. Flags win over environment variables.
 import { parseArgs } from 'node:util'
 import { buildZwaSimulator } from './app.ts'
 import { loadZwaFixtures } from './fixtures.ts'
@@ -19,6 +19,8 @@ Options (environment variable in brackets):
   --client-secret <s> OneAPI client secret [ZWA_CLIENT_SECRET], default ${DEFAULT_CREDENTIALS.clientSecret}
   --rate-limits       enforce the documented rate limits [RATE_LIMITS=1]
   --reset-style <s>   RateLimit-Reset as "delta" seconds or "epoch" [RATE_LIMIT_RESET_STYLE], default delta
+  --activity-per-minute <n>  console activity: about n new or changed incidents a minute
+                      [ACTIVITY_PER_MINUTE], default 0 (off)
   --log               log requests as JSON lines [LOG=1]
   --help
 `
@@ -43,6 +45,7 @@ async function main (): Promise<void> {
       'client-secret': { type: 'string' },
       'rate-limits': { type: 'boolean' },
       'reset-style': { type: 'string' },
+      'activity-per-minute': { type: 'string' },
       log: { type: 'boolean' },
       help: { type: 'boolean' }
     }
@@ -58,6 +61,7 @@ async function main (): Promise<void> {
   }
   const fixtures = values.fixtures ?? env.FIXTURES
   const seedText = values.seed ?? env.SEED
+  const activity = int('activity per minute', values['activity-per-minute'] ?? env.ACTIVITY_PER_MINUTE ?? '0')
   const app = await buildZwaSimulator({
     keyId: values['key-id'] ?? env.ZWA_KEY_ID,
     keySecret: values['key-secret'] ?? env.ZWA_KEY_SECRET,
@@ -68,6 +72,7 @@ async function main (): Promise<void> {
     incidents: fixtures === undefined || fixtures === '' ? undefined : await loadZwaFixtures(fixtures),
     rateLimits: values['rate-limits'] === true || env.RATE_LIMITS === '1' ? {} : false,
     rateLimitResetStyle: resetStyle,
+    activity: activity > 0 ? { perMinute: activity } : undefined,
     logger: values.log === true || env.LOG === '1'
   })
   const url = await app.listen({

@@ -1,9 +1,10 @@
-import type { TieOrder } from '../../../sim-kit/tie-order.ts'
 // Options of buildZwaSimulator and their defaults. Each choice the reference leaves open ([INF]/[?]) is
 // a default here with the alternative behind an option; docs/simulator-zwa.md explains them.
 import type { FastifyServerOptions } from 'fastify'
+import { checkActivityOptions, type ActivityOptions } from '../../../sim-kit/activity.ts'
 import { systemClock } from '../../../sim-kit/clock.ts'
 import type { Clock } from '../../../sim-kit/clock.ts'
+import type { TieOrder } from '../../../sim-kit/tie-order.ts'
 import { DEFAULT_EVIDENCE_BASE } from './derive.ts'
 import { RESOLUTIONS } from './enums.ts'
 import { DEFAULT_ANCHOR } from './generate.ts'
@@ -53,6 +54,7 @@ export interface ZwaSimOptions {
   resolutionCodes?: readonly string[] // default FALSE_POSITIVE, TRUE_POSITIVE, BENIGN
   evidenceBaseUrl?: string
   requestLogSize?: number
+  activity?: ActivityOptions // console activity (docs/simulators.md); seed defaults to `seed`
 }
 
 export interface RateLimitOptions {
@@ -89,6 +91,7 @@ export interface ResolvedOptions {
   write: WritePolicy
   evidenceBaseUrl: string
   requestLogSize: number
+  activity?: ActivityOptions
 }
 
 function positiveInt (name: string, value: number): number {
@@ -111,6 +114,7 @@ export function resolveOptions (o: ZwaSimOptions): ResolvedOptions {
     throw new RangeError(`ZWA simulator option count must be an integer >= 0, got ${count}`)
   }
   const rl = o.rateLimits
+  checkActivityOptions('ZWA', o.activity)
   const maxPageSize = positiveInt('maxPageSize', o.maxPageSize ?? 100)
   const defaultPageSize = positiveInt('defaultPageSize', o.defaultPageSize ?? 50)
   if (defaultPageSize > maxPageSize) {
@@ -155,6 +159,7 @@ export function resolveOptions (o: ZwaSimOptions): ResolvedOptions {
       resolutionCodes: o.resolutionCodes ?? RESOLUTIONS
     },
     evidenceBaseUrl: o.evidenceBaseUrl ?? DEFAULT_EVIDENCE_BASE,
-    requestLogSize: o.requestLogSize ?? 1000
+    requestLogSize: o.requestLogSize ?? 1000,
+    activity: o.activity
   }
 }

@@ -78,6 +78,14 @@ export class ZwaStore {
     return this.#groups.get(idText)
   }
 
+  // Swaps in a changed version of a stored incident (already validated), keeping its place in the
+  // store's order; groups it newly names join the catalogue.
+  replace (incident: Incident): void {
+    if (!this.#incidents.has(incident.internalId)) throw new RangeError(`no incident ${incident.internalId}`)
+    this.#incidents.set(incident.internalId, incident)
+    this.#learnGroups(incident)
+  }
+
   delete (id: string): Incident | undefined {
     const incident = this.#incidents.get(id)
     this.#incidents.delete(id)

@@ -22,8 +22,10 @@ export interface FillContext {
   freshInternalId: (transactionId: string) => string
 }
 
-export function validateRecord (raw: unknown, index: number, ctx: FillContext): Incident {
-  const fail = (message: string): never => { throw new SimInputError(`incident [${index}]: ${message}`) }
+// `where` names the record in messages: its index in a batch, or a label such as "patch".
+export function validateRecord (raw: unknown, where: number | string, ctx: FillContext): Incident {
+  const label = typeof where === 'number' ? `incident [${where}]` : where
+  const fail = (message: string): never => { throw new SimInputError(`${label}: ${message}`) }
   if (!isPlainObject(raw)) return fail('must be a JSON object')
   const rec: Record<string, unknown> = raw
 
