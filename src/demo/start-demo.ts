@@ -72,6 +72,11 @@ export async function startDemo (config: Config): Promise<Demo> {
     // Full provider settings with their defaults (retries, breaker, ...); the simulators enforce
     // no vendor quota, so the local rate budget is off.
     const resilience = () => ({ rate_budget: { enabled: false } })
+    // Sync keeps the mirror and GET /v1/changes live: the simulators index at once, so a short
+    // look-back suffices, and polls are frequent enough to watch activity arrive.
+    const sync = () => ({
+      enabled: true, poll_interval_s: 5, lookback_s: 2, open_recheck_interval_s: 10, reconcile_interval_h: 1
+    })
     const zwaProvider = {
       id: 'zwa',
       type: 'zwa',
@@ -79,7 +84,8 @@ export async function startDemo (config: Config): Promise<Demo> {
       path_prefix: '/dlp/v1',
       auth: { mode: 'api_key', key_id: zwaKey.keyId, key_secret: zwaKey.keySecret },
       timeouts,
-      resilience: resilience()
+      resilience: resilience(),
+      sync: sync()
     }
     const cloudlockProvider = {
       id: 'cloudlock',
@@ -87,7 +93,8 @@ export async function startDemo (config: Config): Promise<Demo> {
       base_url: `${cloudlockUrl}/api/v2`,
       token: cloudlockToken,
       timeouts,
-      resilience: resilience()
+      resilience: resilience(),
+      sync: sync()
     }
     validateSection(ZwaProviderConfig, zwaProvider, '/providers/0', (p) => `demo ${p}`)
     validateSection(CloudlockProviderConfig, cloudlockProvider, '/providers/1', (p) => `demo ${p}`)
@@ -96,7 +103,6 @@ export async function startDemo (config: Config): Promise<Demo> {
       simulators: { zwa: zwaUrl, cloudlock: cloudlockUrl },
       config: {
         ...config,
-        cursor: { ...config.cursor, secret: config.cursor.secret ?? randomBytes(32).toString('hex') },
         providers: [zwaProvider as ProviderConfig, cloudlockProvider as ProviderConfig],
         api_keys: [{
           name: 'demo', sha256: sha256Hex(apiKey), scopes: ['incidents:read', 'incidents:write', 'evidence:read']
