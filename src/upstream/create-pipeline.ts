@@ -5,7 +5,7 @@ import type { ResilienceConfig } from '../config/resilience.ts'
 import type { SharedStore } from '../state/shared-store.ts'
 import type { StoreErrorReporter } from '../state/store-errors.ts'
 import type { Authenticator } from './authenticator.ts'
-import { createRateBudget } from './budget/budget-factory.ts'
+import { createRateBudget, shareWindows, type RateBudgetOptions } from './budget/budget-factory.ts'
 import { UpstreamClient } from './http/upstream-client.ts'
 import type { UpstreamMetrics } from './metrics.ts'
 import { UpstreamPipeline } from './pipeline.ts'
@@ -32,6 +32,10 @@ export interface UpstreamDeps {
 // that died mid-request frees its slots then (the lease: test/budget/shared-rate-budget.test.ts).
 const LEASE_MARGIN_MS = 30_000
 
+// sync.budget_share when a provider has no sync section: the configuration's own default
+// (src/config/sync.ts; test/budget/sync-share.test.ts keeps the two equal).
+export const DEFAULT_SYNC_SHARE = 0.5
+
 export interface PipelineSpec {
   providerId: string
   providerType: string
@@ -48,6 +52,7 @@ export interface PipelineSpec {
   // tenant shares one budget, as the vendor counts it; a different tenant never does
   // (test/upstream/budget-tenant.test.ts).
   tenant: string
+  syncShare?: number // sync.budget_share: the largest share of each limit sync calls may hold
   // The authentication stage; it may send its own requests (a token) through the pipeline.
   authenticator: (pipeline: UpstreamPipeline, transport: UpstreamClient) => Authenticator
 }
@@ -64,17 +69,31 @@ export function createPipeline (
     maxConnections: spec.maxConnections,
     dispatcher: deps.dispatcher
   })
-  const budget = createRateBudget({
-    providerId: `${spec.providerType}:${sha256Hex(spec.tenant).slice(0, 16)}`,
-    windowsByClass: settings.rateBudget,
+  const budgetKey = `${spec.providerType}:${sha256Hex(spec.tenant).slice(0, 16)}`
+  const limited = Object.values(settings.rateBudget).some((w) => w.length > 0)
+  const common: Omit<RateBudgetOptions, 'providerId' | 'windowsByClass'> = {
     // No limits to share (Cloudlock's default): no Redis round trip per call either; a vendor's
     // Retry-After then pauses the class on this replica only.
-    redis: Object.values(settings.rateBudget).some((w) => w.length > 0) ? deps.redis : undefined,
+    redis: limited ? deps.redis : undefined,
     fallbackShare: settings.rateBudgetFallbackShare,
     now,
     // Token requests run on the full request timeout even when deadline_ms is shorter.
     leaseMs: Math.max(settings.deadlineMs ?? 0, deps.requestTimeoutMs ?? 30_000) + LEASE_MARGIN_MS,
-    onStoreError: (err, operation) => deps.reportStoreError?.('rate_budget', operation, err),
+    onStoreError: (err, operation) => deps.reportStoreError?.('rate_budget', operation, err)
+  }
+  // Sync's share, under its own keys (`<provider>:sync`) so replicas share it too; its mode follows
+  // the same Redis as the main budget's, which the gauge reports. No limits: nothing to share.
+  const syncBudget = limited
+    ? createRateBudget({
+      ...common,
+      providerId: `${budgetKey}:sync`,
+      windowsByClass: shareWindows(settings.rateBudget, spec.syncShare ?? DEFAULT_SYNC_SHARE)
+    })
+    : undefined
+  const budget = createRateBudget({
+    ...common,
+    providerId: budgetKey,
+    windowsByClass: settings.rateBudget,
     onModeChange: (mode) => {
       deps.metrics?.budgetMode(spec.providerId, mode)
       if (mode === 'fallback') {
@@ -87,6 +106,7 @@ export function createPipeline (
   })
   deps.metrics?.budgetMode(spec.providerId, budget.mode())
   budget.probe?.().catch(() => {}) // never rejects; its outcome is reported through onModeChange
+  syncBudget?.probe?.().catch(() => {})
   const bound: { auth?: Authenticator } = {}
   const pipeline = new UpstreamPipeline({
     providerId: spec.providerId,
@@ -102,6 +122,7 @@ export function createPipeline (
     },
     errorMessageKey: spec.errorMessageKey,
     budget,
+    syncBudget,
     telemetry: deps.telemetry,
     metrics: deps.metrics,
     logger: deps.logger,

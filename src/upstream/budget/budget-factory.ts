@@ -27,6 +27,14 @@ export interface RateBudgetOptions {
 export function fallbackWindows (
   windowsByClass: Record<string, BudgetWindow[]>, share: number
 ): Record<string, BudgetWindow[]> {
+  return shareWindows(windowsByClass, share)
+}
+
+// Each limit times `share`, rounded down but at least one request per window: a replica's
+// fallback share (above) and sync's share of the budget (purpose-budget.ts) alike.
+export function shareWindows (
+  windowsByClass: Record<string, BudgetWindow[]>, share: number
+): Record<string, BudgetWindow[]> {
   const out: Record<string, BudgetWindow[]> = {}
   for (const [cls, windows] of Object.entries(windowsByClass)) {
     out[cls] = windows.filter((w) => w.limit > 0)
