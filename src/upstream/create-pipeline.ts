@@ -5,7 +5,7 @@ import type { ResilienceConfig } from '../config/resilience.ts'
 import type { SharedStore } from '../state/shared-store.ts'
 import type { StoreErrorReporter } from '../state/store-errors.ts'
 import type { Authenticator } from './authenticator.ts'
-import { createRateBudget, shareWindows, type RateBudgetOptions } from './budget/budget-factory.ts'
+import { createPurposeBudget } from './budget/budget-factory.ts'
 import { UpstreamClient } from './http/upstream-client.ts'
 import type { UpstreamMetrics } from './metrics.ts'
 import { UpstreamPipeline } from './pipeline.ts'
@@ -69,9 +69,11 @@ export function createPipeline (
     maxConnections: spec.maxConnections,
     dispatcher: deps.dispatcher
   })
-  const budgetKey = `${spec.providerType}:${sha256Hex(spec.tenant).slice(0, 16)}`
   const limited = Object.values(settings.rateBudget).some((w) => w.length > 0)
-  const common: Omit<RateBudgetOptions, 'providerId' | 'windowsByClass'> = {
+  const budget = createPurposeBudget({
+    providerId: `${spec.providerType}:${sha256Hex(spec.tenant).slice(0, 16)}`,
+    windowsByClass: settings.rateBudget,
+    syncShare: spec.syncShare ?? DEFAULT_SYNC_SHARE,
     // No limits to share (Cloudlock's default): no Redis round trip per call either; a vendor's
     // Retry-After then pauses the class on this replica only.
     redis: limited ? deps.redis : undefined,
@@ -79,21 +81,7 @@ export function createPipeline (
     now,
     // Token requests run on the full request timeout even when deadline_ms is shorter.
     leaseMs: Math.max(settings.deadlineMs ?? 0, deps.requestTimeoutMs ?? 30_000) + LEASE_MARGIN_MS,
-    onStoreError: (err, operation) => deps.reportStoreError?.('rate_budget', operation, err)
-  }
-  // Sync's share, under its own keys (`<provider>:sync`) so replicas share it too; its mode follows
-  // the same Redis as the main budget's, which the gauge reports. No limits: nothing to share.
-  const syncBudget = limited
-    ? createRateBudget({
-      ...common,
-      providerId: `${budgetKey}:sync`,
-      windowsByClass: shareWindows(settings.rateBudget, spec.syncShare ?? DEFAULT_SYNC_SHARE)
-    })
-    : undefined
-  const budget = createRateBudget({
-    ...common,
-    providerId: budgetKey,
-    windowsByClass: settings.rateBudget,
+    onStoreError: (err, operation) => deps.reportStoreError?.('rate_budget', operation, err),
     onModeChange: (mode) => {
       deps.metrics?.budgetMode(spec.providerId, mode)
       if (mode === 'fallback') {
@@ -104,9 +92,10 @@ export function createPipeline (
       }
     }
   })
-  deps.metrics?.budgetMode(spec.providerId, budget.mode())
-  budget.probe?.().catch(() => {}) // never rejects; its outcome is reported through onModeChange
-  syncBudget?.probe?.().catch(() => {})
+  deps.metrics?.budgetMode(spec.providerId, budget.main.mode())
+  // Never rejects; the outcome is reported through onModeChange (and onStoreError).
+  budget.main.probe?.().catch(() => {})
+  budget.sync?.probe?.().catch(() => {})
   const bound: { auth?: Authenticator } = {}
   const pipeline = new UpstreamPipeline({
     providerId: spec.providerId,
@@ -122,7 +111,6 @@ export function createPipeline (
     },
     errorMessageKey: spec.errorMessageKey,
     budget,
-    syncBudget,
     telemetry: deps.telemetry,
     metrics: deps.metrics,
     logger: deps.logger,

@@ -38,9 +38,9 @@ export interface PipelineDeps {
   pathPrefix?: string // prepended to every operation path (ZWA's configurable /dlp/v1)
   authenticator: Authenticator
   errorMessageKey: string // where the vendor's error bodies carry their message
-  budget: RateBudgetStore
-  // Sync's share of `budget` (src/upstream/budget/purpose-budget.ts); absent: no limits to share.
-  syncBudget?: RateBudgetStore
+  // The vendor rate budget, with sync's share of it (createPurposeBudget); a bare store is the main
+  // budget alone, where sync calls take no other slot.
+  budget: RateBudgetStore | PurposeBudget
   telemetry?: UpstreamTelemetry
   metrics?: UpstreamMetrics
   logger?: Logger
@@ -119,7 +119,7 @@ export class UpstreamPipeline {
     this.metrics = deps.metrics ?? NO_UPSTREAM_METRICS
     this.requestTimeoutMs = deps.requestTimeoutMs ?? 30_000
     this.tracker = new HealthTracker(this.now)
-    this.budget = new PurposeBudget(deps.budget, deps.syncBudget ?? null)
+    this.budget = deps.budget instanceof PurposeBudget ? deps.budget : new PurposeBudget(deps.budget, null)
     this.calls = new CallCount(this.now)
     this.retryBudget = new RetryBudget(this.settings.retryBudget.ratio, this.settings.retryBudget.burst)
     this.limiter = new ConcurrencyLimiter(this.settings.maxConcurrent, this.settings.maxQueue)
@@ -378,7 +378,7 @@ export class UpstreamPipeline {
   private pauseOnHint (cls: string, res: UpstreamResponse): void {
     if (!this.settings.pauseOnHint || (res.status !== 429 && res.status !== 503)) return
     const hint = this.capHint(retryAfterSeconds(res.headers, this.now()))
-    if (hint !== undefined && hint > 0) this.deps.budget.pause(cls, this.now() + hint * 1000)
+    if (hint !== undefined && hint > 0) this.budget.main.pause(cls, this.now() + hint * 1000)
   }
 
   // How long to wait before the next attempt, or null when there is none.
@@ -414,7 +414,7 @@ export class UpstreamPipeline {
 
   // Where the vendor rate budget is kept now: this process, shared by replicas, or a fallback share.
   budgetMode (): BudgetMode {
-    return this.deps.budget.mode()
+    return this.budget.main.mode()
   }
 
   circuit (): CircuitState {
