@@ -59,7 +59,12 @@ function replica (redis: Redis, keyPrefix: string, share: number, errors: unknow
     authenticator: staticBearer('x'),
     errorMessageKey: 'message',
     budget: createPurposeBudget({
-      providerId: 'p', windowsByClass: windows, syncShare: share, redis, keyPrefix, fallbackShare: 0.25,
+      providerId: 'p',
+      windowsByClass: windows,
+      syncShare: share,
+      redis,
+      keyPrefix,
+      fallbackShare: 0.25,
       onStoreError: (e) => errors.push(e)
     })
   })
@@ -132,7 +137,11 @@ t.test('Redis away: sync keeps to its share of the fallback share, errors report
   const errors: unknown[] = []
   // Limit 40: fallback share 0.25 is 10 for the replica; sync's share 0.5 of 40 is 20, its fallback 5.
   const budget = createPurposeBudget({
-    providerId: 'p', windowsByClass: { a: [{ limit: 40, ms: 60_000 }] }, syncShare: 0.5, redis, fallbackShare: 0.25,
+    providerId: 'p',
+    windowsByClass: { a: [{ limit: 40, ms: 60_000 }] },
+    syncShare: 0.5,
+    redis,
+    fallbackShare: 0.25,
     onStoreError: (e) => errors.push(e)
   })
   const taken = { sync: 0, interactive: 0 }
