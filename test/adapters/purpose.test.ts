@@ -46,7 +46,7 @@ t.test('Cloudlock: sync.budget_share is the share of each limit sync calls get',
   const ids = (await allRecords(sim)).map((r) => String(r.id))
   await sim.clearRequests()
   const adapter = makeAdapter(t, sim.url, {
-    resilience: testResilience({ default: { per_minute: 4, per_hour: 0 } }, {}, true),
+    resilience: testResilience({ default: { per_minute: 4, per_hour: 0 } }, {}, true) as CloudlockProviderConfigT['resilience'],
     sync: { budget_share: 0.25 } as CloudlockProviderConfigT['sync']
   })
   const read = (purpose: 'sync' | 'interactive') =>

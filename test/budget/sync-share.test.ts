@@ -166,5 +166,5 @@ t.test('sync windows: each limit times the share, rounded down, at least one', a
 })
 
 t.test('the default share is the configuration default', async (t) => {
-  t.equal(DEFAULT_SYNC_SHARE, SyncSettings.properties.budget_share.default)
+  t.equal(DEFAULT_SYNC_SHARE, (SyncSettings.properties.budget_share as { default?: unknown }).default)
 })

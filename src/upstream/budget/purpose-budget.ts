@@ -10,7 +10,6 @@
 // The sync slot is taken first; when the main budget then refuses, it is cancelled at once. A call
 // never holds one slot while it waits for the other: no deadlock between waiting sync calls, and
 // no sync slot left behind by a refusal (test/budget/sync-share.test.ts, "a refusal leaks nothing").
-import type { CallPurpose } from '../call-options.ts'
 import type { BudgetSlot, RateBudgetStore } from './budget.ts'
 
 export interface HeldSlots {
@@ -31,7 +30,8 @@ export class PurposeBudget {
   }
 
   // Slots now, or how long until the refusing budget may have one (never throws, like the stores).
-  async reserve (cls: string, purpose: CallPurpose): Promise<PurposeReservation> {
+  // `purpose` is CallOptions.purpose, spelled out: this folder imports nothing from the pipeline's.
+  async reserve (cls: string, purpose: 'interactive' | 'sync'): Promise<PurposeReservation> {
     if (purpose === 'sync' && this.sync) {
       const share = await this.sync.reserve(cls)
       if (!('slot' in share)) return share
