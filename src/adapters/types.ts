@@ -4,7 +4,8 @@ import type {
 } from '../schemas/enums.ts'
 import type { CapabilityValue, FilterSupport, ListFilterName } from '../schemas/provider.ts'
 import type { MappingTables } from '../mapping/tables.ts'
-import type { CallOptions } from '../upstream/call-options.ts'
+import type { CallOptions, CallPurpose } from '../upstream/call-options.ts'
+import type { VendorCalls } from '../upstream/call-count.ts'
 import type { UpstreamDeps } from '../upstream/create-pipeline.ts'
 import type { ProviderHealth } from '../upstream/resilience/health-tracker.ts'
 import type { BudgetMode } from '../upstream/metrics.ts'
@@ -36,6 +37,7 @@ export interface PageRequest {
   signal?: AbortSignal // the gateway request's deadline
   deadline?: number // epoch ms of that deadline, when known (else estimated from limits.request_timeout_ms)
   requestId?: string // forwarded upstream as X-Request-Id
+  purpose?: CallPurpose // default interactive; 'sync' spends sync's share of the rate budget (CallOptions)
 }
 
 export interface StreamItem {
@@ -77,7 +79,7 @@ export interface HistoryEntry {
   comment: string | null
 }
 
-export type { CallOptions }
+export type { CallOptions, CallPurpose, VendorCalls }
 export type AdapterHealth = ProviderHealth
 
 export interface ProviderAdapter {
@@ -98,6 +100,7 @@ export interface ProviderAdapter {
   close (nativeId: string, request: CloseRequest, opts?: CallOptions): Promise<IncidentT>
   health (): AdapterHealth
   rateBudget (): BudgetMode // where its vendor rate budget is kept (src/upstream/budget)
+  vendorCalls (): VendorCalls // requests sent to the vendor in about the last hour, by purpose
   shutdown (): Promise<void>
   // The optional capabilities (OPTIONAL_METHODS): a vendor without the operation refuses them with
   // capability_not_supported (spec principle 3: refused, never faked; test/adapters/capabilities.test.ts).

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
-import type { BudgetMode, CircuitState, UpstreamMetrics } from '../upstream/metrics.ts'
+import type { BudgetMode, CallPurpose, CircuitState, UpstreamMetrics } from '../upstream/metrics.ts'
 
 // Every gateway metric, in one registry per app (not prom-client's global one), with the helper
 // functions the rest of the code calls. Labels are bounded by configuration and code: provider
@@ -33,6 +33,8 @@ export function outcomeOfError (err: unknown): UpstreamOutcome {
   return 'network_error'
 }
 
+const PURPOSES: readonly CallPurpose[] = ['interactive', 'sync']
+
 const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 const WAIT_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
 
@@ -51,6 +53,7 @@ export const NOOP_METRICS: MetricsRecorder = {
   circuitState () {},
   rateBudgetWait () {},
   budgetMode () {},
+  vendorCall () {},
   sharedStoreError () {},
   tokenRefresh () {},
   upstreamCall () {},
@@ -81,6 +84,7 @@ export class GatewayMetrics implements MetricsRecorder {
   private readonly rateWait: Histogram<'provider' | 'class'>
   private readonly tokens: Counter<'provider' | 'outcome'>
   private readonly budgetModes: Gauge<'provider'>
+  private readonly vendorCalls: Counter<'provider' | 'purpose'>
   private readonly storeErrors: Counter<'store' | 'operation'>
   private readonly audits: Counter<'operation' | 'outcome'>
 
@@ -132,6 +136,13 @@ export class GatewayMetrics implements MetricsRecorder {
       labelNames: ['provider'],
       registers
     })
+    this.vendorCalls = new Counter({
+      name: 'dlp_gateway_upstream_calls_total',
+      help: 'Requests sent to each provider (retries and token requests included) by purpose: sync (the incident ' +
+        'mirror) or interactive (client requests, and token requests)',
+      labelNames: ['provider', 'purpose'],
+      registers
+    })
     this.storeErrors = new Counter({
       name: 'dlp_gateway_shared_store_errors_total',
       help: 'Failed operations on the shared state store (Redis), by store and operation',
@@ -151,6 +162,7 @@ export class GatewayMetrics implements MetricsRecorder {
       for (const operation of p.operations) this.retries.labels(p.id, operation).inc(0)
       this.circuit.labels(p.id).set(0)
       this.budgetModes.labels(p.id).set(0)
+      for (const purpose of PURPOSES) this.vendorCalls.labels(p.id, purpose).inc(0)
       for (const cls of p.rateClasses) this.rateWait.zero({ provider: p.id, class: cls })
       if (p.tokens) this.tokens.labels(p.id, 'ok').inc(0)
     }
@@ -187,6 +199,10 @@ export class GatewayMetrics implements MetricsRecorder {
 
   budgetMode (provider: string, mode: BudgetMode): void {
     this.budgetModes.labels(provider).set(BUDGET_MODE_VALUE[mode])
+  }
+
+  vendorCall (provider: string, purpose: CallPurpose): void {
+    this.vendorCalls.labels(provider, purpose).inc()
   }
 
   sharedStoreError (store: string, operation: string): void {

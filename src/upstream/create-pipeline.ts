@@ -5,7 +5,7 @@ import type { ResilienceConfig } from '../config/resilience.ts'
 import type { SharedStore } from '../state/shared-store.ts'
 import type { StoreErrorReporter } from '../state/store-errors.ts'
 import type { Authenticator } from './authenticator.ts'
-import { createRateBudget } from './budget/budget-factory.ts'
+import { createPurposeBudget } from './budget/budget-factory.ts'
 import { UpstreamClient } from './http/upstream-client.ts'
 import type { UpstreamMetrics } from './metrics.ts'
 import { UpstreamPipeline } from './pipeline.ts'
@@ -32,6 +32,10 @@ export interface UpstreamDeps {
 // that died mid-request frees its slots then (the lease: test/budget/shared-rate-budget.test.ts).
 const LEASE_MARGIN_MS = 30_000
 
+// sync.budget_share when a provider has no sync section: the configuration's own default
+// (src/config/sync.ts; test/budget/sync-share.test.ts keeps the two equal).
+export const DEFAULT_SYNC_SHARE = 0.5
+
 export interface PipelineSpec {
   providerId: string
   providerType: string
@@ -48,6 +52,7 @@ export interface PipelineSpec {
   // tenant shares one budget, as the vendor counts it; a different tenant never does
   // (test/upstream/budget-tenant.test.ts).
   tenant: string
+  syncShare?: number // sync.budget_share: the largest share of each limit sync calls may hold
   // The authentication stage; it may send its own requests (a token) through the pipeline.
   authenticator: (pipeline: UpstreamPipeline, transport: UpstreamClient) => Authenticator
 }
@@ -64,12 +69,14 @@ export function createPipeline (
     maxConnections: spec.maxConnections,
     dispatcher: deps.dispatcher
   })
-  const budget = createRateBudget({
+  const limited = Object.values(settings.rateBudget).some((w) => w.length > 0)
+  const budget = createPurposeBudget({
     providerId: `${spec.providerType}:${sha256Hex(spec.tenant).slice(0, 16)}`,
     windowsByClass: settings.rateBudget,
+    syncShare: spec.syncShare ?? DEFAULT_SYNC_SHARE,
     // No limits to share (Cloudlock's default): no Redis round trip per call either; a vendor's
     // Retry-After then pauses the class on this replica only.
-    redis: Object.values(settings.rateBudget).some((w) => w.length > 0) ? deps.redis : undefined,
+    redis: limited ? deps.redis : undefined,
     fallbackShare: settings.rateBudgetFallbackShare,
     now,
     // Token requests run on the full request timeout even when deadline_ms is shorter.
@@ -85,8 +92,10 @@ export function createPipeline (
       }
     }
   })
-  deps.metrics?.budgetMode(spec.providerId, budget.mode())
-  budget.probe?.().catch(() => {}) // never rejects; its outcome is reported through onModeChange
+  deps.metrics?.budgetMode(spec.providerId, budget.main.mode())
+  // Never rejects; the outcome is reported through onModeChange (and onStoreError).
+  budget.main.probe?.().catch(() => {})
+  budget.sync?.probe?.().catch(() => {})
   const bound: { auth?: Authenticator } = {}
   const pipeline = new UpstreamPipeline({
     providerId: spec.providerId,

@@ -3,14 +3,16 @@
 // this file, so such an import would be the folder cycle test/scripts/architecture.test.ts refuses).
 import type { CircuitState } from './resilience/circuit-breaker.ts'
 import type { BudgetMode } from './budget/budget.ts'
+import type { CallPurpose } from './call-options.ts'
 
-export type { BudgetMode, CircuitState }
+export type { BudgetMode, CallPurpose, CircuitState }
 
 export interface UpstreamMetrics {
   upstreamRetry (provider: string, operation: string): void
   circuitState (provider: string, state: CircuitState): void
   rateBudgetWait (provider: string, cls: string, ms: number): void
   budgetMode (provider: string, mode: BudgetMode): void
+  vendorCall (provider: string, purpose: CallPurpose): void // each request sent, retries and tokens included
 }
 
 export const NO_UPSTREAM_METRICS: UpstreamMetrics = {
@@ -18,4 +20,5 @@ export const NO_UPSTREAM_METRICS: UpstreamMetrics = {
   circuitState () {},
   rateBudgetWait () {},
   budgetMode () {},
+  vendorCall () {},
 }

@@ -1,8 +1,10 @@
 import type { Logger } from 'pino'
 import { GatewayError } from '../errors/gateway-error.ts'
 import type { Authenticator, Credential } from './authenticator.ts'
-import type { BudgetMode, BudgetSlot, RateBudgetStore } from './budget/budget.ts'
-import type { CallOptions } from './call-options.ts'
+import type { BudgetMode, RateBudgetStore } from './budget/budget.ts'
+import { PurposeBudget, type HeldSlots } from './budget/purpose-budget.ts'
+import { CallCount, type VendorCalls } from './call-count.ts'
+import type { CallOptions, CallPurpose } from './call-options.ts'
 import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from './http/upstream-client.ts'
 import { beforeSending, retryAfterSeconds, translateStatus, vendorMessage } from './http/upstream-errors.ts'
 import { NO_UPSTREAM_METRICS, type UpstreamMetrics } from './metrics.ts'
@@ -36,7 +38,9 @@ export interface PipelineDeps {
   pathPrefix?: string // prepended to every operation path (ZWA's configurable /dlp/v1)
   authenticator: Authenticator
   errorMessageKey: string // where the vendor's error bodies carry their message
-  budget: RateBudgetStore
+  // The vendor rate budget, with sync's share of it (createPurposeBudget); a bare store is the main
+  // budget alone, where sync calls take no other slot.
+  budget: RateBudgetStore | PurposeBudget
   telemetry?: UpstreamTelemetry
   metrics?: UpstreamMetrics
   logger?: Logger
@@ -71,12 +75,15 @@ class CredentialRefused extends Error {}
 //   (test/resilience/units.test.ts); a refused credential is replaced and the attempt made once
 //   more (test/upstream/pipeline.test.ts).
 // - rate budget: the vendor's documented limits per rate class, shared by replicas with Redis
-//   (test/budget/multi-process.test.ts, test/v1/replica-budget.test.ts).
+//   (test/budget/multi-process.test.ts, test/v1/replica-budget.test.ts). A sync call also takes a
+//   slot of sync's share and waits for its slots up to its deadline, where an interactive call
+//   waits at most max_wait_ms (src/upstream/budget/purpose-budget.ts, test/budget/sync-share.test.ts).
 // - concurrency: at most max_concurrent requests in flight, a bounded deadline-aware queue
 //   (test/resilience/units.test.ts).
 // - authentication: the Authenticator, the only holder of credentials.
 // - HTTP: one keep-alive pool per provider (src/upstream/http/upstream-client.ts).
-// - telemetry: metrics and spans labelled with the operation's own name.
+// - telemetry: metrics and spans labelled with the operation's own name and the call's purpose;
+//   every request sent is counted by purpose (vendorCalls(), test/upstream/vendor-calls.test.ts).
 //
 // Hand-written rather than undici's RetryAgent: that retries inside one dispatch, out of reach of
 // the rate budget (every retry is a request the vendor counts), the retry budget, the breaker and
@@ -98,6 +105,8 @@ export class UpstreamPipeline {
   private readonly tokenLimiter = new ConcurrencyLimiter(TOKEN_CONCURRENCY, 1_000)
   private readonly coalescer = new Coalescer()
   private readonly tracker: HealthTracker
+  private readonly budget: PurposeBudget
+  private readonly calls: CallCount
   private halfOpenTimer: NodeJS.Timeout | null = null
 
   constructor (deps: PipelineDeps) {
@@ -110,6 +119,8 @@ export class UpstreamPipeline {
     this.metrics = deps.metrics ?? NO_UPSTREAM_METRICS
     this.requestTimeoutMs = deps.requestTimeoutMs ?? 30_000
     this.tracker = new HealthTracker(this.now)
+    this.budget = deps.budget instanceof PurposeBudget ? deps.budget : new PurposeBudget(deps.budget, null)
+    this.calls = new CallCount(this.now)
     this.retryBudget = new RetryBudget(this.settings.retryBudget.ratio, this.settings.retryBudget.burst)
     this.limiter = new ConcurrencyLimiter(this.settings.maxConcurrent, this.settings.maxQueue)
     this.breaker = new CircuitBreaker({
@@ -121,15 +132,19 @@ export class UpstreamPipeline {
 
   // One logical call (with its retries): the parsed answer of a 2xx, else a GatewayError.
   async call<T> (op: Operation<T>, input: CallInput, opts: CallOptions): Promise<T> {
+    // resilience.deadline_ms is a provider's share of a gateway request; a sync call is no such
+    // request and runs on its own deadline, which may cover a long wait for sync's share.
     const deadline = deadlineOf({ signal: input.signal ?? opts.signal, deadline: opts.deadline }, this.now(),
-      this.requestTimeoutMs, this.settings.deadlineMs)
+      this.requestTimeoutMs, opts.purpose === 'sync' ? undefined : this.settings.deadlineMs)
     const req: UpstreamRequest = {
       method: op.method, path: this.prefix + expandPath(op.path, input.params), query: input.query, body: input.body
     }
     if (op.idempotent && !opts.fresh && this.settings.coalesce) {
       // The shared call runs on the first caller's deadline (all gateway requests get the same
-      // timeout, so it is the earliest); each joiner still stops at its own deadline.
-      const key = requestKey(req.method, req.path, req.query, req.body)
+      // timeout, so it is the earliest); each joiner still stops at its own deadline. Only calls of
+      // one purpose share: an interactive read never waits behind a sync read queued for sync's
+      // share (test/upstream/vendor-calls.test.ts).
+      const key = `${opts.purpose ?? 'interactive'} ${requestKey(req.method, req.path, req.query, req.body)}`
       const shared = this.coalescer.get<T>(key)
       if (shared) return raceAbort(shared, deadline.signal, this.providerId)
       return this.coalescer.start(key, () => this.guarded(op, req, deadline, opts, input.onSend))
@@ -224,7 +239,7 @@ export class UpstreamPipeline {
     op: Operation, req: UpstreamRequest, dl: Deadline, opts: CallOptions, mayReauthenticate: boolean,
     onSend?: () => void
   ): Promise<{ res: UpstreamResponse, credential: Credential }> {
-    return this.holding(op.rateClass, this.limiter, dl, async (markSent) => {
+    return this.holding(op.rateClass, opts.purpose ?? 'interactive', this.limiter, dl, async (markSent) => {
       let credential: Credential
       try {
         credential = await raceAbort(this.deps.authenticator.authorize(dl.signal), dl.signal, this.providerId)
@@ -237,7 +252,8 @@ export class UpstreamPipeline {
       if (opts.requestId) headers['x-request-id'] = opts.requestId
       markSent()
       onSend?.()
-      const res = await this.http(op, this.deps.transport, { ...req, headers, signal: dl.signal })
+      const res = await this.http(op, this.deps.transport, { ...req, headers, signal: dl.signal },
+        opts.purpose ?? 'interactive')
       if ((res.status === 401 || res.status === 403) && mayReauthenticate &&
         this.deps.authenticator.refused(credential)) {
         throw new CredentialRefused()
@@ -247,39 +263,46 @@ export class UpstreamPipeline {
     })
   }
 
-  // A rate-budget slot of `cls` and a place under `limiter` for `send`: the slot is marked done
-  // when a request went out (the vendor counts it), cancelled when none did, and the place is
-  // always given back (test/upstream/pipeline.test.ts, test/resilience/units.test.ts).
+  // Rate-budget slots of `cls` for `purpose` and a place under `limiter` for `send`: the slots are
+  // marked done when a request went out (the vendor counts it; so does vendorCalls()), cancelled
+  // when none did, and the place is always given back (test/upstream/pipeline.test.ts,
+  // test/resilience/units.test.ts).
   private async holding<T> (
-    cls: string, limiter: ConcurrencyLimiter, dl: Deadline, send: (markSent: () => void) => Promise<T>
+    cls: string, purpose: CallPurpose, limiter: ConcurrencyLimiter, dl: Deadline,
+    send: (markSent: () => void) => Promise<T>
   ): Promise<T> {
-    const slot = await this.reserve(cls, dl)
+    const slots = await this.reserve(cls, purpose, dl)
     try {
       await this.acquire(limiter, dl)
     } catch (err) {
-      this.deps.budget.cancel(slot)
+      this.budget.cancel(slots)
       throw err
     }
     let sent = false
     try {
-      return await send(() => { sent = true })
+      return await send(() => {
+        sent = true
+        this.calls.add(purpose)
+        this.metrics.vendorCall(this.providerId, purpose)
+      })
     } finally {
-      if (sent) this.deps.budget.done(slot)
-      else this.deps.budget.cancel(slot)
+      if (sent) this.budget.done(slots)
+      else this.budget.cancel(slots)
       limiter.release()
     }
   }
 
   // A request that carries no provider credential (the ZWA token request): rate budget, its own
-  // concurrency limiter, HTTP and telemetry; retried by whoever needed the token.
+  // concurrency limiter, HTTP and telemetry; retried by whoever needed the token. It serves calls
+  // of both purposes at once (one token), so it is interactive: the main budget only.
   async sendUnauthenticated (
     op: Operation, transport: UpstreamClient, req: UpstreamRequest
   ): Promise<UpstreamResponse> {
     const dl = deadlineOf({}, this.now(), this.requestTimeoutMs)
-    return this.holding(op.rateClass, this.tokenLimiter, dl, async (markSent) => {
+    return this.holding(op.rateClass, 'interactive', this.tokenLimiter, dl, async (markSent) => {
       markSent()
       const res = await this.http(op, transport,
-        { ...req, headers: { ...req.headers, 'user-agent': USER_AGENT }, signal: dl.signal })
+        { ...req, headers: { ...req.headers, 'user-agent': USER_AGENT }, signal: dl.signal }, 'interactive')
       this.pauseOnHint(op.rateClass, res)
       return res
     })
@@ -287,7 +310,8 @@ export class UpstreamPipeline {
 
   // HTTP, observed by the telemetry stage with the operation's own labels.
   private async http (
-    op: Operation, transport: UpstreamClient, req: UpstreamRequest & { headers: Record<string, string> }
+    op: Operation, transport: UpstreamClient, req: UpstreamRequest & { headers: Record<string, string> },
+    purpose: CallPurpose
   ): Promise<UpstreamResponse> {
     const telemetry = this.deps.telemetry
     if (!telemetry?.active) return transport.request(req)
@@ -295,6 +319,7 @@ export class UpstreamPipeline {
       provider: this.providerId,
       providerType: this.deps.providerType,
       operation: op.name,
+      purpose,
       method: req.method,
       origin: transport.origin,
       path: transport.basePath + req.path
@@ -323,17 +348,20 @@ export class UpstreamPipeline {
     return res
   }
 
-  // The rate budget of `cls`: a slot now, a short wait, or 503 upstream_rate_limited.
-  private async reserve (cls: string, dl: Deadline): Promise<BudgetSlot> {
+  // The rate budget of `cls`: slots now, a wait, or 503 upstream_rate_limited. An interactive call
+  // waits at most max_wait_ms (a client is waiting); a sync call, background work, as long as its
+  // deadline allows. The wait histogram is of interactive waits: sync's are long by design.
+  private async reserve (cls: string, purpose: CallPurpose, dl: Deadline): Promise<HeldSlots> {
     const started = this.now()
+    const maxWaitMs = purpose === 'sync' ? Infinity : this.settings.maxWaitMs
     while (true) {
-      const r = await this.deps.budget.reserve(cls)
-      if ('slot' in r) {
+      const r = await this.budget.reserve(cls, purpose)
+      if ('slots' in r) {
         const waited = this.now() - started
-        if (waited > 0) this.metrics.rateBudgetWait(this.providerId, cls, waited)
-        return r.slot
+        if (waited > 0 && purpose === 'interactive') this.metrics.rateBudgetWait(this.providerId, cls, waited)
+        return r.slots
       }
-      if (r.waitMs > this.settings.maxWaitMs || this.now() + r.waitMs >= dl.at) throw this.rateLimited(cls, r.waitMs)
+      if (r.waitMs > maxWaitMs || this.now() + r.waitMs >= dl.at) throw this.rateLimited(cls, r.waitMs)
       await sleep(r.waitMs, dl.signal, this.providerId)
     }
   }
@@ -350,7 +378,7 @@ export class UpstreamPipeline {
   private pauseOnHint (cls: string, res: UpstreamResponse): void {
     if (!this.settings.pauseOnHint || (res.status !== 429 && res.status !== 503)) return
     const hint = this.capHint(retryAfterSeconds(res.headers, this.now()))
-    if (hint !== undefined && hint > 0) this.deps.budget.pause(cls, this.now() + hint * 1000)
+    if (hint !== undefined && hint > 0) this.budget.main.pause(cls, this.now() + hint * 1000)
   }
 
   // How long to wait before the next attempt, or null when there is none.
@@ -386,11 +414,16 @@ export class UpstreamPipeline {
 
   // Where the vendor rate budget is kept now: this process, shared by replicas, or a fallback share.
   budgetMode (): BudgetMode {
-    return this.deps.budget.mode()
+    return this.budget.main.mode()
   }
 
   circuit (): CircuitState {
     return this.breaker.current()
+  }
+
+  // Vendor requests sent in about the last hour, by purpose (src/upstream/call-count.ts).
+  vendorCalls (): VendorCalls {
+    return this.calls.lastHour()
   }
 
   // Counters for tests and diagnostics.
@@ -406,7 +439,7 @@ export class UpstreamPipeline {
   async close (): Promise<void> {
     if (this.halfOpenTimer) clearTimeout(this.halfOpenTimer)
     this.halfOpenTimer = null
-    await this.deps.budget.close()
+    await this.budget.close()
   }
 
   private circuitChanged (state: CircuitState, previous: CircuitState): void {

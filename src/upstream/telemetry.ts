@@ -1,10 +1,13 @@
-// Metrics and traces of vendor exchanges, labelled at the source: the pipeline knows the provider
-// and the operation of every request it sends, so observers never parse URLs or look at
-// credentials to find out (test/upstream/pipeline.test.ts, test/observability/metrics.test.ts).
+import type { CallPurpose } from './call-options.ts'
+
+// Metrics and traces of vendor exchanges, labelled at the source: the pipeline knows the provider,
+// the operation and the purpose of every request it sends, so observers never parse URLs or look
+// at credentials to find out (test/upstream/pipeline.test.ts, test/observability/metrics.test.ts).
 export interface ExchangeInfo {
   provider: string
   providerType: string
   operation: string
+  purpose: CallPurpose // a token request is 'interactive' (src/upstream/pipeline.ts)
   method: string
   origin: string // scheme://host:port
   path: string // without the query string

@@ -48,6 +48,7 @@ t.test('a method without its operation, or an operation without its method, fail
     close: async () => { throw new Error('unused') },
     health: () => ({ status: 'ok', circuit: 'closed', last_error: null }),
     rateBudget: () => 'local',
+    vendorCalls: () => ({ sync_last_hour: 0, interactive_last_hour: 0 }),
     shutdown: async () => {}
   } satisfies AdapterCore
   const notes: OperationTable = { notes: { name: 'notes', method: 'POST', path: '/n', rateClass: 'x', idempotent: false, provides: ['notes'], parse: (b) => b } }

@@ -116,7 +116,7 @@ t.test('telemetry: labels from the descriptor, headers added, an observer bug re
     logger: { error: (o: unknown) => bugs.push(o) } as never
   })
   await p.call(op({ name: 'list', path: '/incidents' }), { query: { limit: '5' } }, {})
-  t.same(seen, [{ provider: 'tenant-b', providerType: 'cloudlock', operation: 'list', method: 'GET', origin: 'http://vendor.test', path: '/api/v9/incidents', status: 200 }])
+  t.same(seen, [{ provider: 'tenant-b', providerType: 'cloudlock', operation: 'list', purpose: 'interactive', method: 'GET', origin: 'http://vendor.test', path: '/api/v9/incidents', status: 200 }])
   t.equal(sent[0].headers.traceparent, '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', 'the observer\'s header was sent')
   t.equal(sent[0].path, '/v9/incidents')
   t.equal(bugs.length, 1, 'the failing observer was reported')

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis'
 import type { BudgetMode, BudgetOperation, BudgetWindow, RateBudgetStore } from './budget.ts'
 import { LocalRateBudget } from './local-rate-budget.ts'
+import { PurposeBudget } from './purpose-budget.ts'
 import { SharedRateBudget } from './shared-rate-budget.ts'
 
 export interface RateBudgetOptions {
@@ -27,6 +28,14 @@ export interface RateBudgetOptions {
 export function fallbackWindows (
   windowsByClass: Record<string, BudgetWindow[]>, share: number
 ): Record<string, BudgetWindow[]> {
+  return shareWindows(windowsByClass, share)
+}
+
+// Each limit times `share`, rounded down but at least one request per window: a replica's
+// fallback share (above) and sync's share of the budget (purpose-budget.ts) alike.
+export function shareWindows (
+  windowsByClass: Record<string, BudgetWindow[]>, share: number
+): Record<string, BudgetWindow[]> {
   const out: Record<string, BudgetWindow[]> = {}
   for (const [cls, windows] of Object.entries(windowsByClass)) {
     out[cls] = windows.filter((w) => w.limit > 0)
@@ -48,4 +57,22 @@ export function createRateBudget (options: RateBudgetOptions): RateBudgetStore {
     onStoreError: options.onStoreError,
     onModeChange: options.onModeChange
   })
+}
+
+// A provider's main budget and sync's share of it (purpose-budget.ts), as every pipeline builds
+// them. Sync's share is kept under its own keys (`<providerId>:sync`), so replicas share it too, and
+// falls back like the main budget; its mode follows the same Redis, so only the main budget reports
+// mode changes. Without limits (rate_budget.enabled false) there is nothing to share: no sync budget.
+export function createPurposeBudget (options: RateBudgetOptions & { syncShare: number }): PurposeBudget {
+  const { syncShare, ...main } = options
+  const limited = Object.values(options.windowsByClass).some((ws) => ws.some((w) => w.limit > 0))
+  const sync = limited
+    ? createRateBudget({
+      ...main,
+      providerId: `${options.providerId}:sync`,
+      windowsByClass: shareWindows(options.windowsByClass, syncShare),
+      onModeChange: undefined
+    })
+    : null
+  return new PurposeBudget(createRateBudget(main), sync)
 }

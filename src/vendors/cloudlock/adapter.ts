@@ -54,6 +54,7 @@ export function createCloudlockAdapter (
     resilience: config.resilience,
     errorMessageKey: 'message',
     tenant: `${config.base_url}\n${config.token}`,
+    syncShare: config.sync?.budget_share,
     authenticator: () => staticBearer(config.token)
   }, deps)
 
@@ -98,7 +99,7 @@ export function createCloudlockAdapter (
     isValidNativeId: (nativeId) => ID_PATTERN.test(nativeId),
     listPage: (request) => walkCloudlock(request, id, mapper, (query, req, sent) =>
       pipeline.call(OPS.list, { query, signal: req.signal, onSend: sent },
-        { deadline: req.deadline, requestId: req.requestId })),
+        { deadline: req.deadline, requestId: req.requestId, purpose: req.purpose })),
     get,
     update,
     async close (nativeId, request: CloseRequest, opts) {
@@ -116,6 +117,7 @@ export function createCloudlockAdapter (
     },
     health: () => pipeline.health(),
     rateBudget: () => pipeline.budgetMode(),
+    vendorCalls: () => pipeline.vendorCalls(),
     async shutdown () {
       await pipeline.close()
       await transport.close()

@@ -54,6 +54,7 @@ export function createZwaAdapter (config: ZwaProviderConfigT, deps: AdapterFacto
     resilience: config.resilience,
     errorMessageKey: 'internalMessage',
     tenant: `${config.base_url}\n${config.auth.mode === 'api_key' ? config.auth.key_id : config.auth.client_id}`,
+    syncShare: config.sync?.budget_share,
     authenticator: (p, api) => {
       const auth = zwaAuthenticator(config, p, api, deps)
       closeAuth = auth.close
@@ -126,6 +127,7 @@ export function createZwaAdapter (config: ZwaProviderConfigT, deps: AdapterFacto
     },
     health: () => pipeline.health(),
     rateBudget: () => pipeline.budgetMode(),
+    vendorCalls: () => pipeline.vendorCalls(),
     async shutdown () {
       await pipeline.close()
       await transport.close()

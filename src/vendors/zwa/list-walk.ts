@@ -52,7 +52,7 @@ export async function walkZwa (request: PageRequest, deps: WalkDeps): Promise<Li
       body,
       signal: request.signal,
       onSend: () => { calls++ }
-    }, { deadline: request.deadline, requestId: request.requestId })
+    }, { deadline: request.deadline, requestId: request.requestId, purpose: request.purpose })
     const records = mapListRecords(res.incidents, deps.providerId, unfiltered,
       (raw) => mapZwaIncident(raw, deps.providerId, deps.mapper))
     return { ...res, records }
