@@ -70,7 +70,7 @@ export class SyncService {
   status (provider: string): ProviderSyncInfo {
     const sync = this.syncs.get(provider)
     if (!sync) return OFF
-    const calls = (this.adapters.get(provider) as any)?.vendorCalls?.().sync_last_hour ?? 0
+    const calls = this.adapters.get(provider)?.vendorCalls().sync_last_hour ?? 0
     return { ...sync.status(), vendor_calls_last_hour: calls }
   }
 

@@ -68,6 +68,7 @@ function fakeAdapter (id: string, records: IncidentT[]) {
     groups: refused,
     health: () => ({ status: 'ok', circuit: 'closed', last_error: null }),
     rateBudget: () => 'local',
+    vendorCalls: () => ({ sync_last_hour: 0, interactive_last_hour: 0 }),
     shutdown: async () => {}
   }
   return { adapter, calls }
