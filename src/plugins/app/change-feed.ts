@@ -24,6 +24,7 @@ export interface ChangeFeedPluginOptions {
   // false: sync polls only when asked (app.sync.pollNow), for tests that drive it step by step.
   autostart?: boolean
   database?: Database // an already opened, migrated store (tests); closed by its owner
+  now?: () => number // sync's clock: intervals, windows and lag (tests move it to make re-checks due)
 }
 
 // The mirror, sync and the change feed (spec section 9). The store opens when a provider syncs or
@@ -50,6 +51,7 @@ async function changeFeed (app: FastifyInstance, opts: ChangeFeedPluginOptions) 
     adapters: syncing.map((p) => ({ adapter: app.providers.get(p.id)!, settings: p.sync! })),
     mirror,
     state: new SyncStateStore(db),
+    now: opts.now,
     observer: syncObserver(metrics?.registry),
     onError: (provider, err) => app.log.warn({ provider, err: errorSummary(err) }, 'sync poll failed')
   })
@@ -59,7 +61,7 @@ async function changeFeed (app: FastifyInstance, opts: ChangeFeedPluginOptions) 
   const codec = new ChangeTokenCodec(secret, config.cursor.previous_secrets)
   app.decorate('sync', sync)
   const store = { feed: new ChangeFeed(db), mirror }
-  app.decorate('changes', new ChangeService({ providers: app.providers, store, sync, codec }))
+  app.decorate('changes', new ChangeService({ providers: app.providers, store, sync, codec, now: opts.now }))
   if (opts.autostart !== false) app.addHook('onReady', async () => sync.start())
   // Before the store closes: a poll in flight finishes or aborts first.
   app.addHook('preClose', async () => sync.stop())
