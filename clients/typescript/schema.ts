@@ -328,6 +328,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What changed since a token: the change feed
+         * @description Every distinct state of an incident the mirror observes is one change, in `seq` order. Store `next` and send it as `after`: each change arrives exactly once, across restarts and replicas. Move your own checkpoint only over each provider's `complete_through`. See docs/sync.md.
+         */
+        get: operations["listChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -397,7 +417,7 @@ export interface components {
             /** @description the request path */
             instance: string;
             /** @enum {unknown} */
-            code: "validation_failed" | "invalid_cursor" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "capability_not_supported" | "unsupported_value" | "idempotency_key_reused" | "rate_limited" | "upstream_error" | "upstream_timeout" | "upstream_rate_limited" | "upstream_auth_failed" | "provider_unavailable" | "write_outcome_unknown" | "service_unavailable" | "internal_error" | "bad_request" | "request_timeout" | "uri_too_long" | "request_header_fields_too_large";
+            code: "validation_failed" | "invalid_cursor" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "capability_not_supported" | "unsupported_value" | "idempotency_key_reused" | "rate_limited" | "upstream_error" | "upstream_timeout" | "upstream_rate_limited" | "upstream_auth_failed" | "provider_unavailable" | "write_outcome_unknown" | "service_unavailable" | "internal_error" | "bad_request" | "request_timeout" | "uri_too_long" | "request_header_fields_too_large" | "change_token_expired";
             request_id: string;
             errors?: {
                 /** @description where the bad value is, e.g. /query/limit or /body/labels/0/key */
@@ -624,6 +644,22 @@ export interface components {
                  */
                 mode: "local" | "shared" | "fallback";
             };
+            sync: {
+                /**
+                 * @description initial_load: walking back to start_from; live: polling on time; degraded: the last poll failed or sync is behind (budget or vendor); off: sync is not enabled for this provider
+                 * @enum {unknown}
+                 */
+                state: "initial_load" | "live" | "degraded" | "off";
+                /** @description see GET /v1/changes */
+                complete_through: string | null;
+                /** @description now minus complete_through, in seconds */
+                lag_seconds: number | null;
+                /** @description start of the last poll of the vendor */
+                last_poll_at: string | null;
+                last_error: string | null;
+                /** @description vendor calls sync made in the last hour */
+                vendor_calls_last_hour: number;
+            };
             note?: string | null;
         };
         /** ProviderList */
@@ -718,6 +754,54 @@ export interface components {
                 incident_group_already_mapped: boolean | null;
                 admin_config_already_mapped: boolean | null;
             }[];
+        };
+        /** Change */
+        Change: {
+            /** @description position in the feed, increasing */
+            seq: number;
+            /** @enum {unknown} */
+            type: "created" | "updated" | "deleted";
+            incident_id: string;
+            provider: string;
+            /**
+             * Format: date-time
+             * @description created: the creation time; updated: the vendor update time when it moved, else the detection time; deleted: the detection time
+             */
+            occurred_at: string;
+            /**
+             * Format: date-time
+             * @description when the gateway recorded the change
+             */
+            detected_at: string;
+            /** @description updated: the top-level Incident fields that differ from the previous state; empty otherwise */
+            changed: string[];
+            /** @description updated: the previous value of each changed field; empty otherwise */
+            previous: {
+                [key: string]: unknown;
+            };
+            /** @description the incident in its new state; null for deleted */
+            incident: components["schemas"]["Incident"] | null;
+        };
+        /** ChangeList */
+        ChangeList: {
+            data: components["schemas"]["Change"][];
+            /** @description opaque token: send it as `after` to continue */
+            next: string;
+            /** @description more changes are available now */
+            has_more: boolean;
+            providers: {
+                [key: string]: {
+                    /**
+                     * @description initial_load: walking back to start_from; live: polling on time; degraded: the last poll failed or sync is behind (budget or vendor); off: sync is not enabled for this provider
+                     * @enum {unknown}
+                     */
+                    status: "initial_load" | "live" | "degraded" | "off";
+                    /** @description every change the sync strategy can see up to this instant is at or before this answer's `next`; move a checkpoint only over it (null: nothing is complete yet) */
+                    complete_through: string | null;
+                    /** @description now minus complete_through, in seconds */
+                    lag_seconds: number | null;
+                };
+            };
         };
     };
     responses: {
@@ -3219,6 +3303,145 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listChanges: {
+        parameters: {
+            query?: {
+                /** @description opaque `next` of the previous answer; absent: the oldest retained change */
+                after?: string;
+                /** @description changes per answer */
+                limit?: number;
+                /** @description comma list of provider ids; default every provider the key may see. A token is bound to the provider set it was issued for. */
+                provider?: string[];
+                /** @description seconds to hold the request while no change is available */
+                wait?: number;
+                /** @description raw: add the vendor record of each incident */
+                include?: "raw"[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangeList"];
+                };
+            };
+            /** @description Invalid request (validation_failed, invalid_cursor) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key (unauthorized) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope or the provider (forbidden) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown incident, provider or route (not_found) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            410: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Per-key rate limit exceeded (rate_limited), with Retry-After */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected gateway fault (internal_error); details are logged, never returned */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Provider or gateway unavailable (provider_unavailable, upstream_rate_limited, service_unavailable), with Retry-After */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {

@@ -34,6 +34,7 @@ export function problemResponses (...statuses: number[]): Record<number, unknown
 export const READ_ERRORS = [400, 401, 403, 404, 422, 429, 500, 502, 503, 504]
 export const WRITE_ERRORS = [400, 401, 403, 404, 413, 415, 422, 429, 500, 502, 503, 504]
 export const META_ERRORS = [401, 403, 429, 500]
+export const CHANGE_ERRORS = [400, 401, 403, 404, 410, 429, 500, 503]
 
 // Write routes: their 502 also covers a write whose vendor answer was lost (spec section 6).
 export function writeProblemResponses (): Record<number, unknown> {

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { finishDocument } from '../../openapi/finish-document.ts'
 import { problemExampleComponents } from '../../schemas/problem-examples.ts'
-import { META_ERRORS, READ_ERRORS, WRITE_ERRORS } from '../../schemas/responses.ts'
+import { CHANGE_ERRORS, META_ERRORS, READ_ERRORS, WRITE_ERRORS } from '../../schemas/responses.ts'
 
 export const OPENAPI_INFO = {
   title: 'Unified DLP incident gateway',
@@ -49,6 +49,7 @@ async function swaggerPlugin (app: FastifyInstance) {
       tags: [
         { name: 'incidents', description: 'Normalized DLP incidents across providers' },
         { name: 'providers', description: 'Configured provider instances and mapping tables' },
+        { name: 'changes', description: 'The change feed: what changed since a token (docs/sync.md)' },
         { name: 'operations', description: 'Health, readiness and API description' }
       ],
       components: {
@@ -56,7 +57,8 @@ async function swaggerPlugin (app: FastifyInstance) {
           apiKey: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <API key>' }
         },
         responses: HTTP_LAYER_RESPONSES,
-        examples: problemExampleComponents([...new Set([...READ_ERRORS, ...WRITE_ERRORS, ...META_ERRORS])])
+        examples: problemExampleComponents(
+          [...new Set([...READ_ERRORS, ...WRITE_ERRORS, ...META_ERRORS, ...CHANGE_ERRORS])])
       },
       security: [{ apiKey: [] }]
     },

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { PROVIDER_ID_PATTERN } from '../../schemas/enums.ts'
-import { problemResponses } from '../../schemas/responses.ts'
+import { CHANGE_ERRORS, problemResponses } from '../../schemas/responses.ts'
 import { principalOf } from './call-options.ts'
 import { unique } from './incidents/list-filters.ts'
 
@@ -38,7 +38,7 @@ const changes: FastifyPluginAsyncTypebox = async (app) => {
         '`next` and send it as `after`: each change arrives exactly once, across restarts and replicas. ' +
         'Move your own checkpoint only over each provider\'s `complete_through`. See docs/sync.md.',
       querystring: ChangesQuery,
-      response: { 200: Type.Ref('ChangeList'), ...problemResponses(400, 401, 403, 404, 410, 429, 500, 503) }
+      response: { 200: Type.Ref('ChangeList'), ...problemResponses(...CHANGE_ERRORS) }
     }
   }, async (request, reply) => {
     const q = request.query
