@@ -1,5 +1,6 @@
 // Both vendor simulators standalone, for running the gateway (or any client) against them:
 // npm run simulators -- [--host 127.0.0.1] [--zwa-port 4101] [--cloudlock-port 4102] [--seed 1] [--count 500]
+//   [--activity-per-minute 0]
 // Prints each URL and its credentials, and the gateway settings that use them.
 import { parseArgs } from 'node:util'
 import { buildCloudlockSimulator, CLOUDLOCK_DEV_TOKEN, CLOUDLOCK_PREFIX } from '../src/vendors/cloudlock/simulator/app.ts'
@@ -13,6 +14,7 @@ Starts the ZWA and Cloudlock simulators (each also runs alone: npm run sim:zwa, 
   --cloudlock-port <n>     Cloudlock simulator port, default 4102 (0: any free port)
   --seed <s>               data seed, default 1
   --count <n>              generated incidents per simulator, default 500
+  --activity-per-minute <n>  console activity on each: about n new or changed incidents a minute (default 0)
   --help                   this text
 Both generate their incidents over the same 90 days up to start-up. Credentials are the fixed
 development defaults: the simulators guard nothing real.
@@ -37,6 +39,7 @@ try {
       'cloudlock-port': { type: 'string', default: '4102' },
       seed: { type: 'string', default: '1' },
       count: { type: 'string', default: '500' },
+      'activity-per-minute': { type: 'string', default: '0' },
       help: { type: 'boolean', short: 'h' }
     }
   }).values
@@ -51,8 +54,10 @@ if (values.help === true) {
 const seed = /^\d+$/.test(values.seed) ? Number(values.seed) : values.seed
 const count = int('count', values.count)
 const anchor = new Date().toISOString() // one span for both, as in demo mode
-const zwa = await buildZwaSimulator({ ...DEFAULT_CREDENTIALS, seed, count, anchor })
-const cloudlock = await buildCloudlockSimulator({ token: CLOUDLOCK_DEV_TOKEN, seed, count, anchor })
+const perMinute = int('activity-per-minute', values['activity-per-minute'])
+const activity = perMinute > 0 ? { perMinute } : undefined
+const zwa = await buildZwaSimulator({ ...DEFAULT_CREDENTIALS, seed, count, anchor, activity })
+const cloudlock = await buildCloudlockSimulator({ token: CLOUDLOCK_DEV_TOKEN, seed, count, anchor, activity })
 try {
   const zwaUrl = await zwa.listen({ host: values.host, port: int('zwa-port', values['zwa-port']) })
   const cloudlockUrl = await cloudlock.listen({ host: values.host, port: int('cloudlock-port', values['cloudlock-port']) })

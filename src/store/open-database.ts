@@ -4,17 +4,35 @@ import { EmbeddedDatabase } from './embedded-database.ts'
 import { migrate } from './migrate.ts'
 import { PgDatabase } from './pg-database.ts'
 
+// The store could not be opened or migrated. The message names the store without credentials.
+export class StoreOpenError extends Error {}
+
+// Where a store URL points, for messages: never the user or password.
+export function describeStore (store: Config['store']): string {
+  if (!store.database_url) return store.data_dir ? `the embedded store in ${store.data_dir}` : 'the in-memory store'
+  try {
+    const u = new URL(store.database_url)
+    return `PostgreSQL at ${u.hostname}${u.port ? `:${u.port}` : ''}${u.pathname} (DATABASE_URL)`
+  } catch {
+    return 'PostgreSQL (DATABASE_URL)'
+  }
+}
+
 // The configured store, migrated: PostgreSQL when store.database_url (DATABASE_URL) is set, else the
 // embedded engine under store.data_dir (DATA_DIR), else the embedded engine in memory.
 export async function openDatabase (store: Config['store']): Promise<Database> {
-  const db: Database = store.database_url
-    ? new PgDatabase({ url: store.database_url })
-    : await EmbeddedDatabase.open(store.data_dir)
+  let db: Database | undefined
   try {
+    db = store.database_url
+      ? new PgDatabase({ url: store.database_url })
+      : await EmbeddedDatabase.open(store.data_dir)
     await migrate(db)
+    return db
   } catch (err) {
-    await db.close().catch(() => {})
-    throw err
+    await db?.close().catch(() => {})
+    const e = err as { code?: unknown, message?: unknown }
+    const why = [typeof e.code === 'string' ? e.code : '', typeof e.message === 'string' ? e.message : '']
+      .filter(Boolean).join(': ').split('\n')[0].slice(0, 200)
+    throw new StoreOpenError(`Cannot open ${describeStore(store)}: ${why}`, { cause: err })
   }
-  return db
 }

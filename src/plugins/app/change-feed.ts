@@ -36,6 +36,10 @@ async function changeFeed (app: FastifyInstance, opts: ChangeFeedPluginOptions) 
   const wanted = opts.database !== undefined || syncing.length > 0 ||
     config.store.database_url !== undefined || config.store.data_dir !== undefined
   const db = wanted ? (opts.database ?? await openDatabase(config.store)) : null
+  if (db?.kind === 'embedded' && !config.store.data_dir && !opts.database && !config.demo.enabled) {
+    app.log.warn('sync keeps its mirror and change feed in memory: a restart loses them and every change token ' +
+      'becomes 410 change_token_expired; set DATABASE_URL (replicas) or DATA_DIR (one instance)')
+  }
   app.decorate('store', db)
   if (db && !opts.database) app.addHook('onClose', async () => db.close())
   if (!db) {
