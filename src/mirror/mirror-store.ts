@@ -154,9 +154,9 @@ export class MirrorStore {
       }
       await this.write(tx, changes, [])
       if (changes.length > 0) {
-        await tx.query(`UPDATE mirror_incidents SET deleted = true, observed_at = $3, last_checked = $4
+        await tx.query(`UPDATE mirror_incidents SET deleted = true, observed_at = $3, last_checked = $3
           WHERE provider = $1 AND native_id = ANY($2::text[])`,
-        [provider, changes.map((c) => c.native_id), observedAt.toISOString(), now])
+        [provider, changes.map((c) => c.native_id), observedAt.toISOString()])
       }
       return { result, appended: changes.length }
     })
@@ -254,7 +254,7 @@ export class MirrorStore {
       await tx.query(`INSERT INTO mirror_incidents (provider, native_id, incident, raw, content_hash, vendor_updated_at,
         created_at, status, deleted, first_seen, last_checked, observed_at)
         SELECT provider, native_id, incident, raw, content_hash, vendor_updated_at, created_at, status, deleted,
-          now, now, observed_at
+          now, observed_at, observed_at
         FROM jsonb_to_recordset($1::jsonb) AS x(provider text, native_id text, incident jsonb, raw jsonb,
           content_hash text, vendor_updated_at text, created_at timestamptz, status text, deleted boolean,
           now timestamptz, observed_at timestamptz)

@@ -109,8 +109,10 @@ export class ProviderSync {
   private stateName (lag: number | null): SyncStateName {
     if (this.progress !== null && !this.progress.initialDone) return this.failed ? 'degraded' : 'initial_load'
     if (this.failed) return 'degraded'
-    // Behind by more than three polls and the look-back: the budget or the vendor cannot keep up.
-    const tolerated = 3 * this.settings.poll_interval_s + this.settings.lookback_s
+    // Behind by more than three polls, the look-back and (ZWA) a re-check interval, which is how far
+    // complete_through trails when all is well: the budget or the vendor cannot keep up.
+    const recheck = this.plan.updates === 'open_recheck' ? this.settings.open_recheck_interval_s : 0
+    const tolerated = 3 * this.settings.poll_interval_s + this.settings.lookback_s + recheck
     if (lag !== null && lag > tolerated) return 'degraded'
     return this.progress === null ? 'initial_load' : 'live'
   }
