@@ -3,7 +3,7 @@ import { startStack } from '../helpers/stack.ts'
 
 t.test('sync: initial load, a vendor change, the feed', async (t) => {
   const sync = 'sync: { enabled: true, poll_interval_s: 1, lookback_s: 0, open_recheck_interval_s: 1 }'
-  const stack = await startStack({ count: 30, providerYaml: { zwa: sync, cloudlock: sync }, appDeps: { changeFeed: { autostart: false } } })
+  const stack = await startStack({ count: 30, providerYaml: { zwa: sync, cloudlock: sync }, appDeps: { changeFeed: { autostart: false } }, yaml: 'load_shedding: { max_event_loop_delay_ms: 0 }' })
   t.teardown(() => stack.close())
   await stack.app.sync!.pollNow('zwa')
   await stack.app.sync!.pollNow('cloudlock')
