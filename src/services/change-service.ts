@@ -1,4 +1,5 @@
 import { once } from 'node:events'
+import { GatewayError, isGatewayError } from '../errors/gateway-error.ts'
 import type { ChangeFeed, StoredChange } from '../mirror/change-feed.ts'
 import { providerSetDigest, type ChangeTokenCodec } from '../mirror/change-token.ts'
 import type { MirrorStore } from '../mirror/mirror-store.ts'
@@ -56,7 +57,19 @@ export class ChangeService {
     this.now = deps.now ?? Date.now
   }
 
+  // A store that fails (PostgreSQL restarting, a lost connection) is a 503 with Retry-After, never a
+  // 500 and never its error text (test/sync/feed-store-down.test.ts).
   async read (principal: Principal, options: ChangeReadOptions): Promise<ChangeListResult> {
+    try {
+      return await this.readFromStore(principal, options)
+    } catch (err) {
+      if (isGatewayError(err)) throw err
+      throw new GatewayError('service_unavailable', 'The change store is unavailable right now; retry after the ' +
+        'time in Retry-After with the same token.', { retryAfter: 5, cause: err })
+    }
+  }
+
+  private async readFromStore (principal: Principal, options: ChangeReadOptions): Promise<ChangeListResult> {
     const providers = providersForList(this.registry, principal, options.providers).map((a) => a.id)
     const digest = providerSetDigest(providers)
     const codec = this.codec
