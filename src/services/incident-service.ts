@@ -53,7 +53,7 @@ export interface IncidentServiceDeps {
 
 export interface IncidentSync {
   status (provider: string): ProviderT['sync']
-  recordWrite (incident: IncidentT, observedAt: Date): Promise<unknown>
+  recordWrite (incident: IncidentT): Promise<unknown>
 }
 
 const NO_SYNC: IncidentSync = {
@@ -181,7 +181,7 @@ export class IncidentService {
     })
     // The answer is the vendor's state once the write is done: the change is in the feed before
     // the response leaves (write-through; never fails the write: src/sync/sync-service.ts).
-    await this.sync.recordWrite(incident, new Date(this.now()))
+    await this.sync.recordWrite(incident)
     return this.viewer(principal)(incident)
   }
 

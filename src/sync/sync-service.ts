@@ -77,9 +77,11 @@ export class SyncService {
   // A gateway write's answer is the incident's state now: recorded at once, so its change is in the
   // feed before the write's response leaves (spec section 9, write-through). A failure here never
   // fails the write (the vendor has it); the next poll records it.
-  async recordWrite (incident: IncidentT, observedAt: Date): Promise<RecordResult | null> {
+  // Observed now by sync's own clock, the one its windows and staleness checks use.
+  async recordWrite (incident: IncidentT): Promise<RecordResult | null> {
     if (!this.syncs.has(incident.provider)) return null
     try {
+      const observedAt = new Date((this.deps.now ?? Date.now)())
       const result = await this.deps.mirror.record(incident.provider, [{ incident, observedAt }])
       this.deps.observer.recorded(incident.provider, result)
       return result
