@@ -2,7 +2,8 @@ import type { Database, Queryable, Row } from '../../src/store/database.ts'
 
 // A Database whose next transaction stops, still open, right after a statement matching `after`,
 // until the test releases it: to hold a store transaction in flight (its locks taken, its rows
-// uncommitted) while other writers and readers run.
+// uncommitted) while other writers and readers run. With `jitter`, every statement inside a
+// transaction is followed by that many milliseconds, so concurrent transactions overlap longer.
 export interface Pause {
   reached: Promise<void> // the transaction has run the statement and is waiting
   release: () => void
@@ -13,8 +14,11 @@ export class PausedDatabase implements Database {
   private readonly inner: Database
   private armed: { after: RegExp, reached: () => void, gate: Promise<void> } | undefined
 
-  constructor (inner: Database) {
+  private readonly jitter: (() => number) | undefined
+
+  constructor (inner: Database, jitter?: () => number) {
     this.inner = inner
+    this.jitter = jitter
     this.kind = inner.kind
   }
 
@@ -42,6 +46,8 @@ export class PausedDatabase implements Database {
       exec: (sql) => tx.exec(sql),
       query: async <R extends Row = Row>(sql: string, params?: unknown[]) => {
         const rows = await tx.query<R>(sql, params)
+        const ms = this.jitter?.() ?? 0
+        if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms))
         if (armed && armed.after.test(sql)) {
           armed.reached()
           await armed.gate
