@@ -22,8 +22,8 @@ const pgOnly = { skip: TEST_DATABASE_URL ? false : 'TEST_DATABASE_URL is not set
 
 // Follows the feed from the start like a consumer storing `next`, until `done()` held before a read
 // that had nothing more. Every page must continue strictly after the position it was read from.
-async function follow (feed: ChangeFeed, providers: string[], done: () => boolean, pause = () => rand(4)):
-Promise<{ changes: StoredChange[], backwards: number }> {
+async function follow (feed: ChangeFeed, providers: string[], done: () => boolean, pause = () => rand(4),
+  progress = { position: 0 }): Promise<{ changes: StoredChange[], backwards: number }> {
   let position = 0
   let backwards = 0
   const changes: StoredChange[] = []
@@ -33,6 +33,7 @@ Promise<{ changes: StoredChange[], backwards: number }> {
     if (page.changes.some((c) => c.seq <= position) || page.position < position) backwards++
     changes.push(...page.changes)
     position = page.position
+    progress.position = position
     if (last && !page.hasMore) return { changes, backwards }
     await sleep(pause())
   }
@@ -76,7 +77,7 @@ function checkHistories (t: TapTest, changes: StoredChange[]): void {
 
 // The hazard, with seqs from a sequence: a transaction takes its seq, inserts, and advances the
 // counter only later, so a younger one can commit first.
-async function rogueAppend (db: Database, nativeId: string, sleepBeforeCommit: number): Promise<number> {
+async function rogueAppend (db: Database, nativeId: string, sleepBeforeCommit = 0): Promise<number> {
   return db.transaction(async (tx) => {
     const [{ s }] = await tx.query<{ s: number }>("SELECT nextval('rogue_seq') AS s")
     await tx.query(`INSERT INTO changes (seq, provider, native_id, type, occurred_at, detected_at, changed, previous)
@@ -98,11 +99,15 @@ t.test('postgres: without the lock a reader CAN skip a late commit (the checks c
   const { db, pools, feed } = await pgSetup(t, 2)
   await db.exec('CREATE SEQUENCE rogue_seq')
   let writing = 2
-  const reader = follow(feed, ['rogue'], () => writing === 0)
-  const first = rogueAppend(pools[0], 'a', 600).finally(() => writing--)
-  await sleep(150) // the first has its seq (1) and sleeps before it commits
-  const second = rogueAppend(pools[1], 'b', 0).finally(() => writing--) // takes 2, commits at once
-  t.same([await first, await second], [1, 2])
+  const progress = { position: 0 }
+  const reader = follow(feed, ['rogue'], () => writing === 0, () => rand(4), progress)
+  const pause = pools[0].pauseAfter(/INSERT INTO changes/)
+  const first = rogueAppend(pools[0], 'a').finally(() => writing--)
+  await pause.reached // the first holds seq 1, uncommitted
+  const second = await rogueAppend(pools[1], 'b').finally(() => writing--) // takes 2, commits at once
+  while (progress.position < 2) await sleep(5) // the reader passes 2
+  pause.release()
+  t.same([await first, second], [1, 2])
   const v = await verdict(db, await reader, ['rogue'])
   t.same(v.missing, [1], 'the reader passed 2 and never saw 1, which committed after it')
 })

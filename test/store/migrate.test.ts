@@ -81,7 +81,11 @@ t.test('postgres: a migration running elsewhere holds the others back until it c
     // The slow one sleeps inside its transaction, after it took the lock.
     const slow = [{ version: 1, name: 'slow', sql: 'CREATE TABLE slow (a int); SELECT pg_sleep(0.5);' }]
     const first = migrate(a, slow)
-    await new Promise((resolve) => setTimeout(resolve, 150))
+    // Until the first holds the migration lock.
+    const held = async () => (await b.query(
+      `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted
+        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`))[0].n === 1
+    while (!(await held())) await new Promise((resolve) => setTimeout(resolve, 10))
     const started = Date.now()
     const second = await migrate(b, slow)
     t.ok(Date.now() - started >= 250, 'the second waited for the first to commit')
