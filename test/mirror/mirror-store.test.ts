@@ -175,6 +175,7 @@ for (const engine of ENGINES) {
     t.test('the feed per incident is the model\'s sequence of distinct states', (t) => modelTest(t, engine, db))
     t.test('stale observations', (t) => staleTest(t, db))
     t.test('a failed append leaves no trace and no gap in the seqs', (t) => failedAppendTest(t, db))
+    t.test('a NUL character in vendor data does not stop the mirror', (t) => nulTest(t, db))
   })
 }
 
@@ -256,4 +257,31 @@ async function failedAppendTest (t: TapTest, db: Database) {
   await mirror.record('cf', [{ incident: good, observedAt: observed(1) }])
   const page = await feed.read({ after: 0, providers: ['cf'], limit: 10, raw: false })
   t.same(page.changes.map((c) => [c.seq - start, c.native_id, c.type]), [[1, '1', 'created'], [2, '2', 'created']])
+}
+
+// PostgreSQL's text and jsonb cannot hold U+0000 (matched content of a binary file may carry it):
+// one such incident must not fail its whole sync page, again at every retry.
+async function nulTest (t: TapTest, db: Database) {
+  const mirror = new MirrorStore(db)
+  const feed = new ChangeFeed(db)
+  const withNul = incident({
+    native_id: '1',
+    title: 'report\u0000.doc',
+    matches: [{ text: 'ssn\u0000123' }] as never,
+    raw: { id: 1, content: 'a\u0000b', 'k\u0000': 1 }
+  }, 'nul')
+  const other = incident({ native_id: '2' }, 'nul')
+  const first = await mirror.record('nul', [{ incident: withNul, observedAt: observed(1) },
+    { incident: other, observedAt: observed(1) }])
+  t.equal(first.created, 2, 'both incidents of the page are recorded')
+  t.equal((await mirror.record('nul', [{ incident: withNul, observedAt: observed(2) }])).unchanged, 1,
+    'a re-read of the same state is unchanged')
+  const resolved = { ...withNul, status: 'resolved' as const }
+  t.equal((await mirror.record('nul', [{ incident: resolved, observedAt: observed(3) }])).updated, 1)
+  const changes = (await feed.read({ after: 0, providers: ['nul'], limit: 10, raw: true })).changes
+  t.same(changes.map((c) => [c.native_id, c.type]), [['1', 'created'], ['2', 'created'], ['1', 'updated']])
+  t.equal(changes[0].incident!.title, 'report\ufffd.doc', 'U+0000 is stored as U+FFFD')
+  t.equal((changes[0].incident!.matches[0] as { text: string }).text, 'ssn\ufffd123')
+  t.same(changes[0].raw, { id: 1, content: 'a\ufffdb', 'k\ufffd': 1 })
+  t.same(changes[2].changed, ['status'], 'and the replaced characters are no change')
 }
