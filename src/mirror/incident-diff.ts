@@ -10,7 +10,18 @@ export type StoredIncident = Omit<IncidentT, 'raw' | 'content_withheld'>
 
 export function storedForm (incident: IncidentT): StoredIncident {
   const { raw: _raw, content_withheld: _withheld, ...rest } = incident
-  return rest
+  return withoutNul(rest)
+}
+
+// PostgreSQL's text and jsonb cannot hold U+0000, which matched content of a binary file can carry:
+// left in, one such incident would fail its whole sync page at every retry. Stored (and hashed) as
+// U+FFFD, the replacement character, so a re-read of it is the same state
+// (test/mirror/mirror-store.test.ts, "a NUL character").
+export function withoutNul<T> (value: T): T {
+  if (typeof value === 'string') return (value.includes('\0') ? value.replaceAll('\0', '\uFFFD') : value) as T
+  if (Array.isArray(value)) return value.map(withoutNul) as T
+  if (value === null || typeof value !== 'object') return value
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutNul(k), withoutNul(v)])) as T
 }
 
 function canonical (value: unknown): string {

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import t from 'tap'
-import { contentHash, diffIncidents, storedForm } from '../../src/mirror/incident-diff.ts'
+import { contentHash, diffIncidents, storedForm, withoutNul } from '../../src/mirror/incident-diff.ts'
 import { incident } from '../helpers/incidents.ts'
 
 // Rebuilds an object (and every nested object) with its keys in a shuffled order.
@@ -84,4 +84,11 @@ t.test('a field that appears or disappears is changed, with null as the absent p
   t.same(diffIncidents(base, withErrors), { changed: ['mapping_errors'], previous: { mapping_errors: null } })
   t.same(diffIncidents(withErrors, base).changed, ['mapping_errors'])
   t.not(contentHash(withErrors), contentHash(base))
+})
+
+t.test('storedForm replaces U+0000, which PostgreSQL cannot store, at any depth', async (t) => {
+  const s = storedForm(incident({ native_id: '7', title: 'a\u0000b', notes: [{ text: '\u0000', created_at: null, author: null }] }))
+  t.equal(s.title, 'a\ufffdb')
+  t.equal(s.notes[0].text, '\ufffd')
+  t.same(withoutNul({ 'k\u0000': ['x\u0000', 1, null, true] }), { 'k\ufffd': ['x\ufffd', 1, null, true] })
 })
