@@ -284,4 +284,10 @@ async function nulTest (t: TapTest, db: Database) {
   t.equal((changes[0].incident!.matches[0] as { text: string }).text, 'ssn\ufffd123')
   t.same(changes[0].raw, { id: 1, content: 'a\ufffdb', 'k\ufffd': 1 })
   t.same(changes[2].changed, ['status'], 'and the replaced characters are no change')
+  // A lone UTF-16 surrogate (JSON.parse accepts "\\ud800") is refused by jsonb the same way.
+  const lone = incident({ native_id: '3', title: 'x\ud800y', raw: { v: '\udc00' } }, 'nul')
+  t.equal((await mirror.record('nul', [{ incident: lone, observedAt: observed(1) }])).created, 1)
+  const [last] = (await feed.read({ after: changes[2].seq, providers: ['nul'], limit: 10, raw: true })).changes
+  t.equal(last.incident!.title, 'x\ufffdy')
+  t.same(last.raw, { v: '\ufffd' })
 }
