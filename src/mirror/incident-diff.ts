@@ -13,12 +13,14 @@ export function storedForm (incident: IncidentT): StoredIncident {
   return withoutNul(rest)
 }
 
-// PostgreSQL's text and jsonb cannot hold U+0000, which matched content of a binary file can carry:
-// left in, one such incident would fail its whole sync page at every retry. Stored (and hashed) as
-// U+FFFD, the replacement character, so a re-read of it is the same state
-// (test/mirror/mirror-store.test.ts, "a NUL character").
+// PostgreSQL's text and jsonb cannot hold U+0000, which matched content of a binary file can carry,
+// nor a lone UTF-16 surrogate (JSON.parse accepts "\ud800"): left in, one such incident would fail
+// its whole sync page at every retry. Both are stored (and hashed) as U+FFFD, the replacement
+// character, so a re-read of it is the same state (test/mirror/mirror-store.test.ts, "a NUL character").
+const storable = (s: string) => (s.includes('\0') ? s.replaceAll('\0', '\uFFFD') : s).toWellFormed()
+
 export function withoutNul<T> (value: T): T {
-  if (typeof value === 'string') return (value.includes('\0') ? value.replaceAll('\0', '\uFFFD') : value) as T
+  if (typeof value === 'string') return storable(value) as T
   if (Array.isArray(value)) return value.map(withoutNul) as T
   if (value === null || typeof value !== 'object') return value
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutNul(k), withoutNul(v)])) as T
