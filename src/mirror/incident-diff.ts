@@ -10,7 +10,7 @@ export type StoredIncident = Omit<IncidentT, 'raw' | 'content_withheld'>
 
 export function storedForm (incident: IncidentT): StoredIncident {
   const { raw: _raw, content_withheld: _withheld, ...rest } = incident
-  return withoutNul(rest)
+  return pgStorable(rest)
 }
 
 // PostgreSQL's text and jsonb cannot hold U+0000, which matched content of a binary file can carry,
@@ -19,11 +19,11 @@ export function storedForm (incident: IncidentT): StoredIncident {
 // character, so a re-read of it is the same state (test/mirror/mirror-store.test.ts, "a NUL character").
 const storable = (s: string) => (s.includes('\0') ? s.replaceAll('\0', '\uFFFD') : s).toWellFormed()
 
-export function withoutNul<T> (value: T): T {
+export function pgStorable<T> (value: T): T {
   if (typeof value === 'string') return storable(value) as T
-  if (Array.isArray(value)) return value.map(withoutNul) as T
+  if (Array.isArray(value)) return value.map(pgStorable) as T
   if (value === null || typeof value !== 'object') return value
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutNul(k), withoutNul(v)])) as T
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [pgStorable(k), pgStorable(v)])) as T
 }
 
 function canonical (value: unknown): string {

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import t from 'tap'
-import { contentHash, diffIncidents, storedForm, withoutNul } from '../../src/mirror/incident-diff.ts'
+import { contentHash, diffIncidents, storedForm, pgStorable } from '../../src/mirror/incident-diff.ts'
 import { incident } from '../helpers/incidents.ts'
 
 // Rebuilds an object (and every nested object) with its keys in a shuffled order.
@@ -90,5 +90,5 @@ t.test('storedForm replaces U+0000, which PostgreSQL cannot store, at any depth'
   const s = storedForm(incident({ native_id: '7', title: 'a\u0000b', notes: [{ text: '\u0000', created_at: null, author: null }] }))
   t.equal(s.title, 'a\ufffdb')
   t.equal(s.notes[0].text, '\ufffd')
-  t.same(withoutNul({ 'k\u0000': ['x\u0000', 1, null, true] }), { 'k\ufffd': ['x\ufffd', 1, null, true] })
+  t.same(pgStorable({ 'k\u0000': ['x\u0000', 1, null, true] }), { 'k\ufffd': ['x\ufffd', 1, null, true] })
 })
