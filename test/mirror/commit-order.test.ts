@@ -185,24 +185,28 @@ async function writeLoop (mirror: MirrorStore, w: number, ops: number, provider:
   }
 }
 
-t.test('postgres: concurrent writers on separate pools, readers never skip or repeat', pgOnly, async (t) => {
-  const { db, pools, feed } = await pgSetup(t, 5, () => rand(3))
-  let writing = pools.length
-  const providers = () => (rand(3) === 0 ? 'p2' : 'p1')
-  const all = follow(feed, ['p1', 'p2'], () => writing === 0)
-  const onlyP2 = follow(feed, ['p2'], () => writing === 0)
-  await allWriters(pools.map((p, w) => writeLoop(new MirrorStore(p), w, 40, providers).finally(() => writing--)))
-  const seenAll = await all
-  const seenP2 = await onlyP2
-  const [{ head }] = await db.query<{ head: number }>('SELECT last_seq AS head FROM change_counter')
-  t.ok(head > 50, `${head} changes appended`)
-  t.same(seenAll.changes.map((c) => c.seq), Array.from({ length: head }, (_, i) => i + 1),
-    'the unfiltered reader saw 1..head, each once, in order')
-  t.same(await verdict(db, seenAll, ['p1', 'p2']), clean)
-  t.same(await verdict(db, seenP2, ['p2']), clean, 'so did the reader of one provider')
-  t.ok(seenP2.changes.every((c) => c.provider === 'p2'))
-  checkHistories(t, seenAll.changes)
-})
+for (const shared of [false, true]) {
+  const how = shared ? 'one store on one pool in one process (sync and write-through)' : 'separate pools'
+  t.test(`postgres: concurrent writers on ${how}, readers never skip or repeat`, pgOnly, async (t) => {
+    const { db, pools, feed } = await pgSetup(t, shared ? 1 : 5, () => rand(3))
+    const stores = shared ? Array.from({ length: 5 }, () => new MirrorStore(pools[0])) : pools.map((p) => new MirrorStore(p))
+    let writing = stores.length
+    const providers = () => (rand(3) === 0 ? 'p2' : 'p1')
+    const all = follow(feed, ['p1', 'p2'], () => writing === 0)
+    const onlyP2 = follow(feed, ['p2'], () => writing === 0)
+    await allWriters(stores.map((m, w) => writeLoop(m, w, 40, providers).finally(() => writing--)))
+    const seenAll = await all
+    const seenP2 = await onlyP2
+    const [{ head }] = await db.query<{ head: number }>('SELECT last_seq AS head FROM change_counter')
+    t.ok(head > 50, `${head} changes appended`)
+    t.same(seenAll.changes.map((c) => c.seq), Array.from({ length: head }, (_, i) => i + 1),
+      'the unfiltered reader saw 1..head, each once, in order')
+    t.same(await verdict(db, seenAll, ['p1', 'p2']), clean)
+    t.same(await verdict(db, seenP2, ['p2']), clean, 'so did the reader of one provider')
+    t.ok(seenP2.changes.every((c) => c.provider === 'p2'))
+    checkHistories(t, seenAll.changes)
+  })
+}
 
 t.test('embedded: concurrent record() calls in one process, a reader never skips or repeats', async (t) => {
   const { db } = await freshDatabase(t, 'embedded')
