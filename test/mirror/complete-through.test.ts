@@ -89,6 +89,15 @@ for (const engine of ENGINES) {
       t.same([...both.completeThrough], [['m3a', null], ['m3b', null]], 'a page that stops early is not past it')
     })
 
+    t.test('a position ahead of the head (a store restored or failed over) is 410, not a silent skip', async (t) => {
+      // Its seqs above the head will be handed out again for other changes, which the reader
+      // would pass over.
+      const head = await feed.head()
+      const err = await at('m5', head + 3).then(() => null, (e: unknown) => e)
+      t.match(err, { code: 'change_token_expired', statusCode: 410 })
+      t.same((await at('m5', head)).changes, [], 'at the head itself, simply nothing new')
+    })
+
     t.test('a position never moves past a change the reader was not given', async (t) => {
       const start = await feed.head()
       await append(mirror, 'm4', 3)
