@@ -1,3 +1,4 @@
+import { GatewayError } from '../errors/gateway-error.ts'
 import type { Database } from '../store/database.ts'
 import type { StoredIncident } from './incident-diff.ts'
 import type { ChangeType } from './mirror-store.ts'
@@ -38,6 +39,14 @@ export class ChangeFeed {
 
   async read (request: { after: number, providers: string[], limit: number, raw: boolean }): Promise<FeedPage> {
     const [{ last_seq: head }] = await this.db.query<{ last_seq: number }>('SELECT last_seq FROM change_counter')
+    // A position is never handed out beyond the head, so this store lost changes it had committed
+    // (restored from a backup, failed over to a standby behind it): the seqs above the head will
+    // be reused for other changes, which the reader would pass over without a word.
+    if (request.after > head) {
+      throw new GatewayError('change_token_expired', 'The change token is ahead of the change store, which lost ' +
+        'changes it had handed out (restored from a backup or failed over). Start again from a list walk ' +
+        '(GET /v1/incidents), then read GET /v1/changes without `after`.')
+    }
     const rows = request.providers.length === 0
       ? []
       : await this.db.query<StoredChange & Record<string, unknown>>(
@@ -47,7 +56,7 @@ export class ChangeFeed {
         [request.after, head, request.providers, request.limit + 1])
     const hasMore = rows.length > request.limit
     const changes = hasMore ? rows.slice(0, request.limit) : rows
-    const position = hasMore ? changes[changes.length - 1].seq : Math.max(request.after, head)
+    const position = hasMore ? changes[changes.length - 1].seq : head
     return { changes, position, hasMore, completeThrough: await this.completeThrough(request.providers, position) }
   }
 

@@ -39,7 +39,13 @@ export class ChangeTokenCodec {
   decode (token: string, expected: { store: string, providers: string }): ChangePosition {
     if (token.length > MAX_TOKEN_LENGTH) throw invalid('it is too long')
     const opened = this.signer.open(token)
-    if (!opened.ok) throw invalid(opened.why === 'signature' ? 'its signature does not match' : `it is ${opened.why}`)
+    if (!opened.ok) {
+      // Spelled out per reason: `it is ${why}` read "it is version" for a token of another version.
+      const version = token.split('.')[0].slice(0, 8)
+      throw invalid(opened.why === 'signature'
+        ? 'its signature does not match'
+        : opened.why === 'version' ? `its version '${version}' is not supported` : `it is ${opened.why}`)
+    }
     const p = opened.payload as { st?: unknown, s?: unknown, pd?: unknown }
     const validSeq = Number.isSafeInteger(p?.s) && (p.s as number) >= 0
     if (!p || typeof p.st !== 'string' || typeof p.pd !== 'string' || !validSeq) {

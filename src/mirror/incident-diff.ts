@@ -1,4 +1,4 @@
-import type { IncidentT } from '../schemas/incident.ts'
+import { Incident, type IncidentT } from '../schemas/incident.ts'
 import { sha256Hex } from '../util/hash.ts'
 
 // What makes two observations of an incident "the same state" (spec section 9): the normalized
@@ -10,7 +10,20 @@ export type StoredIncident = Omit<IncidentT, 'raw' | 'content_withheld'>
 
 export function storedForm (incident: IncidentT): StoredIncident {
   const { raw: _raw, content_withheld: _withheld, ...rest } = incident
-  return rest
+  return pgStorable(rest)
+}
+
+// PostgreSQL's text and jsonb cannot hold U+0000, which matched content of a binary file can carry,
+// nor a lone UTF-16 surrogate (JSON.parse accepts "\ud800"): left in, one such incident would fail
+// its whole sync page at every retry. Both are stored (and hashed) as U+FFFD, the replacement
+// character, so a re-read of it is the same state (test/mirror/mirror-store.test.ts, "a NUL character").
+const storable = (s: string) => (s.includes('\0') ? s.replaceAll('\0', '\uFFFD') : s).toWellFormed()
+
+export function pgStorable<T> (value: T): T {
+  if (typeof value === 'string') return storable(value) as T
+  if (Array.isArray(value)) return value.map(pgStorable) as T
+  if (value === null || typeof value !== 'object') return value
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [pgStorable(k), pgStorable(v)])) as T
 }
 
 function canonical (value: unknown): string {
@@ -23,12 +36,19 @@ function canonical (value: unknown): string {
 
 export const contentHash = (incident: StoredIncident): string => sha256Hex(canonical(incident))
 
+// The schema's field order, not the order a mapper built `after` in: the two vendors' mappers (or
+// one mapper across releases) may build the same fields in different orders, and `changed` must not
+// differ for the same change. Fields the schema does not know sort after it, by name.
+const FIELD_ORDER = new Map(Object.keys(Incident.properties).map((k, i) => [k, i]))
+const fieldRank = (k: string) => FIELD_ORDER.get(k) ?? FIELD_ORDER.size
+
 // The top-level fields whose values differ, in the Incident's own field order, and their old values.
 export function diffIncidents (before: StoredIncident, after: StoredIncident):
 { changed: string[], previous: Record<string, unknown> } {
   const b = before as Record<string, unknown>
   const a = after as Record<string, unknown>
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])]
+    .sort((x, y) => fieldRank(x) - fieldRank(y) || (x < y ? -1 : x > y ? 1 : 0))
   const changed = keys.filter((k) => canonical(a[k]) !== canonical(b[k]))
   const previous: Record<string, unknown> = {}
   for (const k of changed) previous[k] = b[k] ?? null

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import type { Database, Queryable } from '../store/database.ts'
 import type { IncidentT } from '../schemas/incident.ts'
-import { contentHash, diffIncidents, storedForm, type StoredIncident } from './incident-diff.ts'
+import { contentHash, diffIncidents, storedForm, pgStorable, type StoredIncident } from './incident-diff.ts'
 
 // The incident mirror and the change feed's writer (spec section 9).
 //
@@ -99,7 +99,7 @@ export class MirrorStore {
           continue
         }
         const hash = contentHash(next)
-        const raw = o.incident.raw ?? null
+        const raw = pgStorable(o.incident.raw ?? null)
         upserts.push(upsertRow(provider, next, raw, hash, o.observedAt, now))
         if (row && !row.deleted && row.content_hash === hash) {
           result.unchanged++
