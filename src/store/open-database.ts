@@ -1,8 +1,6 @@
 import type { Config } from '../config/schema.ts'
 import type { Database } from './database.ts'
-import { EmbeddedDatabase } from './embedded-database.ts'
 import { migrate } from './migrate.ts'
-import { PgDatabase } from './pg-database.ts'
 
 // The store could not be opened or migrated. The message names the store without credentials.
 export class StoreOpenError extends Error {}
@@ -19,13 +17,15 @@ export function describeStore (store: Config['store']): string {
 }
 
 // The configured store, migrated: PostgreSQL when store.database_url (DATABASE_URL) is set, else the
-// embedded engine under store.data_dir (DATA_DIR), else the embedded engine in memory.
+// embedded engine under store.data_dir (DATA_DIR), else the embedded engine in memory. Each engine's
+// client is imported only when it is the one configured: a gateway that keeps no store, or talks to
+// PostgreSQL, never loads the WebAssembly engine (and the reverse).
 export async function openDatabase (store: Config['store']): Promise<Database> {
   let db: Database | undefined
   try {
     db = store.database_url
-      ? new PgDatabase({ url: store.database_url })
-      : await EmbeddedDatabase.open(store.data_dir)
+      ? new (await import('./pg-database.ts')).PgDatabase({ url: store.database_url })
+      : await (await import('./embedded-database.ts')).EmbeddedDatabase.open(store.data_dir)
     await migrate(db)
     return db
   } catch (err) {
