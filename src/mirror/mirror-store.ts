@@ -187,7 +187,7 @@ export class MirrorStore {
     return rows.map((r) => r.native_id)
   }
 
-  // Known, not deleted incidents created in [from, to) that were not checked since `checkedBefore`:
+  // Known, not deleted incidents created before `createdBefore` and not checked since `checkedBefore`:
   // what a completed full walk did not see (candidates for deletion).
   async notSeenSince (provider: string, checkedBefore: Date, createdBefore: Date, limit: number): Promise<string[]> {
     const rows = await this.db.query<{ native_id: string }>(`SELECT native_id FROM mirror_incidents
