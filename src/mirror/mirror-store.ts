@@ -68,7 +68,8 @@ export class MirrorStore {
   private readonly db: Database
   private readonly now: () => Date
   // 'appended' after a transaction that added changes committed (long polls of this process wait on it).
-  readonly events = new EventEmitter()
+  readonly events = new EventEmitter().setMaxListeners(0) // one listener per held long poll
+  appends = 0 // commits that added changes, so a long poll can tell whether one happened since it looked
   private meta: { store_id: string, token_secret: string } | undefined
 
   constructor (db: Database, now: () => Date = () => new Date()) {
@@ -91,11 +92,13 @@ export class MirrorStore {
       const changes: ChangeRow[] = []
       const upserts: UpsertRow[] = []
       const now = this.now().toISOString()
+      const checked: string[] = [] // stale answers: the vendor was still asked
       for (const [nativeId, o] of latest) {
         const row = rows.get(nativeId)
         const next = storedForm(o.incident)
         if (row && isStale(row, o, next)) {
           result.stale++
+          checked.push(nativeId)
           continue
         }
         const hash = contentHash(next)
@@ -119,6 +122,11 @@ export class MirrorStore {
       }
       changes.forEach((c, i) => { c.seq = head + i + 1 })
       await this.write(tx, changes, upserts)
+      if (checked.length > 0) {
+        const when = observations.reduce((m, o) => (o.observedAt < m ? o.observedAt : m), observations[0].observedAt)
+        await tx.query(`UPDATE mirror_incidents SET last_checked = GREATEST(last_checked, $3)
+          WHERE provider = $1 AND native_id = ANY($2::text[])`, [provider, checked, when.toISOString()])
+      }
       return { result, appended: changes.length }
     })
   }
@@ -229,7 +237,10 @@ export class MirrorStore {
       if (out.appended > 0) await tx.query('UPDATE change_counter SET last_seq = $1', [head + out.appended])
       return out
     })
-    if (appended > 0) this.events.emit('appended')
+    if (appended > 0) {
+      this.appends++
+      this.events.emit('appended')
+    }
     return result
   }
 
@@ -261,16 +272,24 @@ export class MirrorStore {
         ON CONFLICT (provider, native_id) DO UPDATE SET incident = EXCLUDED.incident, raw = EXCLUDED.raw,
           content_hash = EXCLUDED.content_hash, vendor_updated_at = EXCLUDED.vendor_updated_at,
           created_at = EXCLUDED.created_at, status = EXCLUDED.status, deleted = false,
-          last_checked = EXCLUDED.last_checked, observed_at = EXCLUDED.observed_at`,
+          last_checked = GREATEST(mirror_incidents.last_checked, EXCLUDED.last_checked),
+          observed_at = CASE WHEN mirror_incidents.deleted THEN EXCLUDED.observed_at
+            ELSE GREATEST(mirror_incidents.observed_at, EXCLUDED.observed_at) END`,
       [JSON.stringify(upserts)])
     }
   }
 }
 
+// Older than what the mirror holds: a vendor update time before the stored one, or the same update
+// time from an answer asked for earlier (a vendor that does not move its update time on every edit).
+// A strictly newer vendor time always wins, even from an answer asked for earlier: it saw a later
+// edit (a console edit landing between a gateway write and its answer). A deleted row is only
+// revived by an answer asked for after the deletion was seen.
 function isStale (row: MirrorRow, o: Observation, next: StoredIncident): boolean {
-  if (o.observedAt < row.observed_at) return true
+  if (row.deleted || row.vendor_updated_at === null) return o.observedAt < row.observed_at
   // Vendor update times in the gateway's canonical form (RFC 3339, ms, Z) compare as strings.
-  return !row.deleted && row.vendor_updated_at !== null && next.updated_at < row.vendor_updated_at
+  if (next.updated_at !== row.vendor_updated_at) return next.updated_at < row.vendor_updated_at
+  return o.observedAt < row.observed_at
 }
 
 function upsertRow (provider: string, next: StoredIncident, raw: Record<string, unknown> | null,

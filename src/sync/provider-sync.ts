@@ -176,28 +176,59 @@ export class ProviderSync {
     return true
   }
 
+  // New incidents: [discoveredThrough - lookback, now). A window cut short is resumed, not restarted,
+  // and once done it moves discoveredThrough to when it began.
   private async discover (progress: SyncProgress, started: number): Promise<void> {
     const from = Date.parse(progress.discoveredThrough ?? iso(started)) - this.settings.lookback_s * 1000
-    await this.walkAll(this.lowerBound({ createdAfter: iso(from) }), started)
-    progress.discoveredThrough = iso(started)
+    const through = await this.window(progress, 'discover', { createdAfter: iso(from) }, started)
+    progress.discoveredThrough = through
   }
 
   private async updates (progress: SyncProgress, started: number): Promise<void> {
     const from = Date.parse(progress.updatesThrough ?? iso(started)) - this.settings.lookback_s * 1000
-    await this.walkAll(this.lowerBound({ updatedAfter: iso(from) }), started)
-    progress.updatesThrough = iso(started)
+    const through = await this.window(progress, 'updates', { updatedAfter: iso(from) }, started)
+    progress.updatesThrough = through
+  }
+
+  // Walks the pending window of this kind, or a new one with `filters`, to its end; returns when it began.
+  private async window (progress: SyncProgress, kind: 'discover' | 'updates', filters: ListFilters,
+    started: number): Promise<string> {
+    const w = progress.pending[kind] ??
+      { filters: this.lowerBound(filters), pinnedAt: iso(started), startedAt: iso(started), position: null }
+    progress.pending[kind] = w
+    await this.walk(w.filters, w, Infinity)
+    delete progress.pending[kind]
+    return w.startedAt
   }
 
   // ZWA: every incident in a non-final status, by a status-filtered search, then a direct read of
   // each known one the search did not return (closed or deleted since, or in an unmapped status).
+  // A round runs over as many polls as its reads need: a read moves the incident's last_checked past
+  // the round's start, so no incident is read twice in one round and every round ends.
   private async openRecheck (progress: SyncProgress, started: number): Promise<void> {
-    const last = Date.parse(progress.openCheckedThrough ?? iso(0))
-    if (started - last < this.settings.open_recheck_interval_s * 1000) return
-    await this.walkAll(this.lowerBound({ status: OPEN_STATUSES }), started)
-    const pending = await this.deps.mirror.dueForRecheck(this.provider, RECHECK_STATUSES, new Date(started),
+    if (!progress.recheck) {
+      const last = Date.parse(progress.openCheckedThrough ?? iso(0))
+      if (started - last < this.settings.open_recheck_interval_s * 1000) return
+      progress.recheck = { startedAt: iso(started), searched: false }
+    }
+    const round = progress.recheck
+    if (!round.searched) {
+      round.window ??= {
+        filters: this.lowerBound({ status: OPEN_STATUSES }),
+        pinnedAt: round.startedAt,
+        startedAt: round.startedAt,
+        position: null
+      }
+      await this.walk(round.window.filters, round.window, Infinity)
+      round.searched = true
+      delete round.window
+    }
+    const due = await this.deps.mirror.dueForRecheck(this.provider, RECHECK_STATUSES, new Date(round.startedAt),
       DIRECT_READS_PER_POLL + 1)
-    await this.readEach(pending.slice(0, DIRECT_READS_PER_POLL))
-    if (pending.length <= DIRECT_READS_PER_POLL) progress.openCheckedThrough = iso(started)
+    await this.readEach(due.slice(0, DIRECT_READS_PER_POLL))
+    if (due.length > DIRECT_READS_PER_POLL) return
+    progress.openCheckedThrough = round.startedAt
+    progress.recheck = null
   }
 
   // ZWA: one full walk spread over reconcile_interval_h, then a direct read of every known incident
@@ -246,10 +277,6 @@ export class ProviderSync {
       return { ...filters, createdAfter: from }
     }
     return filters
-  }
-
-  private async walkAll (filters: ListFilters, started: number): Promise<void> {
-    await this.walk(filters, { pinnedAt: iso(started), startedAt: iso(started), position: null }, Infinity)
   }
 
   // Pages of a walk into the mirror, from w.position on, until the vendor says the end (true) or

@@ -1,4 +1,4 @@
-import type { NativePosition } from '../adapters/types.ts'
+import type { ListFilters, NativePosition } from '../adapters/types.ts'
 import type { Database } from '../store/database.ts'
 
 // A provider's sync progress, kept in the store so a restart resumes where it stopped.
@@ -6,6 +6,19 @@ export interface WalkProgress {
   pinnedAt: string // the walk's upper creation-time bound
   startedAt: string // when the walk began: what it read is at least this fresh
   position: NativePosition | null
+}
+
+// A window walk that did not finish (the budget ran short, the vendor failed): resumed from its
+// position, with its bound and filters, by the next poll, so a long window always completes.
+export interface PendingWindow extends WalkProgress {
+  filters: ListFilters
+}
+
+// An open re-check round (ZWA): the status search is done, the direct reads go on until none is
+// left that was last checked before the round began.
+export interface RecheckRound {
+  startedAt: string
+  searched: boolean
 }
 
 export interface SyncProgress {
@@ -16,6 +29,8 @@ export interface SyncProgress {
   openCheckedThrough: string | null // ZWA: every non-final incident's state as of this is in the mirror
   reconcile: (WalkProgress & { phase: 'walk' | 'sweep' }) | null // ZWA: the current full walk
   lastReconcileAt: string | null
+  pending: Partial<Record<'discover' | 'updates', PendingWindow>>
+  recheck: (RecheckRound & { window?: PendingWindow }) | null
 }
 
 export const newProgress = (): SyncProgress => ({
@@ -25,7 +40,9 @@ export const newProgress = (): SyncProgress => ({
   updatesThrough: null,
   openCheckedThrough: null,
   reconcile: null,
-  lastReconcileAt: null
+  lastReconcileAt: null,
+  pending: {},
+  recheck: null
 })
 
 export class SyncStateStore {

@@ -12,9 +12,10 @@ import type { TapTest } from '../helpers/build.ts'
 // feed of each incident must be exactly the model's sequence of distinct applied states.
 //
 // Rules: within one record() call the latest observation of an incident wins (a tie: the later
-// one). An observation is stale, and dropped, when it was asked for before the one the mirror
-// holds, or (the incident not deleted) carries an older vendor update time. A deletion is stale
-// when observed before the state the mirror holds. Applied: a new or deleted incident is
+// one). An observation is stale, and dropped, when it carries an older vendor update time than the
+// state the mirror holds, or the same one from an answer asked for earlier; once the incident is
+// deleted, when it was asked for before the deletion was seen. A deletion is stale when observed
+// before the state the mirror holds. The mirror keeps the latest observation time it has seen. Applied: a new or deleted incident is
 // `created`, a new state `updated`, the same state nothing.
 
 const STATUSES = ['new', 'in_progress', 'resolved'] as const
@@ -68,11 +69,14 @@ class Model {
     for (const [id, o] of latest) {
       const row = this.rows.get(id)
       const state = stateOf(o)
-      if (row && (o.at < row.at || (!row.deleted && state.updated_at < row.state.updated_at))) {
+      const stale = row && (row.deleted
+        ? o.at < row.at
+        : state.updated_at !== row.state.updated_at ? state.updated_at < row.state.updated_at : o.at < row.at)
+      if (stale) {
         result.stale++
         continue
       }
-      this.rows.set(id, { state, at: o.at, deleted: false })
+      this.rows.set(id, { state, at: row && !row.deleted ? Math.max(row.at, o.at) : o.at, deleted: false })
       if (!row || row.deleted) {
         result.created++
         this.emit(id, { type: 'created', state, previous: null, at: op, raw: o.raw })
@@ -231,15 +235,19 @@ async function staleTest (t: TapTest, db: Database) {
   t.same((await mirror.record('cl', [{ incident: open, observedAt: observed(4) }])).stale, 1,
     'nor a later answer carrying an older vendor update time (a lagging vendor read)')
   t.same((await mirror.recordDeleted('cl', ['1'], observed(2))).stale, 1, 'nor a deletion observed before it')
-  t.same((await seen()).map((c) => c.type), ['created', 'updated'])
-  const unchanged = await mirror.record('cl', [{ incident: { ...closed, raw: { other: true } }, observedAt: observed(5) }])
+  const edited = { ...closed, severity: 'high' as const, updated_at: vendorTime(2) }
+  t.same((await mirror.record('cl', [{ incident: edited, observedAt: observed(2) }])).updated, 1,
+    'an answer asked for earlier but carrying a newer vendor time saw a later edit: it wins')
+  t.same((await mirror.record('cl', [{ incident: closed, observedAt: observed(4) }])).stale, 1)
+  t.same((await seen()).map((c) => c.type), ['created', 'updated', 'updated'])
+  const unchanged = await mirror.record('cl', [{ incident: { ...edited, raw: { other: true } }, observedAt: observed(5) }])
   t.same(unchanged.unchanged, 1, 'a re-read of the same state (raw aside) emits nothing')
   t.same((await mirror.recordDeleted('cl', ['1'], observed(6))).deleted, 1)
   t.same((await mirror.record('cl', [{ incident: open, observedAt: observed(7) }])).created, 1,
     'once deleted, a later observation is a reappearance, whatever its vendor time')
   const changes = await seen()
-  t.same(changes.map((c) => c.type), ['created', 'updated', 'deleted', 'created'])
-  t.same(changes[3].incident, storedForm(open))
+  t.same(changes.map((c) => c.type), ['created', 'updated', 'updated', 'deleted', 'created'])
+  t.same(changes[4].incident, storedForm(open))
 }
 
 async function failedAppendTest (t: TapTest, db: Database) {
