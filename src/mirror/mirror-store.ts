@@ -186,6 +186,12 @@ export class MirrorStore {
     })
   }
 
+  async latestCheckpoint (provider: string): Promise<Date | null> {
+    const [row] = await this.db.query<{ t: Date | null }>(
+      'SELECT max(complete_through) AS t FROM sync_checkpoints WHERE provider = $1', [provider])
+    return row?.t ?? null
+  }
+
   // Known, not deleted incidents of a provider in the given normalized statuses, least recently
   // checked first, that were last checked before `checkedBefore`.
   async dueForRecheck (provider: string, statuses: string[], checkedBefore: Date, limit: number): Promise<string[]> {

@@ -42,14 +42,18 @@ export class ChangeService {
   private readonly codec: ChangeTokenCodec
   private readonly sync: SyncService | null
   private readonly now: () => number
+  private readonly closing: AbortSignal
 
+  // `closing`: aborted when the app closes, so held long polls answer at once instead of holding shutdown.
   constructor (deps: {
     providers: ProviderSource,
     store: ChangeStore | null,
     codec: ChangeTokenCodec,
     sync: SyncService | null,
-    now?: () => number
+    now?: () => number,
+    closing?: AbortSignal
   }) {
+    this.closing = deps.closing ?? new AbortController().signal
     this.registry = deps.providers
     this.store = deps.store
     this.codec = deps.codec
@@ -80,10 +84,14 @@ export class ChangeService {
     if (!this.store) return this.empty(providers, codec.encode({ store: NO_STORE, seq: after, providers: digest }))
     const { feed, mirror } = this.store
     const read = () => feed.read({ after, providers, limit: options.limit, raw: options.raw })
+    // Counted before each read: an append committed between the read and the wait is not slept through.
+    let appends = mirror.appends
     let page = await read()
     const until = this.now() + options.waitSeconds * 1000
-    while (page.changes.length === 0 && this.now() < until && !options.signal.aborted) {
-      await this.appendedOrTimeout(mirror, until - this.now(), options.signal)
+    const stop = AbortSignal.any([options.signal, this.closing])
+    while (page.changes.length === 0 && this.now() < until && !stop.aborted) {
+      if (mirror.appends === appends) await this.appendedOrTimeout(mirror, until - this.now(), stop)
+      appends = mirror.appends
       page = await read()
     }
     const now = this.now()

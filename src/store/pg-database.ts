@@ -13,6 +13,9 @@ export interface PgOptions {
   url: string
   max?: number // pool size; default 5
   applicationName?: string
+  lockTimeoutMs?: number // default 10 s
+  statementTimeoutMs?: number // default 30 s
+  idleInTransactionMs?: number // default 30 s
 }
 
 // PostgreSQL through node-postgres' pool (`pg`, the most used and longest-kept client).
@@ -27,6 +30,14 @@ export class PgDatabase implements Database {
       application_name: options.applicationName ?? 'dlp-gateway',
       connectionTimeoutMillis: 10_000,
       idleTimeoutMillis: 30_000,
+      // A replica that stops answering in the middle of a transaction holds the change counter's lock:
+      // without limits every other appender, and every gateway write's write-through, would wait for
+      // the server to notice (TCP keep-alive, hours). Waits for a lock, statements and transactions left
+      // open are bounded instead; the caller sees an error and retries (test/store/pg-limits.test.ts).
+      lock_timeout: options.lockTimeoutMs ?? 10_000,
+      statement_timeout: options.statementTimeoutMs ?? 30_000,
+      idle_in_transaction_session_timeout: options.idleInTransactionMs ?? 30_000,
+      keepAlive: true,
       types
     })
     // An idle client's connection failing (server restart) must not crash the process; the pool
@@ -46,6 +57,10 @@ export class PgDatabase implements Database {
   async transaction<T> (fn: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await this.pool.connect()
     let broken = false
+    // The server may end a checked-out connection (idle_in_transaction_session_timeout, a restart):
+    // the next query fails, and the connection is not given back to the pool.
+    const onError = () => { broken = true }
+    client.on('error', onError)
     try {
       await client.query('BEGIN')
       const tx: Queryable = {
@@ -64,6 +79,7 @@ export class PgDatabase implements Database {
       }
       throw err
     } finally {
+      client.off('error', onError)
       client.release(broken)
     }
   }

@@ -68,6 +68,13 @@ export class ProviderSync {
     this.now = deps.now ?? Date.now
   }
 
+  // Progress and the last checkpoint from the store (a restart): status and lag before the first poll.
+  async restore (): Promise<void> {
+    this.progress ??= await this.deps.state.load(this.provider)
+    const through = await this.deps.mirror.latestCheckpoint(this.provider)
+    if (through !== null) this.completeThrough = Math.max(this.completeThrough ?? 0, through.getTime())
+  }
+
   // Polls now and resolves when that poll has finished (after any poll already running).
   pollNow (): Promise<void> {
     const run = this.queue.then(() => this.poll())

@@ -15,6 +15,7 @@ export interface SyncServiceDeps {
   observer: SyncObserver
   now?: () => number
   onError?: (provider: string, err: unknown) => void
+  writeThroughMs?: number // longest a write waits for its write-through; default 5 s
 }
 
 const OFF: ProviderSyncInfo = {
@@ -30,12 +31,14 @@ const OFF: ProviderSyncInfo = {
 export class SyncService {
   private readonly syncs = new Map<string, ProviderSync>()
   private readonly adapters = new Map<string, ProviderAdapter>()
+  private readonly startFrom = new Map<string, number>()
   private readonly deps: SyncServiceDeps
 
   constructor (deps: SyncServiceDeps) {
     this.deps = deps
     for (const { adapter, settings } of deps.adapters) {
       this.adapters.set(adapter.id, adapter)
+      if (settings.start_from) this.startFrom.set(adapter.id, Date.parse(settings.start_from))
       this.syncs.set(adapter.id, new ProviderSync({
         adapter,
         settings,
@@ -50,6 +53,11 @@ export class SyncService {
 
   enabled (provider: string): boolean {
     return this.syncs.has(provider)
+  }
+
+  // What the store says of each provider's progress and completeness, before any poll.
+  async restore (): Promise<void> {
+    await Promise.all([...this.syncs.values()].map((s) => s.restore()))
   }
 
   start (): void {
@@ -77,17 +85,33 @@ export class SyncService {
   // A gateway write's answer is the incident's state now: recorded at once, so its change is in the
   // feed before the write's response leaves (spec section 9, write-through). A failure here never
   // fails the write (the vendor has it); the next poll records it.
-  // Observed now by sync's own clock, the one its windows and staleness checks use.
+  // Observed now by sync's own clock, the one its windows and staleness checks use. Bounded by
+  // writeThroughMs: a store that does not answer must not hold the write's response (the vendor
+  // already has the write; a client that times out would retry it). Incidents created before the
+  // provider's start_from stay out of the mirror, as sync leaves them out.
   async recordWrite (incident: IncidentT): Promise<RecordResult | null> {
     if (!this.syncs.has(incident.provider)) return null
-    try {
-      const observedAt = new Date((this.deps.now ?? Date.now)())
-      const result = await this.deps.mirror.record(incident.provider, [{ incident, observedAt }])
+    const from = this.startFrom.get(incident.provider)
+    if (from !== undefined && Date.parse(incident.created_at) < from) return null
+    const observedAt = new Date((this.deps.now ?? Date.now)())
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<null>((resolve) => {
+      timer = setTimeout(() => {
+        this.deps.onError?.(incident.provider, new Error('write-through timed out; the next poll records it'))
+        resolve(null)
+      }, this.deps.writeThroughMs ?? 5_000)
+    })
+    const recording = this.deps.mirror.record(incident.provider, [{ incident, observedAt }]).then((result) => {
       this.deps.observer.recorded(incident.provider, result)
       return result
-    } catch (err) {
+    }, (err: unknown) => {
       this.deps.onError?.(incident.provider, err)
       return null
+    })
+    try {
+      return await Promise.race([recording, late])
+    } finally {
+      clearTimeout(timer)
     }
   }
 }

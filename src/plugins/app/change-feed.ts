@@ -65,10 +65,20 @@ async function changeFeed (app: FastifyInstance, opts: ChangeFeedPluginOptions) 
   const codec = new ChangeTokenCodec(secret, config.cursor.previous_secrets)
   app.decorate('sync', sync)
   const store = { feed: new ChangeFeed(db), mirror }
-  app.decorate('changes', new ChangeService({ providers: app.providers, store, sync, codec, now: opts.now }))
-  if (opts.autostart !== false) app.addHook('onReady', async () => sync.start())
-  // Before the store closes: a poll in flight finishes or aborts first.
-  app.addHook('preClose', async () => sync.stop())
+  const closing = new AbortController()
+  app.decorate('changes', new ChangeService({
+    providers: app.providers, store, sync, codec, now: opts.now, closing: closing.signal
+  }))
+  // Status and lag are true from start-up (the last checkpoint), before the first poll.
+  app.addHook('onReady', async () => {
+    await sync.restore()
+    if (opts.autostart !== false) sync.start()
+  })
+  // Before the store closes: held long polls answer, a poll in flight finishes or aborts.
+  app.addHook('preClose', async () => {
+    closing.abort()
+    await sync.stop()
+  })
 }
 
 const tokenSecret = (app: FastifyInstance) => app.config.cursor.secret ?? randomBytes(32).toString('hex')
