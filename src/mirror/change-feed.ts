@@ -1,4 +1,5 @@
 import { GatewayError } from '../errors/gateway-error.ts'
+import { sha256 } from '../util/hash.ts'
 import type { Database } from '../store/database.ts'
 import type { StoredIncident } from './incident-diff.ts'
 import type { ChangeType } from './mirror-store.ts'
@@ -24,11 +25,16 @@ export interface StoredChange {
 export interface FeedPage {
   changes: StoredChange[]
   position: number // the seq the next token carries
+  mark: string // fingerprint of the change at `position`, carried by the token
   hasMore: boolean
   // Per provider: every change its sync strategy could see up to this instant has a seq <= position
   // (null: nothing is complete yet, e.g. during the initial load).
   completeThrough: Map<string, Date | null>
 }
+
+// Which change sits at a seq: what a restored store cannot reproduce for a reused seq.
+export const changeMark = (c: { seq: number, native_id: string, detected_at: Date }): string =>
+  sha256(`${c.seq}|${c.native_id}|${c.detected_at.getTime()}`).toString('base64url').slice(0, 12)
 
 export class ChangeFeed {
   private readonly db: Database
@@ -37,14 +43,18 @@ export class ChangeFeed {
     this.db = db
   }
 
-  async read (request: { after: number, providers: string[], limit: number, raw: boolean }): Promise<FeedPage> {
+  // `mark`: the fingerprint the reader's token holds of the change at `after` (absent: not checked).
+  async read (request: { after: number, mark?: string, providers: string[], limit: number, raw: boolean }):
+  Promise<FeedPage> {
     const [{ last_seq: head }] = await this.db.query<{ last_seq: number }>('SELECT last_seq FROM change_counter')
-    // A position is never handed out beyond the head, so this store lost changes it had committed
-    // (restored from a backup, failed over to a standby behind it): the seqs above the head will
-    // be reused for other changes, which the reader would pass over without a word.
-    if (request.after > head) {
-      throw new GatewayError('change_token_expired', 'The change token is ahead of the change store, which lost ' +
-        'changes it had handed out (restored from a backup or failed over). Start again from a list walk ' +
+    // A store restored from a backup, or failed over to a standby behind it, lost changes it had
+    // handed out and will reuse their seqs for other changes, which a reader would pass over without
+    // a word. A position beyond the head, or a change at the position that is not the one the reader
+    // saw there, says so (test/mirror/complete-through.test.ts, test/mirror/restore.test.ts).
+    if (request.after > head ||
+      (request.mark !== undefined && request.after > 0 && await this.markAt(request.after) !== request.mark)) {
+      throw new GatewayError('change_token_expired', 'The change token does not match the change store, which ' +
+        'lost changes it had handed out (restored from a backup or failed over). Start again from a list walk ' +
         '(GET /v1/incidents), then read GET /v1/changes without `after`.')
     }
     const rows = request.providers.length === 0
@@ -57,7 +67,18 @@ export class ChangeFeed {
     const hasMore = rows.length > request.limit
     const changes = hasMore ? rows.slice(0, request.limit) : rows
     const position = hasMore ? changes[changes.length - 1].seq : head
-    return { changes, position, hasMore, completeThrough: await this.completeThrough(request.providers, position) }
+    const last = changes.at(-1)
+    const mark = last?.seq === position ? changeMark(last) : position === 0 ? '' : await this.markAt(position)
+    return {
+      changes, position, mark, hasMore, completeThrough: await this.completeThrough(request.providers, position)
+    }
+  }
+
+  // The fingerprint of the change at `seq`; '' when there is none.
+  private async markAt (seq: number): Promise<string> {
+    const [row] = await this.db.query<{ seq: number, native_id: string, detected_at: Date }>(
+      'SELECT seq, native_id, detected_at FROM changes WHERE seq = $1', [seq])
+    return row ? changeMark(row) : ''
   }
 
   async head (): Promise<number> {

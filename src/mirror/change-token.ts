@@ -13,6 +13,7 @@ const MAX_TOKEN_LENGTH = 1024
 export interface ChangePosition {
   store: string // store_meta.store_id
   seq: number // every change with seq <= this one has been handed out
+  mark?: string // fingerprint of the change at seq (src/mirror/change-feed.ts), checked on read
   providers: string // providerSetDigest of the caller's provider set
 }
 
@@ -33,7 +34,7 @@ export class ChangeTokenCodec {
   }
 
   encode (position: ChangePosition): string {
-    return this.signer.seal({ st: position.store, s: position.seq, pd: position.providers })
+    return this.signer.seal({ st: position.store, s: position.seq, pd: position.providers, m: position.mark })
   }
 
   decode (token: string, expected: { store: string, providers: string }): ChangePosition {
@@ -46,7 +47,7 @@ export class ChangeTokenCodec {
         ? 'its signature does not match'
         : opened.why === 'version' ? `its version '${version}' is not supported` : `it is ${opened.why}`)
     }
-    const p = opened.payload as { st?: unknown, s?: unknown, pd?: unknown }
+    const p = opened.payload as { st?: unknown, s?: unknown, pd?: unknown, m?: unknown }
     const validSeq = Number.isSafeInteger(p?.s) && (p.s as number) >= 0
     if (!p || typeof p.st !== 'string' || typeof p.pd !== 'string' || !validSeq) {
       throw invalid('it is corrupt')
@@ -60,6 +61,6 @@ export class ChangeTokenCodec {
         'exists (the store was replaced or reset). Start again from a list walk (GET /v1/incidents), then ' +
         'read GET /v1/changes without `after`.')
     }
-    return { store: p.st, seq: p.s as number, providers: p.pd }
+    return { store: p.st, seq: p.s as number, providers: p.pd, mark: typeof p.m === 'string' ? p.m : undefined }
   }
 }

@@ -78,12 +78,13 @@ export class ChangeService {
     const digest = providerSetDigest(providers)
     const codec = this.codec
     const storeId = this.store ? await this.store.mirror.storeId() : NO_STORE
-    const after = options.after === undefined
-      ? 0
-      : codec.decode(options.after, { store: storeId, providers: digest }).seq
+    const from = options.after === undefined
+      ? { seq: 0, mark: undefined }
+      : codec.decode(options.after, { store: storeId, providers: digest })
+    const after = from.seq
     if (!this.store) return this.empty(providers, codec.encode({ store: NO_STORE, seq: after, providers: digest }))
     const { feed, mirror } = this.store
-    const read = () => feed.read({ after, providers, limit: options.limit, raw: options.raw })
+    const read = () => feed.read({ after, mark: from.mark, providers, limit: options.limit, raw: options.raw })
     // Counted before each read: an append committed between the read and the wait is not slept through.
     let appends = mirror.appends
     let page = await read()
@@ -97,7 +98,7 @@ export class ChangeService {
     const now = this.now()
     return {
       data: page.changes.map((c) => this.changeView(c, principal, options.raw)),
-      next: codec.encode({ store: storeId, seq: page.position, providers: digest }),
+      next: codec.encode({ store: storeId, seq: page.position, providers: digest, mark: page.mark }),
       has_more: page.hasMore,
       providers: Object.fromEntries(providers.map((p) => {
         const through = page.completeThrough.get(p) ?? null
