@@ -18,6 +18,19 @@ export interface ChangeStore {
   mirror: MirrorStore
 }
 
+// `work`, or a rejection once `ms` have passed: a store that stops answering is a 503, not a held request.
+async function within<T> (ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error('the change store did not answer in time')), ms)
+  })
+  try {
+    return await Promise.race([work, late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 const NO_STORE = 'none' // the store id of a gateway without a store (no provider syncs)
 
 export interface ChangeReadOptions {
@@ -43,6 +56,7 @@ export class ChangeService {
   private readonly sync: SyncService | null
   private readonly now: () => number
   private readonly closing: AbortSignal
+  private readonly storeTimeoutMs: number
 
   // `closing`: aborted when the app closes, so held long polls answer at once instead of holding shutdown.
   constructor (deps: {
@@ -52,8 +66,10 @@ export class ChangeService {
     sync: SyncService | null,
     now?: () => number,
     closing?: AbortSignal
+    storeTimeoutMs?: number // longest one read of the store may take before the answer is 503; default 10 s
   }) {
     this.closing = deps.closing ?? new AbortController().signal
+    this.storeTimeoutMs = deps.storeTimeoutMs ?? 10_000
     this.registry = deps.providers
     this.store = deps.store
     this.codec = deps.codec
@@ -77,14 +93,15 @@ export class ChangeService {
     const providers = providersForList(this.registry, principal, options.providers).map((a) => a.id)
     const digest = providerSetDigest(providers)
     const codec = this.codec
-    const storeId = this.store ? await this.store.mirror.storeId() : NO_STORE
+    const storeId = this.store ? await within(this.storeTimeoutMs, this.store.mirror.storeId()) : NO_STORE
     const from = options.after === undefined
       ? { seq: 0, mark: undefined }
       : codec.decode(options.after, { store: storeId, providers: digest })
     const after = from.seq
     if (!this.store) return this.empty(providers, codec.encode({ store: NO_STORE, seq: after, providers: digest }))
     const { feed, mirror } = this.store
-    const read = () => feed.read({ after, mark: from.mark, providers, limit: options.limit, raw: options.raw })
+    const read = () => within(this.storeTimeoutMs,
+      feed.read({ after, mark: from.mark, providers, limit: options.limit, raw: options.raw }))
     // Counted before each read: an append committed between the read and the wait is not slept through.
     let appends = mirror.appends
     let page = await read()
