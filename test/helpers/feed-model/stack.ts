@@ -30,6 +30,7 @@ export interface FeedStackOptions {
   budgetShare: number
   sync?: string // extra keys of both providers' sync section
   pollIntervalS?: number
+  syncNow?: () => number // AppDeps.changeFeed.now; default the shared clock
 }
 
 export interface Reply { status: number, body: any }
@@ -137,7 +138,7 @@ api_keys:
   let app: FastifyInstance | null = null
   let url = ''
   const start = async () => {
-    app = await buildApp(config, { changeFeed: { autostart: false, now: clock.now } })
+    app = await buildApp(config, { changeFeed: { autostart: false, now: o.syncNow ?? clock.now } })
     url = await app.listen({ host: '127.0.0.1', port: 0 })
   }
   await start()
