@@ -50,7 +50,7 @@ const BUDGET_EXAMPLE: Scenario = {
 }
 
 t.test('the feed holds exactly the model\'s states per incident, within sync\'s budget share', async (t) => {
-  const stats = { runs: 0, budgetStops: 0, syncPoints: 0, changes: 0, busiest: 0, realMs: 0 }
+  const stats = { runs: 0, budgetStops: 0, syncPoints: 0, changes: 0, busiest: 0, slowestPollMs: 0, realMs: 0 }
   const started = clock.real()
   await fc.assert(fc.asyncProperty(scenarioArb, async (s) => {
     const r = await runScenario(s, SETTINGS)
@@ -59,6 +59,7 @@ t.test('the feed holds exactly the model\'s states per incident, within sync\'s 
     stats.syncPoints += r.syncPoints
     stats.changes += r.changes
     stats.busiest = Math.max(stats.busiest, r.budget.busiest.medium.hour)
+    stats.slowestPollMs = Math.max(stats.slowestPollMs, r.slowestPollMs)
     if (r.problems.length > 0) {
       throw new Error(`${r.problems.slice(0, 8).join('\n')}\nactions:\n${r.trace.join('\n')}`)
     }

@@ -19,6 +19,7 @@ export interface RunResult {
   changes: number
   syncPoints: number
   budgetStops: number
+  slowestPollMs: number
 }
 
 const PROVIDERS: Provider[] = ['zwa', 'cloudlock']
@@ -43,6 +44,7 @@ class Runner {
   private readonly loaded = new Set<Provider>() // providers whose initial load is done
   syncPoints = 0
   budgetStops = 0 // polls stopped by sync's budget share
+  slowestPollMs = 0 // real time: a poll waiting for the budget in real time would show here
   private notes = 0
 
   constructor (stack: FeedStack, settings: RunSettings) {
@@ -183,7 +185,9 @@ class Runner {
       if (p === 'zwa') await this.avoidShortWaits()
       this.syncedAt.set(p, clock.now())
       try {
+        const started = clock.real()
         await this.stack.pollNow(p)
+        this.slowestPollMs = Math.max(this.slowestPollMs, clock.real() - started)
         return
       } catch (err) {
         const e = err as { code?: string, retryAfter?: number, message?: string }
@@ -295,7 +299,8 @@ export async function runScenario (s: Scenario, settings: RunSettings): Promise<
       budget,
       changes: runner.feed().length,
       syncPoints: runner.syncPoints,
-      budgetStops: runner.budgetStops
+      budgetStops: runner.budgetStops,
+      slowestPollMs: runner.slowestPollMs
     }
   } finally {
     await stack.close()
