@@ -15,7 +15,7 @@ import { budgetReport, isSync, rateClass, type LoggedRequest } from '../helpers/
 import { runScenario, type RunSettings } from '../helpers/feed-model/run.ts'
 import { startFeedStack, type ZwaLimits } from '../helpers/feed-model/stack.ts'
 
-const RUNS = Number(process.env.FEED_MODEL_RUNS ?? 10)
+const RUNS = Number(process.env.FEED_MODEL_RUNS ?? 8)
 // Tap's file timeout (.taprc, 120 s) is too short for the property and the real-time minute below.
 t.setTimeout(Number(process.env.FEED_MODEL_TIMEOUT_MS ?? 300_000))
 
