@@ -781,6 +781,11 @@ export interface components {
             };
             /** @description the incident in its new state; null for deleted */
             incident: components["schemas"]["Incident"] | null;
+            /**
+             * @description matched content was removed from `previous` (the key lacks evidence:read); the incident says the same of itself
+             * @enum {boolean}
+             */
+            content_withheld?: true;
         };
         /** ChangeList */
         ChangeList: {

@@ -5,7 +5,8 @@ import { TokenSigner } from '../util/token-signer.ts'
 // The `next` token of GET /v1/changes: the feed position, the store it belongs to and a digest of
 // the provider set it was issued for, sealed with the cursor secret under its own key purpose.
 // A forged, corrupt or re-targeted token is 400 invalid_cursor; a token of another store (the
-// embedded in-memory store restarted, a new database) or one older than retention is 410
+// embedded in-memory store restarted, a new database), or one whose position the store no longer
+// holds as the reader saw it (src/mirror/change-feed.ts), is 410
 // change_token_expired (test/mirror/change-token.test.ts).
 export const CHANGE_TOKEN_VERSION = 'c1'
 const MAX_TOKEN_LENGTH = 1024

@@ -32,7 +32,11 @@ export const Change = Type.Object({
   }),
   incident: Type.Union([Type.Ref('Incident'), Type.Null()], {
     description: 'the incident in its new state; null for deleted'
-  })
+  }),
+  content_withheld: Type.Optional(Type.Literal(true, {
+    description: 'matched content was removed from `previous` (the key lacks evidence:read); the incident says ' +
+      'the same of itself'
+  }))
 }, { additionalProperties: false, $id: 'Change', title: 'Change' })
 
 export const FeedProviderStatus = Type.Object({

@@ -134,6 +134,7 @@ export class ChangeService {
       const whole = (raw && c.raw ? { ...c.incident, raw: c.raw } : c.incident) as IncidentT
       incident = incidentView(whole, principal, { raw })
     }
+    const previous = previousView(c.previous, principal)
     return {
       seq: c.seq,
       type: c.type,
@@ -142,8 +143,9 @@ export class ChangeService {
       occurred_at: c.occurred_at.toISOString(),
       detected_at: c.detected_at.toISOString(),
       changed: c.changed,
-      previous: previousView(c.previous, principal),
-      incident
+      previous: previous.values,
+      incident,
+      ...(previous.withheld ? { content_withheld: true } : {})
     }
   }
 

@@ -26,12 +26,15 @@ export function incidentView (incident: IncidentT, principal: Principal, opts: V
   return mayReadEvidence(principal) ? view : withoutContent(view)
 }
 
-// The `previous` values of a change (GET /v1/changes) hold old matches: the same rule applies.
-export function previousView (previous: Record<string, unknown>, principal: Principal): Record<string, unknown> {
-  if (mayReadEvidence(principal) || !Array.isArray(previous.matches)) return previous
-  const matches = (previous.matches as IncidentT['matches'])
-    .map((m) => ({ ...m, text: null, context_before: null, context_after: null }))
-  return { ...previous, matches }
+// The `previous` values of a change (GET /v1/changes) hold old matches: the same rule applies, and
+// `withheld` says whether anything was removed (the change then says content_withheld).
+export function previousView (previous: Record<string, unknown>, principal: Principal):
+{ values: Record<string, unknown>, withheld: boolean } {
+  if (mayReadEvidence(principal) || !Array.isArray(previous.matches)) return { values: previous, withheld: false }
+  const old = previous.matches as IncidentT['matches']
+  const withheld = old.some((m) => m.text !== null || m.context_before !== null || m.context_after !== null)
+  const matches = old.map((m) => ({ ...m, text: null, context_before: null, context_after: null }))
+  return { values: { ...previous, matches }, withheld }
 }
 
 // Content fields become null; `field` and `detector` stay, as do `match_count` and the number of

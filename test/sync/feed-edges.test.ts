@@ -57,4 +57,21 @@ t.test('the feed withholds matched content from keys without evidence:read, in i
   t.equal(same.incident.content_withheld, true)
   t.ok(same.incident.matches.every((m: any) => m.text === null && m.context_before === null))
   t.ok(same.incident.raw.matches.every((m: any) => m.text === null || m.text === undefined))
+  // a vendor-side change of the matched content: the old content sits in `previous`
+  const native = withMatches.incident.raw
+  const matches = native.matches.map((m: any) => ({ ...m, text: `${m.text ?? ''} (edited)` }))
+  const patched = await request(`${stack.cloudlockUrl}/__sim/incidents/${native.id}`, {
+    method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ matches })
+  })
+  t.equal(patched.statusCode, 200)
+  await patched.body.dump()
+  await stack.app.sync!.pollNow('cloudlock')
+  const after = `&after=${enc(withContent.body.next)}`
+  const full = (await stack.get(`/v1/changes?provider=cloudlock${after}`)).body.data[0]
+  t.ok(full.changed.includes('matches'))
+  t.ok(full.previous.matches.some((m: any) => m.text !== null), 'an evidence:read key sees the old content')
+  t.notOk('content_withheld' in full)
+  const withheld = (await stack.get(`/v1/changes?provider=cloudlock${after}`, KEYS.noEvidence)).body.data[0]
+  t.ok(withheld.previous.matches.every((m: any) => m.text === null && m.context_before === null))
+  t.equal(withheld.content_withheld, true)
 })

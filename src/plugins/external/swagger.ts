@@ -1,4 +1,5 @@
 import swagger from '@fastify/swagger'
+import { openApiYaml } from '../../openapi/yaml-text.ts'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
@@ -75,7 +76,7 @@ async function swaggerPlugin (app: FastifyInstance) {
   app.get('/openapi.json', { schema: hidden }, async (_req, reply) =>
     reply.type('application/json; charset=utf-8').send(app.swagger()))
   app.get('/openapi.yaml', { schema: hidden }, async (_req, reply) =>
-    reply.type('application/yaml; charset=utf-8').send(app.swagger({ yaml: true })))
+    reply.type('application/yaml; charset=utf-8').send(openApiYaml(app)))
 }
 
 export default fp(swaggerPlugin, { name: 'swagger', fastify: '5.x' })
