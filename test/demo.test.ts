@@ -15,7 +15,7 @@ async function startServer (env: Record<string, string>) {
   let err = ''
   child.stdout.on('data', (d) => { out += d })
   child.stderr.on('data', (d) => { err += d })
-  const until = Date.now() + 20_000
+  const until = Date.now() + 60_000 // demo mode boots the embedded store: slow on a busy machine
   while (!/Demo API key: \S+/.test(out)) {
     if (child.exitCode !== null || Date.now() > until) throw new Error(`demo did not start: ${err}`)
     await new Promise((resolve) => setTimeout(resolve, 50))

@@ -16,7 +16,7 @@ function start (env: Record<string, string>, args: string[] = []) {
   return { child, out: () => stdout, err: () => stderr }
 }
 
-async function waitFor (check: () => boolean, ms = 30_000) { // generous: spawned processes start slowly on a busy machine
+async function waitFor (check: () => boolean, ms = 60_000) { // generous: spawned processes start slowly on a busy machine
   const until = Date.now() + ms
   while (!check()) {
     if (Date.now() > until) throw new Error('timed out waiting')

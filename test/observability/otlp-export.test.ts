@@ -43,7 +43,7 @@ t.test('OTEL_EXPORTER_OTLP_ENDPOINT sends the request\'s spans to a collector', 
   t.teardown(() => { child.kill('SIGKILL') })
   let out = ''
   child.stdout.on('data', (d) => { out += d })
-  const until = Date.now() + 15_000
+  const until = Date.now() + 60_000 // demo mode boots the embedded store: slow on a busy machine
   while (!/listening on (http:\/\/\S+) /.test(out)) {
     if (Date.now() > until) throw new Error(`gateway did not start: ${out}`)
     await new Promise((resolve) => setTimeout(resolve, 25))
