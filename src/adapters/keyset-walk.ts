@@ -68,7 +68,8 @@ export async function keysetWalk (request: PageRequest, source: WalkSource, filt
       examined = { b: c.micros.toString(), l: i === done.length - 1 ? '' : c.nativeId }
       const r = c.value
       if (r.unfiltered ? filters.matches(r.raw) : (filters.keep === null || filters.keep(r.raw))) {
-        items.push({ incident: r.incident, createdMicros: c.micros, after: examined })
+        // Not read here: the incident is mapped only if the listing serves it (list-records.ts).
+        items.push({ get incident () { return r.incident }, createdMicros: c.micros, after: examined })
       }
     })
   }

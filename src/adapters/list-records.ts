@@ -3,6 +3,9 @@ import type { IncidentT } from '../schemas/incident.ts'
 import type { WalkRecord } from './keyset-walk.ts'
 import { obj, scalarText } from './values.ts'
 
+// What a vendor mapper returns for one record.
+interface Mapped { readonly incident: IncidentT, nativeId: string, createdMicros: bigint }
+
 // Maps the records of one vendor list page. Runs after the vendor exchange has been recorded as
 // a success, so a record the gateway cannot place is a data error of that page: it fails the
 // page naming the record, and never counts against the provider's health or circuit
@@ -12,10 +15,10 @@ export function mapListRecords (
   raws: unknown[],
   providerId: string,
   unfiltered: boolean,
-  map: (raw: unknown) => { incident: IncidentT, createdMicros: bigint }
+  map: (raw: unknown) => Mapped
 ): WalkRecord[] {
   return raws.map((raw, index) => {
-    let mapped: { incident: IncidentT, createdMicros: bigint }
+    let mapped: Mapped
     try {
       mapped = map(raw)
     } catch (err) {
@@ -23,13 +26,16 @@ export function mapListRecords (
       throw new GatewayError('upstream_error', `${err.detail} (record ${index + 1} of the page${describe(raw)}).`,
         { provider: providerId })
     }
-    return {
-      nativeId: mapped.incident.native_id,
+    // `incident` is read through: the vendor mappers build it on first read
+    // (test/adapters/lazy-mapping.test.ts).
+    const record: WalkRecord = {
+      nativeId: mapped.nativeId,
       micros: mapped.createdMicros,
-      incident: mapped.incident,
-      raw: (obj(raw) ?? {}),
-      ...(unfiltered ? { unfiltered: true } : {})
+      get incident () { return mapped.incident },
+      raw: (obj(raw) ?? {})
     }
+    if (unfiltered) record.unfiltered = true
+    return record
   })
 }
 

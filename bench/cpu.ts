@@ -1,0 +1,146 @@
+import { fileURLToPath } from 'node:url'
+import { request } from 'undici'
+import { BENCH_KEY, startGateway } from './lib/gateway.ts'
+import { load } from './lib/load.ts'
+import { cpuSeconds, startProcess, type Proc } from './lib/processes.ts'
+import { nginxBinary, startNginx } from './servers/nginx.ts'
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url))
+
+// One target: a process, the requests it serves, and how many units (incidents, changes) each carries.
+interface Target {
+  name: string
+  proc: Proc
+  headers: Record<string, string>
+  paths: string[]
+  units: number
+}
+export interface Figure {
+  requests: number
+  cpuSeconds: number
+  rps: number // mean over the rounds
+  p50: number // median of the rounds' p50
+  cpuUsPerRequest: number
+  cpuUsPerUnit: number
+  perRound: Array<{ rps: number, cpuUsPerRequest: number }>
+  non2xx: number
+  errors: number
+}
+export interface CpuResult {
+  rounds: number
+  nginx: boolean
+  figures: Record<string, Figure>
+  ratios: Record<string, { value: number, perRound: number[] }>
+}
+
+// Per-request CPU of the gateway against proxies doing the same exchange, every target measured
+// once per round and the rounds alternated (A, B, C, A, B, C, …) so that the drift of a shared,
+// noisy machine hits them all alike. CPU is the measured process's own, from /proc.
+export async function benchCpu (duration: number, rounds = 3): Promise<CpuResult> {
+  const procs: Proc[] = []
+  const started = async (p: Promise<Proc>) => { const proc = await p; procs.push(proc); return proc }
+  try {
+    // 2,000 incidents: the feed gateway's initial load gives more changes than one page of 1,000.
+    const sim = await started(startProcess(here('./servers/simulator.ts'), ['cloudlock', '2000']))
+    const proxy = await started(startProcess(here('./servers/passthrough-proxy.ts'), [sim.url]))
+    const nginxBin = nginxBinary()
+    const nginx = nginxBin ? await started(startNginx(nginxBin, sim.url)) : null
+    const gateway = await started(startGateway({ cloudlock: sim.url }))
+    // The feed gateway syncs the simulator into its embedded store once, then does not poll again
+    // during the measurement (the interval is an hour): what is measured is serving the feed.
+    const feedGateway = await started(startGateway({ cloudlock: sim.url }, '', {
+      providerExtra: ', sync: { enabled: true, poll_interval_s: 3600 }'
+    }))
+    const vendorAuth = { authorization: 'Bearer bench-token' }
+    const gwAuth = { authorization: `Bearer ${BENCH_KEY}` }
+    const first = await request(`${sim.url}/api/v2/incidents?limit=100`, { headers: vendorAuth })
+    const ids = ((await first.body.json()) as { items: Array<{ id: string }> }).items.map((i) => i.id)
+    await feedLoaded(feedGateway.url, gwAuth)
+
+    // The vendor page the gateway's first list call asks for (less its created_before pin).
+    const vendorPage = '/api/v2/incidents?order=-created_at&count_total=false&offset=0&limit=100'
+    const vendorDetail = ids.map((id) => `/api/v2/incidents/${id}`)
+    const targets: Target[] = [
+      { name: 'detail.direct', proc: sim, headers: vendorAuth, paths: vendorDetail, units: 1 },
+      ...(nginx ? [{ name: 'detail.nginx', proc: nginx, headers: vendorAuth, paths: vendorDetail, units: 1 }] : []),
+      { name: 'detail.proxy', proc: proxy, headers: vendorAuth, paths: vendorDetail, units: 1 },
+      { name: 'detail.gateway', proc: gateway, headers: gwAuth, paths: ids.map((id) => `/v1/incidents/cloudlock:${id}`), units: 1 },
+      { name: 'same.proxy', proc: proxy, headers: vendorAuth, paths: [vendorDetail[0]], units: 1 },
+      { name: 'same.gateway', proc: gateway, headers: gwAuth, paths: [`/v1/incidents/cloudlock:${ids[0]}`], units: 1 },
+      ...(nginx ? [{ name: 'list.nginx', proc: nginx, headers: vendorAuth, paths: [vendorPage], units: 100 }] : []),
+      { name: 'list.proxy', proc: proxy, headers: vendorAuth, paths: [vendorPage], units: 100 },
+      { name: 'list.gateway', proc: gateway, headers: gwAuth, paths: ['/v1/incidents?provider=cloudlock&limit=100'], units: 100 },
+      { name: 'feed.gateway', proc: feedGateway, headers: gwAuth, paths: ['/v1/changes?limit=1000'], units: 1000 }
+    ]
+    for (const t of targets) await load(t.proc.url, { duration: 2, headers: t.headers, paths: t.paths }) // warm-up
+
+    const raw: Record<string, Array<{ requests: number, cpu: number, rps: number, p50: number, non2xx: number, errors: number }>> = {}
+    for (let round = 0; round < rounds; round++) {
+      for (const t of targets) {
+        const before = cpuSeconds(t.proc.pid)
+        const r = await load(t.proc.url, { duration, headers: t.headers, paths: t.paths })
+        const cpu = cpuSeconds(t.proc.pid) - before
+        ;(raw[t.name] ??= []).push({ requests: r.requests, cpu, rps: r.rps, p50: r.p50, non2xx: r.non2xx, errors: r.errors })
+      }
+    }
+    const figures: Record<string, Figure> = {}
+    for (const t of targets) {
+      const runs = raw[t.name]
+      const requests = runs.reduce((s, r) => s + r.requests, 0)
+      const cpu = runs.reduce((s, r) => s + r.cpu, 0)
+      figures[t.name] = {
+        requests,
+        cpuSeconds: cpu,
+        rps: runs.reduce((s, r) => s + r.rps, 0) / runs.length,
+        p50: runs.map((r) => r.p50).sort((a, b) => a - b)[Math.floor(runs.length / 2)],
+        cpuUsPerRequest: (cpu / requests) * 1e6,
+        cpuUsPerUnit: (cpu / requests / t.units) * 1e6,
+        perRound: runs.map((r) => ({ rps: r.rps, cpuUsPerRequest: (r.cpu / r.requests) * 1e6 })),
+        non2xx: runs.reduce((s, r) => s + r.non2xx, 0),
+        errors: runs.reduce((s, r) => s + r.errors, 0)
+      }
+    }
+    const ratio = (a: string, b: string, of: 'cpuUsPerRequest' | 'rps' | 'cpuUsPerUnit') => {
+      const perRound = raw[a].map((ra, i) => {
+        const rb = raw[b][i]
+        if (of === 'rps') return ra.rps / rb.rps
+        const unitsA = targets.find((t) => t.name === a)!.units
+        const unitsB = targets.find((t) => t.name === b)!.units
+        const per = (r: { cpu: number, requests: number }, units: number) =>
+          r.cpu / r.requests / (of === 'cpuUsPerUnit' ? units : 1)
+        return per(ra, unitsA) / per(rb, unitsB)
+      })
+      return { value: figures[a][of] / figures[b][of], perRound }
+    }
+    const ratios: CpuResult['ratios'] = {
+      'detail.cpu': ratio('detail.gateway', 'detail.proxy', 'cpuUsPerRequest'),
+      'detail.rps': ratio('detail.gateway', 'detail.proxy', 'rps'),
+      'same.cpu': ratio('same.gateway', 'same.proxy', 'cpuUsPerRequest'),
+      'same.rps': ratio('same.gateway', 'same.proxy', 'rps'),
+      'list.cpu': ratio('list.gateway', 'list.proxy', 'cpuUsPerRequest'),
+      'feed.cpuPerUnit': ratio('feed.gateway', 'list.gateway', 'cpuUsPerUnit'),
+      ...(nginx
+        ? {
+            'detail.proxy_vs_nginx.cpu': ratio('detail.proxy', 'detail.nginx', 'cpuUsPerRequest'),
+            'detail.gateway_vs_nginx.cpu': ratio('detail.gateway', 'detail.nginx', 'cpuUsPerRequest'),
+            'list.gateway_vs_nginx.cpu': ratio('list.gateway', 'list.nginx', 'cpuUsPerRequest')
+          }
+        : {})
+    }
+    return { rounds, nginx: nginx !== null, figures, ratios }
+  } finally {
+    for (const p of procs.reverse()) await p.stop()
+  }
+}
+
+// Waits until the feed gateway's initial load has put at least 1,000 changes in its feed.
+async function feedLoaded (url: string, headers: Record<string, string>): Promise<void> {
+  const until = Date.now() + 120_000
+  for (;;) {
+    const res = await request(`${url}/v1/changes?limit=1000`, { headers })
+    const body = await res.body.json() as { data?: unknown[] }
+    if (res.statusCode === 200 && body.data?.length === 1000) return
+    if (Date.now() > until) throw new Error(`the feed did not fill: ${res.statusCode} ${JSON.stringify(body).slice(0, 300)}`)
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+}
