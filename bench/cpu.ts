@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url'
+import pg from 'pg'
 import { request } from 'undici'
 import { BENCH_KEY, startGateway } from './lib/gateway.ts'
 import { load } from './lib/load.ts'
@@ -29,6 +30,7 @@ export interface Figure {
 export interface CpuResult {
   rounds: number
   nginx: boolean
+  feedStore: 'postgresql' | 'embedded'
   figures: Record<string, Figure>
   ratios: Record<string, { value: number, perRound: number[] }>
 }
@@ -38,6 +40,7 @@ export interface CpuResult {
 // noisy machine hits them all alike. CPU is the measured process's own, from /proc.
 export async function benchCpu (duration: number, rounds = 3): Promise<CpuResult> {
   const procs: Proc[] = []
+  const cleanups: Array<() => Promise<void>> = []
   const started = async (p: Promise<Proc>) => { const proc = await p; procs.push(proc); return proc }
   try {
     // 2,000 incidents: the feed gateway's initial load gives more changes than one page of 1,000.
@@ -48,9 +51,13 @@ export async function benchCpu (duration: number, rounds = 3): Promise<CpuResult
     const gateway = await started(startGateway({ cloudlock: sim.url }))
     // The feed gateway syncs the simulator into its embedded store once, then does not poll again
     // during the measurement (the interval is an hour): what is measured is serving the feed.
-    const feedGateway = await started(startGateway({ cloudlock: sim.url }, '', {
-      providerExtra: ', sync: { enabled: true, poll_interval_s: 3600 }'
-    }))
+    // Its store is PostgreSQL (the production choice) when one answers, else the embedded one.
+    const db = await benchDatabase()
+    if (db) cleanups.push(db.drop)
+    const feedGateway = await started(startGateway({ cloudlock: sim.url },
+      db ? `store: { database_url: "${db.url}" }` : '', {
+        providerExtra: ', sync: { enabled: true, poll_interval_s: 3600 }'
+      }))
     const vendorAuth = { authorization: 'Bearer bench-token' }
     const gwAuth = { authorization: `Bearer ${BENCH_KEY}` }
     const first = await request(`${sim.url}/api/v2/incidents?limit=100`, { headers: vendorAuth })
@@ -127,14 +134,15 @@ export async function benchCpu (duration: number, rounds = 3): Promise<CpuResult
           }
         : {})
     }
-    return { rounds, nginx: nginx !== null, figures, ratios }
+    return { rounds, nginx: nginx !== null, feedStore: db ? 'postgresql' : 'embedded', figures, ratios }
   } finally {
     for (const p of procs.reverse()) await p.stop()
+    for (const c of cleanups) await c()
   }
 }
 
 // Waits until the feed gateway's initial load has put at least 1,000 changes in its feed.
-async function feedLoaded (url: string, headers: Record<string, string>): Promise<void> {
+export async function feedLoaded (url: string, headers: Record<string, string>): Promise<void> {
   const until = Date.now() + 120_000
   for (;;) {
     const res = await request(`${url}/v1/changes?limit=1000`, { headers })
@@ -143,4 +151,24 @@ async function feedLoaded (url: string, headers: Record<string, string>): Promis
     if (Date.now() > until) throw new Error(`the feed did not fill: ${res.statusCode} ${JSON.stringify(body).slice(0, 300)}`)
     await new Promise((resolve) => setTimeout(resolve, 500))
   }
+}
+
+// A fresh database on the PostgreSQL of BENCH_DATABASE_URL (default: the local one, user postgres),
+// dropped afterwards; null when none answers.
+async function benchDatabase (): Promise<{ url: string, drop: () => Promise<void> } | null> {
+  const admin = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+  const name = `gw_bench_${process.pid}`
+  const run = async (sql: string) => {
+    const client = new pg.Client({ connectionString: admin, connectionTimeoutMillis: 2000 })
+    await client.connect()
+    try { await client.query(sql) } finally { await client.end() }
+  }
+  try {
+    await run(`CREATE DATABASE ${name}`)
+  } catch {
+    return null
+  }
+  const url = new URL(admin)
+  url.pathname = `/${name}`
+  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) }
 }
