@@ -49,6 +49,10 @@ export async function benchCpu (duration: number, rounds = 3): Promise<CpuResult
     const nginxBin = nginxBinary()
     const nginx = nginxBin ? await started(startNginx(nginxBin, sim.url)) : null
     const gateway = await started(startGateway({ cloudlock: sim.url }))
+    // BENCH_BASELINE=<checkout>/src/server.ts: an earlier gateway measured in the same rounds, for
+    // before/after figures that the machine's drift cannot bias.
+    const baselineServer = process.env.BENCH_BASELINE
+    const baseline = baselineServer ? await started(startGateway({ cloudlock: sim.url }, '', { server: baselineServer })) : null
     // The feed gateway syncs the simulator into its embedded store once, then does not poll again
     // during the measurement (the interval is an hour): what is measured is serving the feed.
     // Its store is PostgreSQL (the production choice) when one answers, else the embedded one.
@@ -72,11 +76,13 @@ export async function benchCpu (duration: number, rounds = 3): Promise<CpuResult
       ...(nginx ? [{ name: 'detail.nginx', proc: nginx, headers: vendorAuth, paths: vendorDetail, units: 1 }] : []),
       { name: 'detail.proxy', proc: proxy, headers: vendorAuth, paths: vendorDetail, units: 1 },
       { name: 'detail.gateway', proc: gateway, headers: gwAuth, paths: ids.map((id) => `/v1/incidents/cloudlock:${id}`), units: 1 },
+      ...(baseline ? [{ name: 'detail.baseline', proc: baseline, headers: gwAuth, paths: ids.map((id) => `/v1/incidents/cloudlock:${id}`), units: 1 }] : []),
       { name: 'same.proxy', proc: proxy, headers: vendorAuth, paths: [vendorDetail[0]], units: 1 },
       { name: 'same.gateway', proc: gateway, headers: gwAuth, paths: [`/v1/incidents/cloudlock:${ids[0]}`], units: 1 },
       ...(nginx ? [{ name: 'list.nginx', proc: nginx, headers: vendorAuth, paths: [vendorPage], units: 100 }] : []),
       { name: 'list.proxy', proc: proxy, headers: vendorAuth, paths: [vendorPage], units: 100 },
       { name: 'list.gateway', proc: gateway, headers: gwAuth, paths: ['/v1/incidents?provider=cloudlock&limit=100'], units: 100 },
+      ...(baseline ? [{ name: 'list.baseline', proc: baseline, headers: gwAuth, paths: ['/v1/incidents?provider=cloudlock&limit=100'], units: 100 }] : []),
       { name: 'feed.gateway', proc: feedGateway, headers: gwAuth, paths: ['/v1/changes?limit=1000'], units: 1000 }
     ]
     for (const t of targets) await load(t.proc.url, { duration: 2, headers: t.headers, paths: t.paths }) // warm-up
@@ -126,6 +132,13 @@ export async function benchCpu (duration: number, rounds = 3): Promise<CpuResult
       'same.rps': ratio('same.gateway', 'same.proxy', 'rps'),
       'list.cpu': ratio('list.gateway', 'list.proxy', 'cpuUsPerRequest'),
       'feed.cpuPerUnit': ratio('feed.gateway', 'list.gateway', 'cpuUsPerUnit'),
+      ...(baseline
+        ? {
+            'detail.baseline.cpu': ratio('detail.baseline', 'detail.proxy', 'cpuUsPerRequest'),
+            'detail.baseline.rps': ratio('detail.baseline', 'detail.proxy', 'rps'),
+            'list.baseline.cpu': ratio('list.baseline', 'list.proxy', 'cpuUsPerRequest')
+          }
+        : {}),
       ...(nginx
         ? {
             'detail.proxy_vs_nginx.cpu': ratio('detail.proxy', 'detail.nginx', 'cpuUsPerRequest'),

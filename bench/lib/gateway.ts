@@ -12,11 +12,11 @@ const server = fileURLToPath(new URL('../../src/server.ts', import.meta.url))
 // Per-key and upstream rate budgets are raised: the simulators are ours and the benchmark measures
 // the gateway's own cost, not the vendors' documented quotas.
 // `launch` adds node flags, environment and provider settings (sync for the feed benchmark)
-// (scripts/architecture uses it to load a module hook).
+// (scripts/architecture uses it to load a module hook), or another checkout's src/server.ts.
 export async function startGateway (
   sims: { zwa?: string, cloudlock?: string },
   extraYaml = '',
-  launch: { nodeFlags?: string[], env?: Record<string, string>, providerExtra?: string } = {}
+  launch: { nodeFlags?: string[], env?: Record<string, string>, providerExtra?: string, server?: string } = {}
 ): Promise<Proc> {
   const dir = mkdtempSync(join(tmpdir(), 'gw-bench-'))
   const file = join(dir, 'gateway.yaml')
@@ -35,7 +35,7 @@ ${extraYaml}
 `)
   const env: Record<string, string> = { GATEWAY_CONFIG: file, PORT: '0', ...launch.env }
   if (process.env.GW_NODE_OPTIONS) env.NODE_OPTIONS = process.env.GW_NODE_OPTIONS
-  return startProcess(server, [], env, launch.nodeFlags)
+  return startProcess(launch.server ?? server, [], env, launch.nodeFlags)
 }
 
 // Lifts the vendor rate budgets: the simulators enforce none and the benchmark measures the gateway.
