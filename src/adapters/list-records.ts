@@ -26,17 +26,29 @@ export function mapListRecords (
       throw new GatewayError('upstream_error', `${err.detail} (record ${index + 1} of the page${describe(raw)}).`,
         { provider: providerId })
     }
-    // `incident` is read through: the vendor mappers build it on first read
-    // (test/adapters/lazy-mapping.test.ts).
-    const record: WalkRecord = {
-      nativeId: mapped.nativeId,
-      micros: mapped.createdMicros,
-      get incident () { return mapped.incident },
-      raw: (obj(raw) ?? {})
-    }
-    if (unfiltered) record.unfiltered = true
-    return record
+    return new ListRecord(mapped, obj(raw) ?? {}, unfiltered)
   })
+}
+
+// `incident` is read through: the vendor mappers build it on first read
+// (test/adapters/lazy-mapping.test.ts). A class, not a literal with a getter: one shape for all.
+class ListRecord implements WalkRecord {
+  readonly nativeId: string
+  readonly micros: bigint
+  readonly raw: Record<string, unknown>
+  readonly unfiltered: boolean
+  readonly #mapped: Mapped
+  constructor (mapped: Mapped, raw: Record<string, unknown>, unfiltered: boolean) {
+    this.nativeId = mapped.nativeId
+    this.micros = mapped.createdMicros
+    this.raw = raw
+    this.unfiltered = unfiltered
+    this.#mapped = mapped
+  }
+
+  get incident (): IncidentT {
+    return this.#mapped.incident
+  }
 }
 
 // What identifies a broken record, if anything does (no values beyond ids and timestamps).

@@ -25,11 +25,29 @@ export function mapZwaIncident (record: unknown, providerId: string, mapper: Enu
     throw new GatewayError('upstream_error',
       `Provider '${providerId}' sent an incident without a valid internalId or createdAt.`, { provider: providerId })
   }
-  let incident: IncidentT | undefined
-  return {
-    nativeId,
-    createdMicros: created.micros,
-    get incident () { return (incident ??= buildIncident(r, nativeId, created, providerId, mapper)) }
+  return new LazyZwa(r, nativeId, created, providerId, mapper)
+}
+
+// One shape for every record, as for Cloudlock (src/vendors/cloudlock/map-incident.ts).
+class LazyZwa implements MappedZwa {
+  readonly nativeId: string
+  readonly createdMicros: bigint
+  readonly #record: Obj
+  readonly #created: ParsedTime
+  readonly #providerId: string
+  readonly #mapper: EnumMapper
+  #built: IncidentT | undefined
+  constructor (record: Obj, nativeId: string, created: ParsedTime, providerId: string, mapper: EnumMapper) {
+    this.nativeId = nativeId
+    this.createdMicros = created.micros
+    this.#record = record
+    this.#created = created
+    this.#providerId = providerId
+    this.#mapper = mapper
+  }
+
+  get incident (): IncidentT {
+    return (this.#built ??= buildIncident(this.#record, this.nativeId, this.#created, this.#providerId, this.#mapper))
   }
 }
 
