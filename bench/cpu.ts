@@ -3,7 +3,7 @@ import pg from 'pg'
 import { request } from 'undici'
 import { BENCH_KEY, startGateway } from './lib/gateway.ts'
 import { load } from './lib/load.ts'
-import { cpuSeconds, startProcess, type Proc } from './lib/processes.ts'
+import { cpuSeconds, mainThreadCpuSeconds, startProcess, type Proc } from './lib/processes.ts'
 import { nginxBinary, startNginx } from './servers/nginx.ts'
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url))
@@ -23,6 +23,7 @@ export interface Figure {
   p50: number // median of the rounds' p50
   cpuUsPerRequest: number
   cpuUsPerUnit: number
+  mainThreadShare: number // of the CPU, the main thread's; the rest is mostly V8's GC helper threads
   perRound: Array<{ rps: number, cpuUsPerRequest: number }>
   non2xx: number
   errors: number
@@ -87,13 +88,16 @@ export async function benchCpu (duration: number, rounds = 3): Promise<CpuResult
     ]
     for (const t of targets) await load(t.proc.url, { duration: 2, headers: t.headers, paths: t.paths }) // warm-up
 
-    const raw: Record<string, Array<{ requests: number, cpu: number, rps: number, p50: number, non2xx: number, errors: number }>> = {}
+    type Run = { requests: number, cpu: number, main: number, rps: number, p50: number, non2xx: number, errors: number }
+    const raw: Record<string, Run[]> = {}
     for (let round = 0; round < rounds; round++) {
       for (const t of targets) {
         const before = cpuSeconds(t.proc.pid)
+        const mainBefore = mainThreadCpuSeconds(t.proc.pid)
         const r = await load(t.proc.url, { duration, headers: t.headers, paths: t.paths })
         const cpu = cpuSeconds(t.proc.pid) - before
-        ;(raw[t.name] ??= []).push({ requests: r.requests, cpu, rps: r.rps, p50: r.p50, non2xx: r.non2xx, errors: r.errors })
+        const main = mainThreadCpuSeconds(t.proc.pid) - mainBefore
+        ;(raw[t.name] ??= []).push({ requests: r.requests, cpu, main, rps: r.rps, p50: r.p50, non2xx: r.non2xx, errors: r.errors })
       }
     }
     const figures: Record<string, Figure> = {}
@@ -108,6 +112,7 @@ export async function benchCpu (duration: number, rounds = 3): Promise<CpuResult
         p50: runs.map((r) => r.p50).sort((a, b) => a - b)[Math.floor(runs.length / 2)],
         cpuUsPerRequest: (cpu / requests) * 1e6,
         cpuUsPerUnit: (cpu / requests / t.units) * 1e6,
+        mainThreadShare: runs.reduce((s, r) => s + r.main, 0) / cpu,
         perRound: runs.map((r) => ({ rps: r.rps, cpuUsPerRequest: (r.cpu / r.requests) * 1e6 })),
         non2xx: runs.reduce((s, r) => s + r.non2xx, 0),
         errors: runs.reduce((s, r) => s + r.errors, 0)
