@@ -38,7 +38,7 @@ if (want('cpu') || want('detail')) {
   if (!c.nginx) verdicts.push('SKIP nginx floor: nginx is not installed')
 }
 if (want('merged')) {
-  const m = await benchMergedList(duration)
+  const m = await benchMergedList(duration, Number(values.rounds))
   results.merged = m
   check('merged list p50 / slower single-provider p50 <= 1.1', m.p50RatioVsSlowest <= 1.1, m.p50RatioVsSlowest.toFixed(2))
   check('merged list p50 / faster single-provider p50 <= 1.1', m.p50RatioVsFastest <= 1.1, m.p50RatioVsFastest.toFixed(2))
