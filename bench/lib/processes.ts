@@ -46,3 +46,12 @@ export function rssMb (pid: number): number {
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
   return kb / 1024
 }
+
+// CPU seconds of a process's main thread (its JavaScript, and the GC work done on it) apart from its
+// other threads (V8's parallel and concurrent GC helpers, the libuv pool): the main thread's share
+// is what code changes move; the rest is mostly garbage collection.
+export function mainThreadCpuSeconds (pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}

@@ -68,7 +68,7 @@ export async function keysetWalk (request: PageRequest, source: WalkSource, filt
       examined = { b: c.micros.toString(), l: i === done.length - 1 ? '' : c.nativeId }
       const r = c.value
       if (r.unfiltered ? filters.matches(r.raw) : (filters.keep === null || filters.keep(r.raw))) {
-        items.push({ incident: r.incident, createdMicros: c.micros, after: examined })
+        items.push(new WalkItem(r, c.micros, examined))
       }
     })
   }
@@ -137,6 +137,23 @@ export async function keysetWalk (request: PageRequest, source: WalkSource, filt
     upstreamCalls: source.calls,
     ...(progressed() && examined !== null ? { scannedTo: examined } : {}),
     ...(interrupted === undefined ? {} : { interrupted })
+  }
+}
+
+// A stream item whose incident is not read here: it is mapped only if the listing serves it
+// (list-records.ts). A class, so that all items share one shape.
+class WalkItem implements StreamItem {
+  readonly createdMicros: bigint
+  readonly after: IdentityPosition
+  readonly #record: WalkRecord
+  constructor (record: WalkRecord, createdMicros: bigint, after: IdentityPosition) {
+    this.createdMicros = createdMicros
+    this.after = after
+    this.#record = record
+  }
+
+  get incident (): IncidentT {
+    return this.#record.incident
   }
 }
 

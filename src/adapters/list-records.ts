@@ -3,6 +3,9 @@ import type { IncidentT } from '../schemas/incident.ts'
 import type { WalkRecord } from './keyset-walk.ts'
 import { obj, scalarText } from './values.ts'
 
+// What a vendor mapper returns for one record.
+interface Mapped { readonly incident: IncidentT, nativeId: string, createdMicros: bigint }
+
 // Maps the records of one vendor list page. Runs after the vendor exchange has been recorded as
 // a success, so a record the gateway cannot place is a data error of that page: it fails the
 // page naming the record, and never counts against the provider's health or circuit
@@ -12,10 +15,10 @@ export function mapListRecords (
   raws: unknown[],
   providerId: string,
   unfiltered: boolean,
-  map: (raw: unknown) => { incident: IncidentT, createdMicros: bigint }
+  map: (raw: unknown) => Mapped
 ): WalkRecord[] {
   return raws.map((raw, index) => {
-    let mapped: { incident: IncidentT, createdMicros: bigint }
+    let mapped: Mapped
     try {
       mapped = map(raw)
     } catch (err) {
@@ -23,14 +26,29 @@ export function mapListRecords (
       throw new GatewayError('upstream_error', `${err.detail} (record ${index + 1} of the page${describe(raw)}).`,
         { provider: providerId })
     }
-    return {
-      nativeId: mapped.incident.native_id,
-      micros: mapped.createdMicros,
-      incident: mapped.incident,
-      raw: (obj(raw) ?? {}),
-      ...(unfiltered ? { unfiltered: true } : {})
-    }
+    return new ListRecord(mapped, obj(raw) ?? {}, unfiltered)
   })
+}
+
+// `incident` is read through: the vendor mappers build it on first read
+// (test/adapters/lazy-mapping.test.ts). A class, not a literal with a getter: one shape for all.
+class ListRecord implements WalkRecord {
+  readonly nativeId: string
+  readonly micros: bigint
+  readonly raw: Record<string, unknown>
+  readonly unfiltered: boolean
+  readonly #mapped: Mapped
+  constructor (mapped: Mapped, raw: Record<string, unknown>, unfiltered: boolean) {
+    this.nativeId = mapped.nativeId
+    this.micros = mapped.createdMicros
+    this.raw = raw
+    this.unfiltered = unfiltered
+    this.#mapped = mapped
+  }
+
+  get incident (): IncidentT {
+    return this.#mapped.incident
+  }
 }
 
 // What identifies a broken record, if anything does (no values beyond ids and timestamps).

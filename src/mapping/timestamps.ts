@@ -14,6 +14,56 @@ const floorDiv = (a: bigint, b: bigint): bigint => (a % b < 0n ? a / b - 1n : a 
 
 export function parseVendorTime (value: unknown): ParsedTime | null {
   if (typeof value !== 'string') return null
+  return parseCommonTime(value) ?? parseAnyTime(value)
+}
+
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+const isLeap = (y: number) => y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)
+// Digits at s[from, to) as a number, or -1 if any is not a digit.
+function digits (s: string, from: number, to: number): number {
+  let n = 0
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i) - 48
+    if (c < 0 || c > 9) return -1
+    n = n * 10 + c
+  }
+  return n
+}
+
+// The forms both vendors actually send, `YYYY-MM-DDTHH:MM:SS[.f…]` then `Z` or `+00:00`, years
+// 1970-2199, read without a regular expression, a Date or BigInt arithmetic: it runs twice for
+// every vendor record of a list page and was the largest single cost in its profile (BENCHMARKS.md).
+// Anything else returns undefined and takes the general path; both agree wherever this one answers
+// (test/mapping/timestamps.test.ts, "the fast path agrees with the general one").
+function parseCommonTime (s: string): ParsedTime | null | undefined {
+  const n = s.length
+  if (n < 20 || s[4] !== '-' || s[7] !== '-' || s[10] !== 'T' || s[13] !== ':' || s[16] !== ':') return undefined
+  let end = n
+  if (s[n - 1] === 'Z') end = n - 1
+  else if (s.endsWith('+00:00')) end = n - 6
+  else return undefined
+  let sub = 0 // microseconds within the second, sub-microsecond digits dropped
+  if (end > 19) {
+    if (s[19] !== '.' || end === 20) return undefined
+    const frac = digits(s, 20, Math.min(end, 26))
+    if (frac < 0 || (end > 26 && digits(s, 26, end) < 0)) return undefined
+    sub = frac * 10 ** (6 - Math.min(end - 20, 6))
+  } else if (end !== 19) return undefined
+  const year = digits(s, 0, 4)
+  const month = digits(s, 5, 7)
+  const day = digits(s, 8, 10)
+  const hour = digits(s, 11, 13)
+  const minute = digits(s, 14, 16)
+  const second = digits(s, 17, 19)
+  if (year < 1970 || year > 2199 || minute < 0 || second < 0) return undefined
+  if (month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute > 59 || second > 59) return null
+  if (day > (month === 2 && isLeap(year) ? 29 : DAYS[month - 1])) return null
+  const base = Date.UTC(year, month - 1, day, hour, minute, second) // whole seconds, in ms
+  return { ms: base + Math.floor(sub / 1000), micros: BigInt(base * 1000 + sub) }
+}
+
+// Every form PATTERN accepts (exported for the test that holds the fast path to it).
+export function parseAnyTime (value: string): ParsedTime | null {
   const m = PATTERN.exec(value.trim())
   if (!m) return null
   const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone = 'Z'] = m

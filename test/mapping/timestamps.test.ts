@@ -1,6 +1,8 @@
 import fc from 'fast-check'
 import t from 'tap'
-import { clientTimeToIso, microsToCloudlock, parseClientTime, parseVendorTime, toIsoMillis } from '../../src/mapping/timestamps.ts'
+import {
+  clientTimeToIso, microsToCloudlock, parseAnyTime, parseClientTime, parseVendorTime, toIsoMillis
+} from '../../src/mapping/timestamps.ts'
 
 t.test('every vendor time format becomes RFC 3339 UTC with milliseconds and Z', async (t) => {
   const cases: Array<[string, string, string]> = [
@@ -93,4 +95,25 @@ t.test('client time filters: strict RFC 3339 within years 1-9999 UTC, truncated 
   t.equal(clientTimeToIso('9999-12-31T23:59:59+23:59'), '9999-12-31T00:00:59.000Z')
   t.equal(clientTimeToIso('2024-02-29t00:00:00.1+01:00'), '2024-02-28T23:00:00.100Z', 'lower-case t, offset applied')
   t.equal(clientTimeToIso('1969-12-31T23:59:59.0000019Z'), '1969-12-31T23:59:59.000001Z', 'before 1970 truncates toward the past')
+})
+
+t.test('the fast path agrees with the general one', async (t) => {
+  // Vendor-shaped timestamps, valid or not (day 31 in short months, Feb 29 off leap years, hour 24,
+  // second 60), with 0-9 fractional digits, each zone form, and single-character corruptions.
+  const pad = (n: number, w: number) => String(n).padStart(w, '0')
+  const stamp = fc.tuple(
+    fc.integer({ min: 1900, max: 2300 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }),
+    fc.integer({ min: 0, max: 24 }), fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 60 }),
+    fc.string({ unit: fc.constantFrom('0', '1', '5', '9'), maxLength: 9 }),
+    fc.constantFrom('Z', '+00:00', 'z', '-00:00', '+01:00', '', ' ')
+  ).map(([y, mo, d, h, mi, s, frac, zone]) =>
+    `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}T${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}${frac === '' ? '' : `.${frac}`}${zone}`)
+  const corrupted = fc.tuple(stamp, fc.nat(), fc.constantFrom('x', '.', ':', '-', ' ', '0', '+', ''))
+    .map(([s, at, c]) => s.slice(0, at % (s.length + 1)) + c + s.slice((at % (s.length + 1)) + 1))
+  const same = (a: unknown, b: unknown) => JSON.stringify(a, (_k, v) => typeof v === 'bigint' ? `${v}n` : v) ===
+    JSON.stringify(b, (_k, v) => typeof v === 'bigint' ? `${v}n` : v)
+  fc.assert(fc.property(fc.oneof(stamp, corrupted), (s) => same(parseVendorTime(s), parseAnyTime(s))),
+    { numRuns: 20_000 })
+  t.same(parseVendorTime('2024-02-29T23:59:59.999999+00:00'), parseAnyTime('2024-02-29T23:59:59.999999+00:00'))
+  t.equal(parseVendorTime('2023-02-29T00:00:00Z'), null)
 })

@@ -25,8 +25,9 @@ async function lifecycle (app: FastifyInstance) {
   })
   // Keep-alive connections that finish a request during shutdown are closed with it; otherwise
   // they would hold the server open until the keep-alive timeout.
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (app.lifecycle.shuttingDown) reply.header('connection', 'close')
+    done(null, payload)
   })
 }
 

@@ -14,8 +14,9 @@ export function genReqId (req: IncomingMessage): string {
 }
 
 async function requestId (app: FastifyInstance) {
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)
+    done()
   })
 }
 

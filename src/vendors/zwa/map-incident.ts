@@ -1,6 +1,6 @@
 import { GatewayError } from '../../errors/gateway-error.ts'
 import type { EnumMapper } from '../../mapping/mapper.ts'
-import { parseVendorTime, toIsoMillis } from '../../mapping/timestamps.ts'
+import { parseVendorTime, toIsoMillis, type ParsedTime } from '../../mapping/timestamps.ts'
 import { NATIVE_ID_PATTERNS } from '../../schemas/enums.ts'
 import type { IncidentT, LabelT } from '../../schemas/incident.ts'
 import { incidentTitle } from '../../adapters/incident-title.ts'
@@ -10,7 +10,8 @@ import { nonEmpty, obj, objects, scalarText, str, type Obj } from '../../adapter
 const ID_PATTERN = new RegExp(NATIVE_ID_PATTERNS.zwa)
 
 export interface MappedZwa {
-  incident: IncidentT
+  readonly incident: IncidentT // built on first read, once, as for Cloudlock (src/vendors/cloudlock/map-incident.ts)
+  nativeId: string
   createdMicros: bigint
 }
 
@@ -24,6 +25,34 @@ export function mapZwaIncident (record: unknown, providerId: string, mapper: Enu
     throw new GatewayError('upstream_error',
       `Provider '${providerId}' sent an incident without a valid internalId or createdAt.`, { provider: providerId })
   }
+  return new LazyZwa(r, nativeId, created, providerId, mapper)
+}
+
+// One shape for every record, as for Cloudlock (src/vendors/cloudlock/map-incident.ts).
+class LazyZwa implements MappedZwa {
+  readonly nativeId: string
+  readonly createdMicros: bigint
+  readonly #record: Obj
+  readonly #created: ParsedTime
+  readonly #providerId: string
+  readonly #mapper: EnumMapper
+  #built: IncidentT | undefined
+  constructor (record: Obj, nativeId: string, created: ParsedTime, providerId: string, mapper: EnumMapper) {
+    this.nativeId = nativeId
+    this.createdMicros = created.micros
+    this.#record = record
+    this.#created = created
+    this.#providerId = providerId
+    this.#mapper = mapper
+  }
+
+  get incident (): IncidentT {
+    return (this.#built ??= buildIncident(this.#record, this.nativeId, this.#created, this.#providerId, this.#mapper))
+  }
+}
+
+function buildIncident (r: Obj, nativeId: string, created: ParsedTime, providerId: string,
+  mapper: EnumMapper): IncidentT {
   const issues = new MappingIssues()
   const updated = issues.updatedTime(r, 'lastUpdatedAt', created)
   issues.check(r, 'transactionId', 'transaction_id', 'string')
@@ -89,7 +118,7 @@ export function mapZwaIncident (record: unknown, providerId: string, mapper: Enu
     ...issues.field,
     raw: r
   }
-  return { incident, createdMicros: created.micros }
+  return incident
 }
 
 // What leaked: the file (contentInfo) inside the application (applicationInfo).

@@ -1,0 +1,45 @@
+// `node bench/profile.ts <detail|list|changes> [seconds]`: runs the gateway under `--cpu-prof`
+// against a simulator, loads one path, and prints where the samples went (self time by function
+// and by package/folder). The profile file is kept for Chrome DevTools. Not part of `npm test`.
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { feedLoaded } from './cpu.ts'
+import { BENCH_KEY, startGateway } from './lib/gateway.ts'
+import { load } from './lib/load.ts'
+import { startProcess } from './lib/processes.ts'
+import { summarizeProfile } from './lib/profile-summary.ts'
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url))
+const [kind = 'detail', secondsArg = '8'] = process.argv.slice(2)
+const dir = mkdtempSync(join(tmpdir(), 'gw-prof-'))
+const sim = await startProcess(here('./servers/simulator.ts'), ['cloudlock', kind === 'changes' ? '2000' : '500'])
+const gateway = await startGateway({ cloudlock: sim.url }, process.env.PROFILE_YAML ?? '', {
+  nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+  providerExtra: kind === 'changes' ? ', sync: { enabled: true, poll_interval_s: 3600 }' : ''
+})
+const window = { from: 0, to: 0 }
+const headers = { authorization: `Bearer ${BENCH_KEY}` }
+try {
+  if (kind === 'changes') await feedLoaded(gateway.url, headers)
+  const paths = kind === 'list'
+    ? ['/v1/incidents?provider=cloudlock&limit=100']
+    : kind === 'changes'
+      ? ['/v1/changes?limit=1000']
+      : Array.from({ length: 100 }, (_, i) => `/v1/incidents/cloudlock:${String(i + 1)}`)
+  if (kind === 'detail') {
+    const first = await fetch(`${sim.url}/api/v2/incidents?limit=100`, { headers: { authorization: 'Bearer bench-token' } })
+    const ids = ((await first.json()) as { items: Array<{ id: string }> }).items.map((i) => i.id)
+    paths.splice(0, paths.length, ...ids.map((id) => `/v1/incidents/cloudlock:${id}`))
+  }
+  await load(gateway.url, { duration: 2, headers, paths }) // warm-up, left out of the summary
+  window.from = Number(process.hrtime.bigint() / 1000n)
+  const result = await load(gateway.url, { duration: Number(secondsArg), headers, paths })
+  window.to = Number(process.hrtime.bigint() / 1000n)
+  process.stdout.write(`${kind}: ${Math.round(result.rps)} req/s, non-2xx ${result.non2xx}, errors ${result.errors}\n`)
+} finally {
+  await gateway.stop()
+  await sim.stop()
+}
+process.stdout.write(`${summarizeProfile(dir, window)}\nprofile in ${dir}\n`)
