@@ -53,6 +53,16 @@ export const ChangeList = Type.Object({
   providers: Type.Record(Type.String(), FeedProviderStatus)
 }, { additionalProperties: false, $id: 'ChangeList', title: 'ChangeList' })
 
+// A provider that does not sync, as GET /v1/providers shows it.
+export const SYNC_OFF = {
+  state: 'off',
+  complete_through: null,
+  lag_seconds: null,
+  last_poll_at: null,
+  last_error: null,
+  vendor_calls_last_hour: 0
+} as const
+
 export const ProviderSync = Type.Object({
   state: SyncStateEnum,
   complete_through: NullableTime('see GET /v1/changes'),

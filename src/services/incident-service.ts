@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.ts'
 import type { IncidentT, LabelT } from '../schemas/incident.ts'
 import type { ProviderMappingT } from '../schemas/mapping.ts'
 import type { ProviderT } from '../schemas/provider.ts'
+import { SYNC_OFF } from '../schemas/change.ts'
 import type { CursorCodec } from './cursor.ts'
 import { listIncidents, type ListResult } from './incident-listing.ts'
 import { incidentView } from './incident-view.ts'
@@ -57,14 +58,7 @@ export interface IncidentSync {
 }
 
 const NO_SYNC: IncidentSync = {
-  status: () => ({
-    state: 'off',
-    complete_through: null,
-    lag_seconds: null,
-    last_poll_at: null,
-    last_error: null,
-    vendor_calls_last_hour: 0
-  }),
+  status: () => SYNC_OFF,
   recordWrite: async () => null
 }
 

@@ -1,5 +1,6 @@
 import type { ProviderAdapter } from '../adapters/types.ts'
 import type { MirrorStore, RecordResult } from '../mirror/mirror-store.ts'
+import { SYNC_OFF } from '../schemas/change.ts'
 import type { IncidentT } from '../schemas/incident.ts'
 import { ProviderSync, type SyncObserver, type SyncSettingsT, type SyncStatus } from './provider-sync.ts'
 import type { SyncStateStore } from './sync-state-store.ts'
@@ -18,14 +19,7 @@ export interface SyncServiceDeps {
   writeThroughMs?: number // longest a write waits for its write-through; default 5 s
 }
 
-const OFF: ProviderSyncInfo = {
-  state: 'off',
-  complete_through: null,
-  lag_seconds: null,
-  last_poll_at: null,
-  last_error: null,
-  vendor_calls_last_hour: 0
-}
+const OFF: ProviderSyncInfo = SYNC_OFF
 
 // Every provider's sync, and the write-through of gateway writes into the mirror.
 export class SyncService {

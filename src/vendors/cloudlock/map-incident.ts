@@ -5,6 +5,7 @@ import type { IncidentT } from '../../schemas/incident.ts'
 import { integerText } from '../../upstream/http/lossless-json.ts'
 import { incidentTitle } from '../../adapters/incident-title.ts'
 
+import { LazyIncident } from '../../adapters/lazy-incident.ts'
 import { MappingIssues } from '../../adapters/mapping-issues.ts'
 import { nonEmpty, obj, type Obj } from '../../adapters/values.ts'
 
@@ -32,32 +33,7 @@ export function mapCloudlockIncident (record: unknown, providerId: string, mappe
     throw new GatewayError('upstream_error',
       `Provider '${providerId}' sent an incident without a valid id or created_at.`, { provider: providerId })
   }
-  return new LazyCloudlock(r, nativeId, created, providerId, mapper)
-}
-
-// A class, so that every mapped record shares one shape and one prototype getter: an object
-// literal with a getter closure per record gives each record its own hidden class, which made
-// every access to it slower than the mapping it saved (measured; BENCHMARKS.md).
-class LazyCloudlock implements MappedCloudlock {
-  readonly nativeId: string
-  readonly createdMicros: bigint
-  readonly #record: Obj
-  readonly #created: ParsedTime
-  readonly #providerId: string
-  readonly #mapper: EnumMapper
-  #built: IncidentT | undefined
-  constructor (record: Obj, nativeId: string, created: ParsedTime, providerId: string, mapper: EnumMapper) {
-    this.nativeId = nativeId
-    this.createdMicros = created.micros
-    this.#record = record
-    this.#created = created
-    this.#providerId = providerId
-    this.#mapper = mapper
-  }
-
-  get incident (): IncidentT {
-    return (this.#built ??= buildIncident(this.#record, this.nativeId, this.#created, this.#providerId, this.#mapper))
-  }
+  return new LazyIncident(buildIncident, r, nativeId, created, providerId, mapper)
 }
 
 function buildIncident (r: Obj, nativeId: string, created: ParsedTime, providerId: string,

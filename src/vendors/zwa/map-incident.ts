@@ -4,6 +4,7 @@ import { parseVendorTime, toIsoMillis, type ParsedTime } from '../../mapping/tim
 import { NATIVE_ID_PATTERNS } from '../../schemas/enums.ts'
 import type { IncidentT, LabelT } from '../../schemas/incident.ts'
 import { incidentTitle } from '../../adapters/incident-title.ts'
+import { LazyIncident } from '../../adapters/lazy-incident.ts'
 import { MappingIssues } from '../../adapters/mapping-issues.ts'
 import { nonEmpty, obj, objects, scalarText, str, type Obj } from '../../adapters/values.ts'
 
@@ -25,30 +26,7 @@ export function mapZwaIncident (record: unknown, providerId: string, mapper: Enu
     throw new GatewayError('upstream_error',
       `Provider '${providerId}' sent an incident without a valid internalId or createdAt.`, { provider: providerId })
   }
-  return new LazyZwa(r, nativeId, created, providerId, mapper)
-}
-
-// One shape for every record, as for Cloudlock (src/vendors/cloudlock/map-incident.ts).
-class LazyZwa implements MappedZwa {
-  readonly nativeId: string
-  readonly createdMicros: bigint
-  readonly #record: Obj
-  readonly #created: ParsedTime
-  readonly #providerId: string
-  readonly #mapper: EnumMapper
-  #built: IncidentT | undefined
-  constructor (record: Obj, nativeId: string, created: ParsedTime, providerId: string, mapper: EnumMapper) {
-    this.nativeId = nativeId
-    this.createdMicros = created.micros
-    this.#record = record
-    this.#created = created
-    this.#providerId = providerId
-    this.#mapper = mapper
-  }
-
-  get incident (): IncidentT {
-    return (this.#built ??= buildIncident(this.#record, this.nativeId, this.#created, this.#providerId, this.#mapper))
-  }
+  return new LazyIncident(buildIncident, r, nativeId, created, providerId, mapper)
 }
 
 function buildIncident (r: Obj, nativeId: string, created: ParsedTime, providerId: string,
