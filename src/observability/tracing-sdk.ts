@@ -10,7 +10,7 @@ import type { SpanProcessor } from '@opentelemetry/sdk-trace-node'
 // SDK parts it creates (exporter endpoint, headers and timeout; sampler; resource attributes) are
 // the one documented exception to "only src/config/load.ts reads the environment".
 //
-// The SDK packages (some 250 modules, ~10 MB of RSS) are imported only once an exporter is selected:
+// The SDK packages (some 260 modules) are imported only once an exporter is selected:
 // without OTEL_* a production process never loads them (test/server-boot-modules.test.ts).
 
 type Env = Record<string, string | undefined>
