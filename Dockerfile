@@ -24,7 +24,7 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
 # use this line; test/deploy/node-flags.test.ts). Measured in docs/reliability.md, "Memory":
 # - --max-semi-space-size=4: the young generation stays at 8 MB. V8's default let it grow to 64 MB
 #   while the app boots (on a 24 GB host) and kept it: 205 MB RSS at rest, 149 MB with this flag.
-#   1-2 MB saves a few MB more but cost ~40 % more CPU on a listing walk (more scavenges).
+#   1 MB saves a few MB more but cost 45 % more CPU on a listing walk (more scavenges).
 # - --heap-growing-percent=50: after a full GC the old generation may grow by half its live size.
 #   With V8's own factor a 40,000-incident walk lifted the heap to ~130 MB for a live set of
 #   ~45 MB, and the RSS it touched stayed (+100 MB after the walk); with this flag, +17 MB, for
