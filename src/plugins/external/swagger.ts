@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { GatewayError } from '../../errors/gateway-error.ts'
 import { finishDocument } from '../../openapi/finish-document.ts'
 import { problemExampleComponents } from '../../schemas/problem-examples.ts'
 import { CHANGE_ERRORS, META_ERRORS, READ_ERRORS, WRITE_ERRORS } from '../../schemas/responses.ts'
@@ -98,12 +99,16 @@ function lazyDocs (app: FastifyInstance) {
   app.addHook('onClose', async () => { await (await ui?.catch(() => undefined))?.close() })
   return async (request: FastifyRequest, reply: FastifyReply) => {
     ui ??= build().catch((err) => {
-      ui = undefined // a failed load is tried again by the next request
+      ui = undefined
       throw err
     })
     const res = await (await ui).inject({
       method: request.method as 'GET' | 'HEAD', url: request.url, headers: pick(request.headers, FORWARDED)
     })
+    if (res.statusCode === 404) {
+      const path = request.url.split('?')[0].slice(0, 200)
+      throw new GatewayError('not_found', `No page ${path}. The API is described at /docs.`)
+    }
     for (const [name, value] of Object.entries(res.headers)) {
       if (value !== undefined && !HOP_HEADERS.has(name)) reply.header(name, value)
     }
