@@ -10,6 +10,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { writeHeapSnapshot } from 'node:v8'
 import { request } from 'undici'
 import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config/load.ts'
@@ -22,7 +23,8 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '600' }, // seconds
     workers: { type: 'string', default: '8' },
     'fault-rate': { type: 'string', default: '0.05' },
-    out: { type: 'string' } // write the JSON summary here as well
+    out: { type: 'string' }, // write the JSON summary here as well
+    'heap-snapshots': { type: 'string' } // a directory: heap snapshots at the start and the end of the load
   }
 })
 const durationMs = Number(values.duration) * 1000
@@ -128,6 +130,10 @@ const zwaIds = await ids('zwa')
 const clIds = await ids('cloudlock')
 const pick = <T>(xs: T[]): T => xs[Math.floor(Math.random() * xs.length)]
 
+const heapSnapshot = (name: string) => {
+  if (values['heap-snapshots']) writeHeapSnapshot(join(values['heap-snapshots'], `${name}.heapsnapshot`))
+}
+heapSnapshot('start')
 const start = snapshot()
 const startedAt = Date.now()
 const endAt = startedAt + durationMs
@@ -159,6 +165,7 @@ process.stderr.write(`soak: ${values.duration} s, ${workers} workers, ${(faultRa
 await Promise.all(Array.from({ length: workers }, () => worker()))
 clearInterval(sampler)
 const end = snapshot()
+heapSnapshot('end')
 const health = await call('GET', '/v1/providers')
 const upstream = {
   zwa: ((await zwa.inject({ method: 'GET', url: '/__sim/faults' })).json().faults as Array<{ hits: number }>).reduce((n, f) => n + f.hits, 0),

@@ -56,7 +56,7 @@ async function main (): Promise<void> {
   }
   // Before the app is built, so its tracing plugin finds the SDK. OTEL_* variables are read by the
   // OpenTelemetry SDK itself (the documented exception to "only config/load.ts reads the environment").
-  const tracing = startTracing(process.env)
+  const tracing = await startTracing(process.env)
   for (const warning of tracing.warnings) logger.warn(warning)
   if (tracing.exporters.length > 0) logger.info({ exporters: tracing.exporters }, 'tracing enabled')
   const app = await buildApp(config, { logger })

@@ -1,9 +1,5 @@
 import { context, propagation, trace } from '@opentelemetry/api'
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
-import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources'
-import {
-  BatchSpanProcessor, ConsoleSpanExporter, NodeTracerProvider, type SpanProcessor
-} from '@opentelemetry/sdk-trace-node'
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-node'
 
 // The OpenTelemetry trace SDK, started by server.ts before the app is built, and only when the
 // standard OTEL_* variables ask for an exporter (test/observability/tracing-sdk.test.ts). It is
@@ -13,6 +9,9 @@ import {
 // Configuration is the OpenTelemetry standard, read from the environment: this module and the
 // SDK parts it creates (exporter endpoint, headers and timeout; sampler; resource attributes) are
 // the one documented exception to "only src/config/load.ts reads the environment".
+//
+// The SDK packages (some 260 modules) are imported only once an exporter is selected:
+// without OTEL_* a production process never loads them (test/server-boot-modules.test.ts).
 
 type Env = Record<string, string | undefined>
 
@@ -59,14 +58,20 @@ export function selectedExporters (env: Env): { exporters: string[], warnings: s
   return { exporters: [...new Set(exporters)], warnings }
 }
 
-export function startTracing (env: Env = process.env, opts: TracingOptions = {}): TracingHandle {
+export async function startTracing (env: Env = process.env, opts: TracingOptions = {}): Promise<TracingHandle> {
   const { exporters, warnings } = selectedExporters(env)
-  const processors: SpanProcessor[] = [...(opts.spanProcessors ?? [])]
-  if (exporters.includes('otlp')) processors.push(new BatchSpanProcessor(new OTLPTraceExporter()))
-  if (exporters.includes('console')) processors.push(new BatchSpanProcessor(new ConsoleSpanExporter()))
-  if (processors.length === 0 || active) {
+  if ((exporters.length === 0 && !opts.spanProcessors?.length) || active) {
     return { exporters: active ? exporters : [], warnings, shutdown: async () => {} }
   }
+  const { BatchSpanProcessor, ConsoleSpanExporter, NodeTracerProvider } = await import('@opentelemetry/sdk-trace-node')
+  const { detectResources, envDetector, resourceFromAttributes } = await import('@opentelemetry/resources')
+  const processors: SpanProcessor[] = [...(opts.spanProcessors ?? [])]
+  if (exporters.includes('otlp')) {
+    const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http')
+    processors.push(new BatchSpanProcessor(new OTLPTraceExporter()))
+  }
+  if (exporters.includes('console')) processors.push(new BatchSpanProcessor(new ConsoleSpanExporter()))
+  if (active) return { exporters, warnings, shutdown: async () => {} } // started meanwhile
 
   const resource = resourceFromAttributes({ 'service.name': 'dlp-incident-gateway' })
     .merge(detectResources({ detectors: [envDetector] })) // OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES win

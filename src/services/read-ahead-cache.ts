@@ -46,7 +46,15 @@ export class ReadAheadCache {
     if (value.items.length > this.maxItems) return
     const old = this.entries.get(key)
     if (old) this.remove(key, old)
-    this.entries.set(key, { ...value, storedAt: this.now() })
+    // Continuations nobody took (a walk abandoned, a client gone) leave once expired, not only when
+    // the item budget needs room: the soak filled it to 20,000 incidents (~57 MB of heap) with them
+    // (test/services/read-ahead-expiry.test.ts). Insertion order is storage order.
+    const now = this.now()
+    for (const [k, e] of this.entries) {
+      if (now - e.storedAt <= this.ttlMs) break
+      this.remove(k, e)
+    }
+    this.entries.set(key, { ...value, storedAt: now })
     this.items += value.items.length
     // Oldest entries go first (Map keeps insertion order).
     for (const [k, e] of this.entries) {

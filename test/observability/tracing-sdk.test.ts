@@ -23,14 +23,14 @@ t.test('the environment selects exporters; nothing is exported by default', asyn
   t.same(zipkin.exporters, [])
   t.match(zipkin.warnings[0], /zipkin.*not supported/)
   t.match(selectedExporters({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }).warnings[0], /http\/json/)
-  const off = startTracing({})
+  const off = await startTracing({})
   t.same(off.exporters, [])
   t.equal(tracingActive(), false, 'no exporter: no SDK is registered')
 })
 
 t.test('server and client spans, linked to the caller and to what the vendor receives', async (t) => {
   const exporter = new InMemorySpanExporter()
-  const tracing = startTracing({}, { spanProcessors: [new SimpleSpanProcessor(exporter)] })
+  const tracing = await startTracing({}, { spanProcessors: [new SimpleSpanProcessor(exporter)] })
   t.equal(tracingActive(), true)
   const stack = await startObsStack()
   t.teardown(async () => {

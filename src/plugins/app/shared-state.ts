@@ -10,8 +10,10 @@ import { KEY_PREFIX, isEvictable } from './idempotency.ts'
 
 // The in-memory store keeps at most this many idempotency records, of at most this many bytes in
 // all (docs/reliability.md); completed ones are evicted oldest first, running or unknown ones never
-// (test/state/stores.test.ts).
-export const IDEMPOTENCY_BOUND = { maxEntries: 10_000, maxBytes: 64 * 1024 * 1024 }
+// (test/state/stores.test.ts). Completed records keep the whole answer (~2 KB for an incident), so
+// the byte bound is the one that holds: 8 MiB of records cost ~9 MB of heap, where 64 MiB let the
+// soak's heap climb for as long as it ran (test/state/idempotency-bound.test.ts).
+export const IDEMPOTENCY_BOUND = { maxEntries: 10_000, maxBytes: 8 * 1024 * 1024 }
 
 declare module 'fastify' {
   interface FastifyInstance {

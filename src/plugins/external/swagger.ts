@@ -1,9 +1,9 @@
 import swagger from '@fastify/swagger'
-import { openApiYaml } from '../../openapi/yaml-text.ts'
-import swaggerUi from '@fastify/swagger-ui'
-import type { FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { GatewayError } from '../../errors/gateway-error.ts'
 import { finishDocument } from '../../openapi/finish-document.ts'
+import { openApiYaml } from '../../openapi/yaml-text.ts'
 import { problemExampleComponents } from '../../schemas/problem-examples.ts'
 import { CHANGE_ERRORS, META_ERRORS, READ_ERRORS, WRITE_ERRORS } from '../../schemas/responses.ts'
 
@@ -68,9 +68,9 @@ async function swaggerPlugin (app: FastifyInstance) {
       buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`)
     }
   })
-  await app.register(swaggerUi, {
-    routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true }, staticCSP: true
-  })
+  const docs = lazyDocs(app)
+  app.get('/docs', { schema: { hide: true } }, docs)
+  app.get('/docs/*', { schema: { hide: true } }, docs)
 
   const hidden = { hide: true }
   app.get('/openapi.json', { schema: hidden }, async (_req, reply) =>
@@ -80,3 +80,45 @@ async function swaggerPlugin (app: FastifyInstance) {
 }
 
 export default fp(swaggerPlugin, { name: 'swagger', fastify: '5.x' })
+
+// Swagger UI (its plugin, @fastify/static and the asset files) is loaded on the first request under
+// /docs, not at boot: production rarely serves it (test/server-boot-modules.test.ts). It runs in an
+// app of its own, never listening, that serves this app's finished document; requests are handed to
+// it in process.
+function lazyDocs (app: FastifyInstance) {
+  let ui: Promise<FastifyInstance> | undefined
+  const build = async () => {
+    const { default: swaggerUi } = await import('@fastify/swagger-ui')
+    const inner = Fastify({ logger: false })
+    await inner.register(swagger, { mode: 'static', specification: { document: app.swagger() as never } })
+    await inner.register(swaggerUi, {
+      routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true }, staticCSP: true
+    })
+    await inner.ready()
+    return inner
+  }
+  app.addHook('onClose', async () => { await (await ui?.catch(() => undefined))?.close() })
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    ui ??= build().catch((err) => {
+      ui = undefined
+      throw err
+    })
+    const res = await (await ui).inject({
+      method: request.method as 'GET' | 'HEAD', url: request.url, headers: pick(request.headers, FORWARDED)
+    })
+    if (res.statusCode === 404) {
+      const path = request.url.split('?')[0].slice(0, 200)
+      throw new GatewayError('not_found', `No page ${path}. The API is described at /docs.`)
+    }
+    for (const [name, value] of Object.entries(res.headers)) {
+      if (value !== undefined && !HOP_HEADERS.has(name)) reply.header(name, value)
+    }
+    return reply.code(res.statusCode).send(res.rawPayload)
+  }
+}
+
+// What a static file answer depends on: content negotiation and cache validation.
+const FORWARDED = ['accept', 'accept-encoding', 'if-none-match', 'if-modified-since', 'range']
+const pick = (headers: Record<string, string | string[] | undefined>, names: string[]) =>
+  Object.fromEntries(names.flatMap((n) => (headers[n] === undefined ? [] : [[n, headers[n]!]])))
+const HOP_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'date'])

@@ -1,0 +1,77 @@
+// `node bench/memory.ts [--rounds 3] [--walk 20000]`: the memory targets of issue 20, with the node
+// flags of the shipped start command (the Dockerfile's CMD, bench/lib/start-flags.ts):
+// - RSS at rest of the gateway (production configuration: no demo, no OTEL_*, no sync, two
+//   providers) against a bare Fastify app started the same way; the two alternate so drift hits
+//   them alike. Target: gateway / bare <= 1.5.
+// - RSS growth over a full cursor walk of 2 x --walk incidents, measured after the walk. Target < 50 MB.
+// A separate file from bench/run.ts (CPU); never part of `npm test`.
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { request } from 'undici'
+import { BENCH_KEY, startGateway } from './lib/gateway.ts'
+import { cpuSeconds, rssMb, startProcess, type Proc } from './lib/processes.ts'
+import { START_FLAGS } from './lib/start-flags.ts'
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url))
+const { values } = parseArgs({
+  options: { rounds: { type: 'string', default: '3' }, walk: { type: 'string', default: '20000' } }
+})
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const round = (x: number) => Math.round(x * 10) / 10
+
+// RSS after the process has answered one health check and idled, as an orchestrator sees it.
+async function atRest (proc: Proc): Promise<number> {
+  await (await request(`${proc.url}/healthz`)).body.dump()
+  await new Promise((resolve) => setTimeout(resolve, 3000))
+  return rssMb(proc.pid)
+}
+
+async function rest (rounds: number, sims: { zwa: string, cloudlock: string }) {
+  const bare: number[] = []
+  const gateway: number[] = []
+  for (let i = 0; i < rounds; i++) {
+    const b = await startProcess(here('./servers/bare-fastify.ts'), [], { PORT: '0' }, START_FLAGS)
+    bare.push(round(await atRest(b)))
+    await b.stop()
+    const g = await startGateway(sims, '', { nodeFlags: START_FLAGS })
+    gateway.push(round(await atRest(g)))
+    await g.stop()
+  }
+  return { bareMb: bare, gatewayMb: gateway, ratio: round(median(gateway) / median(bare) * 100) / 100 }
+}
+
+async function walk (sims: { zwa: string, cloudlock: string }) {
+  const g = await startGateway(sims, '', { nodeFlags: START_FLAGS })
+  try {
+    const before = await atRest(g)
+    const cpuBefore = cpuSeconds(g.pid)
+    let cursor: string | null = null
+    let returned = 0
+    do {
+      const query = `limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`
+      const res = await request(`${g.url}/v1/incidents?${query}`, { headers: { authorization: `Bearer ${BENCH_KEY}` } })
+      const body = await res.body.json() as { data: unknown[], next_cursor: string | null }
+      if (res.statusCode !== 200) throw new Error(`walk failed: ${JSON.stringify(body).slice(0, 300)}`)
+      returned += body.data.length
+      cursor = body.next_cursor
+    } while (cursor)
+    const after = rssMb(g.pid)
+    return { returned, rssBeforeMb: round(before), rssAfterMb: round(after), growthMb: round(after - before), cpuS: round(cpuSeconds(g.pid) - cpuBefore) }
+  } finally {
+    await g.stop()
+  }
+}
+
+const perProvider = values.walk
+const zwa = await startProcess(here('./servers/simulator.ts'), ['zwa', perProvider])
+const cloudlock = await startProcess(here('./servers/simulator.ts'), ['cloudlock', perProvider])
+try {
+  const sims = { zwa: zwa.url, cloudlock: cloudlock.url }
+  const r = { flags: START_FLAGS, node: process.version, rest: await rest(Number(values.rounds), sims), walk: await walk(sims) }
+  process.stdout.write(`${JSON.stringify(r, null, 2)}\n`)
+  process.stdout.write(`${r.rest.ratio <= 1.5 ? 'PASS' : 'MISS'} RSS at rest, gateway / bare <= 1.5: ${r.rest.ratio}\n`)
+  process.stdout.write(`${r.walk.growthMb < 50 ? 'PASS' : 'MISS'} RSS growth over a ${r.walk.returned}-incident walk < 50 MB: ${r.walk.growthMb} MB\n`)
+} finally {
+  await zwa.stop()
+  await cloudlock.stop()
+}
