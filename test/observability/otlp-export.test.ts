@@ -66,8 +66,11 @@ t.test('OTEL_EXPORTER_OTLP_ENDPOINT sends the request\'s spans to a collector', 
   const traced = spans.filter((s: any) => s.traceId === TRACE)
   const names = traced.map((s: any) => s.name).sort()
   // Cloudlock's 5 incidents fit one page: the page and the continuation holding only its overlap,
-  // which ends the walk (2 list calls). ZWA's totalElements ends its walk in the one search.
-  t.same(names, ['GET /v1/incidents', 'GET cloudlock list', 'GET cloudlock list', 'POST zwa search', 'POST zwa token'], 'one server span and a client span per vendor call')
+  // which ends the walk (2 list calls). ZWA's totalElements ends its walk in the one search. The ZWA
+  // token is the request's only when demo mode's sync has not fetched (and cached) it first.
+  t.same(names.filter((n: string) => n !== 'POST zwa token'),
+    ['GET /v1/incidents', 'GET cloudlock list', 'GET cloudlock list', 'POST zwa search'],
+    'one server span and a client span per vendor call')
   const root = traced.find((s: any) => s.name === 'GET /v1/incidents')
   t.equal(root.parentSpanId, '00f067aa0ba902b7')
   for (const s of traced) if (s !== root) t.equal(s.parentSpanId, root.spanId, `${s.name} is a child of the request`)
