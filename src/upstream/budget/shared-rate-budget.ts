@@ -192,7 +192,9 @@ export class SharedRateBudget implements RateBudgetStore {
     const p: Promise<void> = (async () => {
       try {
         if (this.redis.status !== 'ready') await this.connection()
-        await this.within(this.redis.ping())
+        // A process starting next to others on a busy machine may take longer than a command's
+        // timeout to hear the answer: the start-up PING gets the connection's allowance.
+        await this.within(this.redis.ping(), undefined, STARTUP_WAIT_MS)
         this.setMode('shared')
       } catch (err) {
         this.failed(err, 'probe')
@@ -213,13 +215,13 @@ export class SharedRateBudget implements RateBudgetStore {
     this.pending.add(p)
   }
 
-  private within<T> (call: Promise<T>, late?: (value: T) => void): Promise<T> {
+  private within<T> (call: Promise<T>, late?: (value: T) => void, ms = this.timeoutMs): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let timedOut = false
       const timer = setTimeout(() => {
         timedOut = true
-        reject(new StoreTimeout(this.timeoutMs))
-      }, this.timeoutMs)
+        reject(new StoreTimeout(ms))
+      }, ms)
       timer.unref()
       call.then((value) => {
         clearTimeout(timer)
