@@ -13,7 +13,7 @@ import { request } from 'undici'
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url))
 const NOT_AT_BOOT = [
   '@opentelemetry/sdk-trace-node', '@opentelemetry/sdk-trace-base', '@opentelemetry/exporter-trace-otlp-http',
-  '@opentelemetry/resources', '@fastify/swagger-ui', '@fastify/static', 'ioredis'
+  '@opentelemetry/resources', '@fastify/swagger-ui', '@fastify/static'
 ]
 
 const packagesIn = (file: string): Set<string> => new Set((existsSync(file) ? readFileSync(file, 'utf8') : '')

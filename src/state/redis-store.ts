@@ -1,5 +1,4 @@
-import { createRequire } from 'node:module'
-import type { Redis } from 'ioredis'
+import { Redis } from 'ioredis'
 import { ChangeHub } from './change-hub.ts'
 import { RedisScript } from './redis-script.ts'
 import { type KeyWatch, type SharedStore, type StoreErrorHook, StoreUnavailableError } from './shared-store.ts'
@@ -21,12 +20,6 @@ const DELETE = new RedisScript(
 const DELETE_IF_EQUALS = new RedisScript(
   "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) redis.call('PUBLISH', ARGV[2], ARGV[3]) " +
   'return 1 end return 0')
-
-// ioredis is required when a store is made, not when this module loads: plugins import this class
-// (for instanceof) in every process, and one without REDIS_URL never needs the client
-// (test/server-boot-modules.test.ts).
-const require = createRequire(import.meta.url)
-const loadRedis = (): typeof Redis => (require('ioredis') as { Redis: typeof Redis }).Redis
 
 export interface RedisStoreOptions {
   onError?: StoreErrorHook // failures of the change subscriber, which no caller sees
@@ -51,8 +44,7 @@ export class RedisStore implements SharedStore {
     this.channel = `${prefix}changed`
     this.onError = opts.onError ?? (() => {})
     this.subscribeTimeoutMs = opts.subscribeTimeoutMs ?? 1_000
-    const RedisClient = loadRedis()
-    this.client = new RedisClient(url, {
+    this.client = new Redis(url, {
       lazyConnect: false,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
