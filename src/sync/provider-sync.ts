@@ -249,7 +249,7 @@ export class ProviderSync {
     const r = progress.reconcile
     if (r.phase === 'walk') {
       const polls = Math.max(1, intervalMs / (this.settings.poll_interval_s * 1000))
-      const known = await this.knownCount()
+      const known = await this.deps.mirror.count(this.provider)
       const callsPerPoll = Math.max(1, Math.ceil(known / PAGE / polls))
       if (!await this.walk(this.lowerBound({}), r, callsPerPoll)) return
       r.phase = 'sweep'
@@ -260,10 +260,6 @@ export class ProviderSync {
     if (missing.length > DIRECT_READS_PER_POLL) return
     progress.lastReconcileAt = r.startedAt
     progress.reconcile = null
-  }
-
-  private async knownCount (): Promise<number> {
-    return this.deps.mirror.count(this.provider)
   }
 
   private async markComplete (progress: SyncProgress): Promise<void> {

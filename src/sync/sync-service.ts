@@ -45,10 +45,6 @@ export class SyncService {
     }
   }
 
-  enabled (provider: string): boolean {
-    return this.syncs.has(provider)
-  }
-
   // What the store says of each provider's progress and completeness, before any poll.
   async restore (): Promise<void> {
     await Promise.all([...this.syncs.values()].map((s) => s.restore()))
