@@ -17,6 +17,9 @@ declare module 'fastify' {
     changes: ChangeService
     sync: SyncService | null // null: no provider syncs and no store is configured
     store: Database | null
+    // The mirror: its `events` emit 'appended' after every commit that added changes (webhooks and
+    // long polls wake on it). null when no store is open.
+    mirror: MirrorStore | null
   }
 }
 
@@ -43,6 +46,7 @@ async function changeFeed (app: FastifyInstance, opts: ChangeFeedPluginOptions) 
   app.decorate('store', db)
   if (db && !opts.database) app.addHook('onClose', async () => db.close())
   if (!db) {
+    app.decorate('mirror', null)
     app.decorate('sync', null)
     app.decorate('changes', new ChangeService({
       providers: app.providers, store: null, sync: null, codec: new ChangeTokenCodec(tokenSecret(app))
@@ -50,6 +54,7 @@ async function changeFeed (app: FastifyInstance, opts: ChangeFeedPluginOptions) 
     return
   }
   const mirror = new MirrorStore(db)
+  app.decorate('mirror', mirror)
   const metrics = app.metrics instanceof GatewayMetrics ? app.metrics : undefined
   const sync = new SyncService({
     adapters: syncing.map((p) => ({ adapter: app.providers.get(p.id)!, settings: p.sync! })),
