@@ -28,6 +28,7 @@ const ENV_SETTINGS: Array<{ env: string, path: string[], secret?: boolean }> = [
   { env: 'DATABASE_URL', path: ['store', 'database_url'], secret: true },
   { env: 'DATA_DIR', path: ['store', 'data_dir'] },
   { env: 'CHANGES_RETENTION_DAYS', path: ['changes', 'retention_days'] },
+  { env: 'CHANGES_MAX_WAITING_PER_KEY', path: ['changes', 'max_waiting_per_key'] },
   { env: 'METRICS_ENABLED', path: ['observability', 'metrics'] },
   { env: 'AUDIT_LOG', path: ['observability', 'audit_log'] },
   { env: 'DEMO', path: ['demo', 'enabled'] },

@@ -45,9 +45,18 @@ export const StoreSettings = Type.Object({
   })),
   data_dir: Type.Optional(Type.String({
     minLength: 1, maxLength: 4096, description: 'embedded store directory; absent: in memory (lost on restart)'
-  }))
+  })),
+  leader_lease_s: Type.Integer({
+    minimum: 3,
+    maximum: 120,
+    default: 15,
+    description: 'a sync leader\'s lease; a standby takes over a dead leader within this plus a third of it'
+  })
 }, { ...closed, default: {} })
 
 export const ChangeFeedSettings = Type.Object({
-  retention_days: Type.Integer({ minimum: 1, maximum: 3_650, default: 30, description: 'changes are kept this long' })
+  retention_days: Type.Integer({ minimum: 1, maximum: 3_650, default: 30, description: 'changes are kept this long' }),
+  max_waiting_per_key: Type.Integer({
+    minimum: 1, maximum: 1_000, default: 10, description: 'long polls (wait > 0) one API key may hold at once per replica'
+  })
 }, { ...closed, default: {} })

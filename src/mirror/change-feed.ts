@@ -36,6 +36,10 @@ export interface FeedPage {
 export const changeMark = (c: { seq: number, native_id: string, detected_at: Date }): string =>
   sha256(`${c.seq}|${c.native_id}|${c.detected_at.getTime()}`).toString('base64url').slice(0, 12)
 
+const retentionExpired = () => new GatewayError('change_token_expired', 'The changes after this token were ' +
+  'removed: the feed keeps changes for changes.retention_days. Start again from a list walk (GET /v1/incidents), ' +
+  'then read GET /v1/changes without `after`.')
+
 export class ChangeFeed {
   private readonly db: Database
 
@@ -43,42 +47,53 @@ export class ChangeFeed {
     this.db = db
   }
 
-  // `mark`: the fingerprint the reader's token holds of the change at `after` (absent: not checked).
-  async read (request: { after: number, mark?: string, providers: string[], limit: number, raw: boolean }):
+  // `after` null: from the oldest change retained. `mark`: the fingerprint the reader's token holds of
+  // the change at `after` (absent: not checked).
+  async read (request: { after: number | null, mark?: string, providers: string[], limit: number, raw: boolean }):
   Promise<FeedPage> {
-    const [{ last_seq: head }] = await this.db.query<{ last_seq: number }>('SELECT last_seq FROM change_counter')
+    const [bounds] = await this.db.query<{ head: number, pruned: number, pruned_mark: string }>(
+      `SELECT c.last_seq AS head, r.pruned_through AS pruned, r.pruned_mark FROM change_counter c, feed_retention r`)
+    const { head } = bounds
+    const after = request.after ?? bounds.pruned
     // A store restored from a backup, or failed over to a standby behind it, lost changes it had
     // handed out and will reuse their seqs for other changes, which a reader would pass over without
     // a word. A position beyond the head, or a change at the position that is not the one the reader
     // saw there, says so (test/mirror/complete-through.test.ts, test/mirror/restore.test.ts).
-    if (request.after > head ||
-      (request.mark !== undefined && request.after > 0 && await this.markAt(request.after) !== request.mark)) {
+    if (after > head ||
+      (request.mark !== undefined && after > 0 && await this.markAt(after, bounds) !== request.mark)) {
       throw new GatewayError('change_token_expired', 'The change token does not match the change store, which ' +
         'lost changes it had handed out (restored from a backup or failed over). Start again from a list walk ' +
         '(GET /v1/incidents), then read GET /v1/changes without `after`.')
     }
+    if (after < bounds.pruned) throw retentionExpired()
     const rows = request.providers.length === 0
       ? []
       : await this.db.query<StoredChange & Record<string, unknown>>(
         `SELECT seq, provider, native_id, type, occurred_at, detected_at, changed, previous, incident
           ${request.raw ? ', raw' : ''}
         FROM changes WHERE seq > $1 AND seq <= $2 AND provider = ANY($3::text[]) ORDER BY seq LIMIT $4`,
-        [request.after, head, request.providers, request.limit + 1])
+        [after, head, request.providers, request.limit + 1])
+    // Pruning that committed while this page was read may have taken changes from under it: the page
+    // is only handed out if the position it started from is still retained.
+    const [now] = await this.db.query<{ pruned: number }>('SELECT pruned_through AS pruned FROM feed_retention')
+    if (after < now.pruned) throw retentionExpired()
     const hasMore = rows.length > request.limit
     const changes = hasMore ? rows.slice(0, request.limit) : rows
     const position = hasMore ? changes[changes.length - 1].seq : head
     const last = changes.at(-1)
-    const mark = last?.seq === position ? changeMark(last) : position === 0 ? '' : await this.markAt(position)
+    const mark = last?.seq === position ? changeMark(last) : position === 0 ? '' : await this.markAt(position, bounds)
     return {
       changes, position, mark, hasMore, completeThrough: await this.completeThrough(request.providers, position)
     }
   }
 
-  // The fingerprint of the change at `seq`; '' when there is none.
-  private async markAt (seq: number): Promise<string> {
+  // The fingerprint of the change at `seq`; '' when there is none. The change at the retention
+  // boundary may be pruned: its mark was kept.
+  private async markAt (seq: number, bounds: { pruned: number, pruned_mark: string }): Promise<string> {
     const [row] = await this.db.query<{ seq: number, native_id: string, detected_at: Date }>(
       'SELECT seq, native_id, detected_at FROM changes WHERE seq = $1', [seq])
-    return row ? changeMark(row) : ''
+    if (row) return changeMark(row)
+    return seq === bounds.pruned ? bounds.pruned_mark : ''
   }
 
   async head (): Promise<number> {

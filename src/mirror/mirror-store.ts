@@ -26,6 +26,14 @@ export interface RecordResult { created: number, updated: number, deleted: numbe
 
 export type ChangeType = 'created' | 'updated' | 'deleted'
 
+// The first statement of a write made as sync leader: throws when this replica lost leadership, so
+// the write rolls back (src/sync/sync-leases.ts). Gateway writes' write-through is not fenced.
+export type Fence = (tx: Queryable) => Promise<void>
+
+// Every commit that appended changes notifies this channel (delivered at commit): long polls and
+// webhook delivery on every replica wake on it (src/mirror/feed-notifications.ts).
+export const CHANGES_CHANNEL = 'dlp_gateway_changes'
+
 interface MirrorRow {
   native_id: string
   incident: StoredIncident
@@ -79,7 +87,7 @@ export class MirrorStore {
 
   // Observations of one provider's incidents (a sync page, or a write's answer): each new incident
   // or new distinct state becomes one change, an unchanged one only refreshes last_checked.
-  async record (provider: string, observations: Observation[]): Promise<RecordResult> {
+  async record (provider: string, observations: Observation[], fence?: Fence): Promise<RecordResult> {
     if (observations.length === 0) return emptyResult()
     const latest = new Map<string, Observation>()
     for (const o of observations) {
@@ -128,11 +136,11 @@ export class MirrorStore {
           WHERE provider = $1 AND native_id = ANY($2::text[])`, [provider, checked, when.toISOString()])
       }
       return { result, appended: changes.length }
-    })
+    }, fence)
   }
 
   // Incidents the vendor confirmed gone (a 404 on a read of a known id): one `deleted` change each.
-  async recordDeleted (provider: string, nativeIds: string[], observedAt: Date): Promise<RecordResult> {
+  async recordDeleted (provider: string, nativeIds: string[], observedAt: Date, fence?: Fence): Promise<RecordResult> {
     if (nativeIds.length === 0) return emptyResult()
     return this.appending(async (tx, head) => {
       const rows = await this.current(tx, provider, nativeIds)
@@ -167,14 +175,15 @@ export class MirrorStore {
         [provider, changes.map((c) => c.native_id), observedAt.toISOString()])
       }
       return { result, appended: changes.length }
-    })
+    }, fence)
   }
 
   // Every change this provider's sync could see up to `completeThrough` has been appended: record
   // it against the current head of the feed, under the same lock, so that a reader at or past that
   // seq may trust it (src/mirror/change-feed.ts).
-  async checkpoint (provider: string, completeThrough: Date): Promise<void> {
+  async checkpoint (provider: string, completeThrough: Date, fence?: Fence): Promise<void> {
     await this.db.transaction(async (tx) => {
+      await fence?.(tx)
       const [{ last_seq: head }] = await tx.query<{ last_seq: number }>(
         'UPDATE change_counter SET last_seq = last_seq RETURNING last_seq')
       // Never backwards: a later position never promises less than an earlier one did.
@@ -233,20 +242,31 @@ export class MirrorStore {
     return row
   }
 
+  // A commit that added changes somewhere (this process, or another replica through the store's
+  // notifications): wakes whoever waits for one.
+  noteAppended (): void {
+    this.appends++
+    this.events.emit('appended')
+  }
+
+  // The fence comes first: its lease lock is always taken before the counter's, by every writer.
   private async appending (
-    fn: (tx: Queryable, head: number) => Promise<{ result: RecordResult, appended: number }>
+    fn: (tx: Queryable, head: number) => Promise<{ result: RecordResult, appended: number }>,
+    fence?: Fence
   ): Promise<RecordResult> {
     const { result, appended } = await this.db.transaction(async (tx) => {
+      await fence?.(tx)
       const [{ last_seq: head }] = await tx.query<{ last_seq: number }>(
         'UPDATE change_counter SET last_seq = last_seq RETURNING last_seq')
       const out = await fn(tx, head)
-      if (out.appended > 0) await tx.query('UPDATE change_counter SET last_seq = $1', [head + out.appended])
+      if (out.appended > 0) {
+        const last = head + out.appended
+        await tx.query('UPDATE change_counter SET last_seq = $1', [last])
+        await tx.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, String(last)])
+      }
       return out
     })
-    if (appended > 0) {
-      this.appends++
-      this.events.emit('appended')
-    }
+    if (appended > 0) this.noteAppended()
     return result
   }
 

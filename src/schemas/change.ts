@@ -60,7 +60,8 @@ export const SYNC_OFF = {
   lag_seconds: null,
   last_poll_at: null,
   last_error: null,
-  vendor_calls_last_hour: 0
+  vendor_calls_last_hour: 0,
+  leader: { replica: null, this_replica: false, since: null }
 } as const
 
 export const ProviderSync = Type.Object({
@@ -69,5 +70,15 @@ export const ProviderSync = Type.Object({
   lag_seconds: NullableSeconds,
   last_poll_at: NullableTime('start of the last poll of the vendor'),
   last_error: NullableString(),
-  vendor_calls_last_hour: Type.Integer({ minimum: 0, description: 'vendor calls sync made in the last hour' })
+  vendor_calls_last_hour: Type.Integer({
+    minimum: 0, description: 'vendor calls the sync leader made in the last hour (as it last reported)'
+  }),
+  leader: Type.Object({
+    replica: NullableString({ description: 'the replica holding this provider\'s sync lease (host:pid:random); null: none' }),
+    this_replica: Type.Boolean({ description: 'the replica answering is the one syncing this provider' }),
+    since: NullableTime('when the current leader took the lease')
+  }, {
+    additionalProperties: false,
+    description: 'exactly one replica syncs a provider at a time; a standby takes over within 30 s of its loss'
+  })
 }, { additionalProperties: false })

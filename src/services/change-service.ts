@@ -56,6 +56,8 @@ export class ChangeService {
   private readonly sync: SyncService | null
   private readonly now: () => number
   private readonly closing: AbortSignal
+  private readonly maxWaiting: number
+  private readonly waiting = new Map<string, number>() // held long polls per key, in this replica
   private readonly storeTimeoutMs: number
 
   // `closing`: aborted when the app closes, so held long polls answer at once instead of holding shutdown.
@@ -67,7 +69,9 @@ export class ChangeService {
     now?: () => number,
     closing?: AbortSignal
     storeTimeoutMs?: number // longest one read of the store may take before the answer is 503; default 10 s
+    maxWaitingPerKey?: number // long polls one key may hold at once in this replica; default 10
   }) {
+    this.maxWaiting = deps.maxWaitingPerKey ?? 10
     this.closing = deps.closing ?? new AbortController().signal
     this.storeTimeoutMs = deps.storeTimeoutMs ?? 10_000
     this.registry = deps.providers
@@ -95,10 +99,10 @@ export class ChangeService {
     const codec = this.codec
     const storeId = this.store ? await within(this.storeTimeoutMs, this.store.mirror.storeId()) : NO_STORE
     const from = options.after === undefined
-      ? { seq: 0, mark: undefined }
+      ? { seq: null, mark: undefined }
       : codec.decode(options.after, { store: storeId, providers: digest })
-    const after = from.seq
-    if (!this.store) return this.empty(providers, codec.encode({ store: NO_STORE, seq: after, providers: digest }))
+    const after = from.seq // null: from the oldest change retained
+    if (!this.store) return this.empty(providers, codec.encode({ store: NO_STORE, seq: after ?? 0, providers: digest }))
     const { feed, mirror } = this.store
     const read = () => within(this.storeTimeoutMs,
       feed.read({ after, mark: from.mark, providers, limit: options.limit, raw: options.raw }))
@@ -106,11 +110,18 @@ export class ChangeService {
     let appends = mirror.appends
     let page = await read()
     const until = this.now() + options.waitSeconds * 1000
-    const stop = AbortSignal.any([options.signal, this.closing])
-    while (page.changes.length === 0 && this.now() < until && !stop.aborted) {
-      if (mirror.appends === appends) await this.appendedOrTimeout(mirror, until - this.now(), stop)
-      appends = mirror.appends
-      page = await read()
+    if (page.changes.length === 0 && options.waitSeconds > 0) {
+      const release = this.hold(principal.name)
+      try {
+        const stop = AbortSignal.any([options.signal, this.closing])
+        while (page.changes.length === 0 && this.now() < until && !stop.aborted) {
+          if (mirror.appends === appends) await this.appendedOrTimeout(mirror, until - this.now(), stop)
+          appends = mirror.appends
+          page = await read()
+        }
+      } finally {
+        release()
+      }
     }
     const now = this.now()
     return {
@@ -125,6 +136,23 @@ export class ChangeService {
           lag_seconds: through === null ? null : Math.max(0, Math.round((now - through.getTime()) / 1000))
         }]
       }))
+    }
+  }
+
+  // A held long poll is a socket and a listener: a key holds at most maxWaiting at once per replica
+  // (a client that loops without waiting for answers, or one key shared by too many pollers).
+  private hold (key: string): () => void {
+    const held = this.waiting.get(key) ?? 0
+    if (held >= this.maxWaiting) {
+      throw new GatewayError('rate_limited', `This API key already holds ${this.maxWaiting} long polls ` +
+        '(GET /v1/changes with wait) on this replica; wait for one to answer before starting another.',
+      { retryAfter: 1 })
+    }
+    this.waiting.set(key, held + 1)
+    return () => {
+      const n = (this.waiting.get(key) ?? 1) - 1
+      if (n === 0) this.waiting.delete(key)
+      else this.waiting.set(key, n)
     }
   }
 

@@ -19,4 +19,8 @@ export interface Database extends Queryable {
   // Runs `fn` in one transaction (READ COMMITTED): committed if it resolves, rolled back if it throws.
   transaction<T> (fn: (tx: Queryable) => Promise<T>): Promise<T>
   close (): Promise<void>
+  // Calls `onNotify` for every NOTIFY on `channel` from any connection (another replica's commit),
+  // and once after a lost listening connection is back (notifications may have been missed then).
+  // Resolves with the function that stops listening.
+  listen (channel: string, onNotify: () => void): Promise<() => Promise<void>>
 }

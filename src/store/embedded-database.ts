@@ -35,6 +35,11 @@ export class EmbeddedDatabase implements Database {
     }))
   }
 
+  // One process owns an embedded store, so its own commits are all there is to hear.
+  async listen (channel: string, onNotify: () => void): Promise<() => Promise<void>> {
+    return this.db.listen(channel, () => onNotify())
+  }
+
   async close (): Promise<void> {
     if (!this.db.closed) await this.db.close()
   }

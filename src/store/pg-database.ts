@@ -1,5 +1,6 @@
 import pg from 'pg'
 import type { Database, Queryable, Row } from './database.ts'
+import { pgListen } from './pg-listener.ts'
 
 // int8 as a number and the rest as node-postgres parses it (jsonb parsed, timestamptz as Date).
 const INT8_OID = 20
@@ -15,15 +16,17 @@ export interface PgOptions {
   applicationName?: string
   lockTimeoutMs?: number // default 10 s
   statementTimeoutMs?: number // default 30 s
-  idleInTransactionMs?: number // default 30 s
+  idleInTransactionMs?: number // default 10 s: a frozen leader's open transaction must end before its lease (15 s)
 }
 
 // PostgreSQL through node-postgres' pool (`pg`, the most used and longest-kept client).
 export class PgDatabase implements Database {
   readonly kind = 'postgres' as const
   private readonly pool: pg.Pool
+  private readonly options: PgOptions
 
   constructor (options: PgOptions) {
+    this.options = options
     this.pool = new pg.Pool({
       connectionString: options.url,
       max: options.max ?? 5,
@@ -36,7 +39,7 @@ export class PgDatabase implements Database {
       // open are bounded instead; the caller sees an error and retries (test/store/pg-limits.test.ts).
       lock_timeout: options.lockTimeoutMs ?? 10_000,
       statement_timeout: options.statementTimeoutMs ?? 30_000,
-      idle_in_transaction_session_timeout: options.idleInTransactionMs ?? 30_000,
+      idle_in_transaction_session_timeout: options.idleInTransactionMs ?? 10_000,
       keepAlive: true,
       types
     })
@@ -82,6 +85,12 @@ export class PgDatabase implements Database {
       client.off('error', onError)
       client.release(broken)
     }
+  }
+
+  listen (channel: string, onNotify: () => void): Promise<() => Promise<void>> {
+    return pgListen(this.options.url, channel, onNotify, {
+      applicationName: `${this.options.applicationName ?? 'dlp-gateway'}-listen`
+    })
   }
 
   async close (): Promise<void> {

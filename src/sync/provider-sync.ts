@@ -2,9 +2,10 @@ import type { ListFilters, PageRequest, ProviderAdapter, StreamItem } from '../a
 import type { Static } from 'typebox'
 import type { SyncSettings } from '../config/sync.ts'
 import { isGatewayError } from '../errors/gateway-error.ts'
-import type { MirrorStore, RecordResult } from '../mirror/mirror-store.ts'
+import type { Fence, MirrorStore, RecordResult } from '../mirror/mirror-store.ts'
+import { isLeaseLost, LeaseLostError, type Lease, type SyncLeases } from './sync-leases.ts'
 import { OPEN_STATUSES, RECHECK_STATUSES, SYNC_PLANS, type SyncPlan } from './sync-plan.ts'
-import type { SyncProgress, SyncStateStore, WalkProgress } from './sync-state-store.ts'
+import type { LeaderReport, SyncProgress, SyncStateStore, WalkProgress } from './sync-state-store.ts'
 
 // One provider instance's sync (spec section 9, docs/sync.md): each poll discovers new incidents,
 // detects changes the way its vendor allows (src/sync/sync-plan.ts), records what it read in the
@@ -14,17 +15,26 @@ import type { SyncProgress, SyncStateStore, WalkProgress } from './sync-state-st
 export type SyncSettingsT = Static<typeof SyncSettings>
 export type SyncStateName = 'initial_load' | 'live' | 'degraded' | 'off'
 
+export interface SyncLeader {
+  replica: string | null // the replica holding the provider's sync lease; null: none right now
+  this_replica: boolean
+  since: string | null
+}
+
 export interface SyncStatus {
   state: SyncStateName
   complete_through: string | null
   lag_seconds: number | null
   last_poll_at: string | null
   last_error: string | null
+  vendor_calls_last_hour: number
+  leader: SyncLeader
 }
 
 export interface SyncObserver {
   recorded (provider: string, result: RecordResult): void
   polled (provider: string, outcome: 'ok' | 'error', lagSeconds: number | null): void
+  leadership? (provider: string, leading: boolean): void
 }
 
 export interface ProviderSyncDeps {
@@ -35,6 +45,10 @@ export interface ProviderSyncDeps {
   observer: SyncObserver
   now?: () => number
   onError?: (err: unknown) => void // logged by the owner (no incident content in it)
+  // Leadership among replicas (src/sync/sync-leases.ts). Absent: this instance always leads, unfenced
+  // (unit tests of the sync strategy).
+  leases?: SyncLeases
+  onLeadership?: (leading: boolean) => void // logged by the owner
 }
 
 const PAGE = 100 // incidents per vendor page asked for
@@ -58,6 +72,22 @@ export class ProviderSync {
   private queue: Promise<void> = Promise.resolve()
   private timer: NodeJS.Timeout | undefined
   private stopped = false
+  // Leadership: the lease this replica holds (null: a standby), and what a standby last read of
+  // the leader's progress and report from the store, for its status.
+  private lease: Lease | null = null
+  private leaderSince: number | null = null
+  private generation = 0 // moves on every gain or loss, so a stale store read is not applied
+  private leaderView: { replica: string | null, since: string | null } = { replica: null, since: null }
+  private report: LeaderReport | null = null
+  private pollGeneration = 0 // the generation the running poll began in (polls run one at a time)
+  // Every write of a poll: refused once the poll's lease is gone, even if this replica leads again.
+  private readonly fence: Fence = async (tx) => {
+    const leases = this.deps.leases
+    if (!leases) return
+    const lease = this.lease
+    if (!lease || this.pollGeneration !== this.generation) throw new LeaseLostError(`sync:${this.provider}`)
+    await leases.fence(tx, lease)
+  }
 
   constructor (deps: ProviderSyncDeps) {
     this.deps = deps
@@ -71,8 +101,79 @@ export class ProviderSync {
   // Progress and the last checkpoint from the store (a restart): status and lag before the first poll.
   async restore (): Promise<void> {
     this.progress ??= await this.deps.state.load(this.provider)
+    await this.refreshCheckpoint()
+    if (!this.deps.leases) return
+    this.report = await this.deps.state.loadStatus(this.provider)
+    await this.refreshLeaderView()
+  }
+
+  get leading (): boolean {
+    return !this.deps.leases || this.lease !== null
+  }
+
+  // Keeps or takes leadership (every renewal period, from SyncService): renews the lease this replica
+  // holds, or takes an expired one and polls at once, so a dead leader is replaced within the lease's
+  // time plus one period. A standby refreshes what it shows of the leader's progress instead.
+  async tick (): Promise<void> {
+    if (this.stopped || !this.deps.leases) return
+    const gained = await this.ensureLeadership()
+    if (gained) this.pollNow().catch(() => {})
+    else if (!this.lease) await this.refreshStandby()
+  }
+
+  // True when leadership was just gained.
+  private async ensureLeadership (): Promise<boolean> {
+    const leases = this.deps.leases
+    if (!leases) return false
+    if (this.lease) {
+      if (await leases.renew(this.lease)) return false
+      this.lost()
+    }
+    const lease = await leases.acquire(`sync:${this.provider}`)
+    if (!lease || this.stopped) {
+      if (lease) await leases.release(lease)
+      return false
+    }
+    this.generation++
+    this.lease = lease
+    this.leaderSince = this.now()
+    this.progress = null // the former leader's progress is in the store: read it again
+    this.failed = false
+    this.deps.observer.leadership?.(this.provider, true)
+    this.deps.onLeadership?.(true)
+    return true
+  }
+
+  private lost (): void {
+    if (!this.lease) return
+    this.generation++
+    this.lease = null
+    this.leaderSince = null
+    this.progress = null
+    this.deps.observer.leadership?.(this.provider, false)
+    this.deps.onLeadership?.(false)
+  }
+
+  private async refreshStandby (): Promise<void> {
+    const generation = this.generation
+    const [progress, report] = await Promise.all([
+      this.deps.state.load(this.provider), this.deps.state.loadStatus(this.provider)
+    ])
+    await this.refreshCheckpoint()
+    await this.refreshLeaderView()
+    if (generation !== this.generation || this.lease) return
+    this.progress = progress
+    this.report = report
+  }
+
+  private async refreshCheckpoint (): Promise<void> {
     const through = await this.deps.mirror.latestCheckpoint(this.provider)
     if (through !== null) this.completeThrough = Math.max(this.completeThrough ?? 0, through.getTime())
+  }
+
+  private async refreshLeaderView (): Promise<void> {
+    const holder = await this.deps.leases?.holderOf(`sync:${this.provider}`)
+    this.leaderView = { replica: holder?.holder ?? null, since: holder ? holder.acquired_at.toISOString() : null }
   }
 
   // Polls now and resolves when that poll has finished (after any poll already running).
@@ -95,27 +196,51 @@ export class ProviderSync {
     loop().catch(() => {})
   }
 
+  // Stops polling and hands leadership over at once (a graceful shutdown or a rolling restart).
   async stop (): Promise<void> {
     this.stopped = true
     clearTimeout(this.timer)
     this.abort.abort(new Error('sync stopped'))
     await this.queue
+    const lease = this.lease
+    if (lease && this.deps.leases) await this.deps.leases.release(lease).catch(() => {})
   }
 
+  // A standby shows the leader's last report, read from the store (every replica says the same).
   status (): SyncStatus {
     const lag = this.lagSeconds()
+    const mine = this.leading
+    const report = mine ? null : this.report
+    const lastPoll = report ? report.last_poll_at : (this.lastPollAt === null ? null : iso(this.lastPollAt))
     return {
-      state: this.stateName(lag),
+      state: this.stateName(lag, report ? report.failed : this.failed),
       complete_through: this.completeThrough === null ? null : iso(this.completeThrough),
       lag_seconds: lag,
-      last_poll_at: this.lastPollAt === null ? null : iso(this.lastPollAt),
-      last_error: this.lastError
+      last_poll_at: lastPoll,
+      last_error: report ? report.last_error : this.lastError,
+      vendor_calls_last_hour: report ? report.vendor_calls_last_hour : this.vendorCallsLastHour(),
+      leader: mine
+        ? { replica: this.lease?.holder ?? null, this_replica: true, since: this.leaderSince === null ? null : iso(this.leaderSince) }
+        : { ...this.leaderView, this_replica: false }
     }
   }
 
-  private stateName (lag: number | null): SyncStateName {
-    if (this.progress !== null && !this.progress.initialDone) return this.failed ? 'degraded' : 'initial_load'
-    if (this.failed) return 'degraded'
+  private vendorCallsLastHour (): number {
+    return this.adapter.vendorCalls().sync_last_hour
+  }
+
+  private leaderReport (): LeaderReport {
+    return {
+      last_poll_at: this.lastPollAt === null ? null : iso(this.lastPollAt),
+      last_error: this.lastError,
+      failed: this.failed,
+      vendor_calls_last_hour: this.vendorCallsLastHour()
+    }
+  }
+
+  private stateName (lag: number | null, failed: boolean): SyncStateName {
+    if (this.progress !== null && !this.progress.initialDone) return failed ? 'degraded' : 'initial_load'
+    if (failed) return 'degraded'
     // Behind by more than three polls, the look-back and (ZWA) a re-check interval, which is how far
     // complete_through trails when all is well: the budget or the vendor cannot keep up.
     const recheck = this.plan.updates === 'open_recheck' ? this.settings.open_recheck_interval_s : 0
@@ -128,16 +253,32 @@ export class ProviderSync {
     return this.completeThrough === null ? null : Math.max(0, Math.round((this.now() - this.completeThrough) / 1000))
   }
 
+  // Only the leader polls; a replica that cannot take the lease is a standby and does nothing here.
+  // Every write of the poll is fenced by the lease it began with: once another replica takes over,
+  // the rest of this poll fails with LeaseLostError and writes nothing (src/sync/sync-leases.ts).
   private async poll (): Promise<void> {
     if (this.stopped) return
+    try {
+      await this.ensureLeadership()
+    } catch (err) {
+      this.failed = true
+      this.lastError = describe(err)
+      this.deps.observer.polled(this.provider, 'error', this.lagSeconds())
+      if (!this.stopped) this.deps.onError?.(err)
+      throw err
+    }
+    if (!this.leading) return
+    const generation = this.generation
+    this.pollGeneration = generation
     const started = this.now()
     this.lastPollAt = started
     try {
       const progress = this.progress ?? await this.deps.state.load(this.provider)
       this.progress = progress
+      if (this.deps.leases) await this.refreshCheckpoint()
       if (!progress.initialDone) {
         const done = await this.initialLoad(progress, started)
-        await this.deps.state.save(this.provider, progress)
+        await this.save(progress)
         if (!done) {
           this.succeeded()
           return
@@ -147,17 +288,26 @@ export class ProviderSync {
       if (this.plan.updates === 'updated_after') await this.updates(progress, started)
       else await this.openRecheck(progress, started)
       if (this.plan.reconcile) await this.reconcile(progress, started)
-      await this.deps.state.save(this.provider, progress)
+      await this.save(progress)
       await this.markComplete(progress)
       this.succeeded()
     } catch (err) {
+      if (isLeaseLost(err) || generation !== this.generation) {
+        // Another replica leads now: its poll carries on from the store, nothing here was half-written.
+        if (generation === this.generation) this.lost()
+        return
+      }
       this.failed = true
       this.lastError = describe(err)
-      if (this.progress) await this.deps.state.save(this.provider, this.progress).catch(() => {})
+      if (this.progress) await this.save(this.progress).catch(() => {})
       this.deps.observer.polled(this.provider, 'error', this.lagSeconds())
       if (!this.stopped) this.deps.onError?.(err)
       throw err
     }
+  }
+
+  private async save (progress: SyncProgress): Promise<void> {
+    await this.deps.state.save(this.provider, progress, this.leaderReport(), this.fence)
   }
 
   private succeeded (): void {
@@ -269,7 +419,7 @@ export class ProviderSync {
     // poll may only show up in the next one, so completeness is promised only up to it.
     const through = Math.min(Date.parse(progress.discoveredThrough), Date.parse(updates)) -
       this.settings.lookback_s * 1000
-    await this.deps.mirror.checkpoint(this.provider, new Date(through))
+    await this.deps.mirror.checkpoint(this.provider, new Date(through), this.fence)
     this.completeThrough = Math.max(this.completeThrough ?? through, through)
   }
 
@@ -316,11 +466,11 @@ export class ProviderSync {
       try {
         const incident = await this.adapter.get(nativeId, opts)
         this.deps.observer.recorded(this.provider,
-          await this.deps.mirror.record(this.provider, [{ incident, observedAt }]))
+          await this.deps.mirror.record(this.provider, [{ incident, observedAt }], this.fence))
       } catch (err) {
         if (!isGatewayError(err) || err.code !== 'not_found') throw err
         this.deps.observer.recorded(this.provider,
-          await this.deps.mirror.recordDeleted(this.provider, [nativeId], observedAt))
+          await this.deps.mirror.recordDeleted(this.provider, [nativeId], observedAt, this.fence))
       }
     }
   }
@@ -328,7 +478,7 @@ export class ProviderSync {
   private async record (items: StreamItem[], observedAt: Date): Promise<void> {
     if (items.length === 0) return
     const observations = items.map((i) => ({ incident: i.incident, observedAt }))
-    const result = await this.deps.mirror.record(this.provider, observations)
+    const result = await this.deps.mirror.record(this.provider, observations, this.fence)
     this.deps.observer.recorded(this.provider, result)
   }
 

@@ -3,7 +3,7 @@ import type { RecordResult } from '../mirror/mirror-store.ts'
 import type { SyncObserver } from './provider-sync.ts'
 
 // Sync's metrics (docs/observability.md): changes emitted by type, polls by outcome, and the lag
-// behind the vendor (now minus complete_through). Labels: provider ids and fixed words only.
+// behind the vendor (now minus complete_through), leadership. Labels: provider ids and fixed words only.
 export function syncObserver (registry: Registry | undefined, now: () => number = Date.now): SyncObserver {
   if (!registry) return { recorded () {}, polled () {} }
   const changes = new Counter({
@@ -30,7 +30,23 @@ export function syncObserver (registry: Registry | undefined, now: () => number 
     labelNames: ['provider'] as const,
     registers: [registry]
   })
+  const leader = new Gauge({
+    name: 'dlp_gateway_sync_leader',
+    help: '1 when this replica holds the provider\'s sync lease (exactly one replica per provider should)',
+    labelNames: ['provider'] as const,
+    registers: [registry]
+  })
+  const handovers = new Counter({
+    name: 'dlp_gateway_sync_leadership_changes_total',
+    help: 'Sync leases this replica took (acquired) or lost to another replica (lost), by provider',
+    labelNames: ['provider', 'event'] as const,
+    registers: [registry]
+  })
   return {
+    leadership (provider: string, leading: boolean) {
+      leader.labels(provider).set(leading ? 1 : 0)
+      handovers.labels(provider, leading ? 'acquired' : 'lost').inc()
+    },
     recorded (provider: string, r: RecordResult) {
       if (r.created) changes.labels(provider, 'created').inc(r.created)
       if (r.updated) changes.labels(provider, 'updated').inc(r.updated)

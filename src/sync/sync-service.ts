@@ -3,11 +3,10 @@ import type { MirrorStore, RecordResult } from '../mirror/mirror-store.ts'
 import { SYNC_OFF } from '../schemas/change.ts'
 import type { IncidentT } from '../schemas/incident.ts'
 import { ProviderSync, type SyncObserver, type SyncSettingsT, type SyncStatus } from './provider-sync.ts'
+import type { SyncLeases } from './sync-leases.ts'
 import type { SyncStateStore } from './sync-state-store.ts'
 
-export interface ProviderSyncInfo extends SyncStatus {
-  vendor_calls_last_hour: number
-}
+export type ProviderSyncInfo = SyncStatus
 
 export interface SyncServiceDeps {
   adapters: Array<{ adapter: ProviderAdapter, settings: SyncSettingsT }> // the providers with sync enabled
@@ -16,7 +15,10 @@ export interface SyncServiceDeps {
   observer: SyncObserver
   now?: () => number
   onError?: (provider: string, err: unknown) => void
+  onLeadership?: (provider: string, leading: boolean) => void
   writeThroughMs?: number // longest a write waits for its write-through; default 5 s
+  // Leadership among the replicas sharing the store; absent: this instance always leads (unit tests).
+  leases?: SyncLeases
 }
 
 const OFF: ProviderSyncInfo = SYNC_OFF
@@ -24,14 +26,13 @@ const OFF: ProviderSyncInfo = SYNC_OFF
 // Every provider's sync, and the write-through of gateway writes into the mirror.
 export class SyncService {
   private readonly syncs = new Map<string, ProviderSync>()
-  private readonly adapters = new Map<string, ProviderAdapter>()
   private readonly startFrom = new Map<string, number>()
   private readonly deps: SyncServiceDeps
+  private leaseTimer: NodeJS.Timeout | undefined
 
   constructor (deps: SyncServiceDeps) {
     this.deps = deps
     for (const { adapter, settings } of deps.adapters) {
-      this.adapters.set(adapter.id, adapter)
       if (settings.start_from) this.startFrom.set(adapter.id, Date.parse(settings.start_from))
       this.syncs.set(adapter.id, new ProviderSync({
         adapter,
@@ -40,7 +41,9 @@ export class SyncService {
         state: deps.state,
         observer: deps.observer,
         now: deps.now,
-        onError: (err) => deps.onError?.(adapter.id, err)
+        onError: (err) => deps.onError?.(adapter.id, err),
+        leases: deps.leases,
+        onLeadership: (leading) => deps.onLeadership?.(adapter.id, leading)
       }))
     }
   }
@@ -50,11 +53,23 @@ export class SyncService {
     await Promise.all([...this.syncs.values()].map((s) => s.restore()))
   }
 
+  // Polls, and keeps or takes each provider's lease every third of its lifetime (a standby takes over
+  // a dead leader's within the lease's time plus that period).
   start (): void {
     for (const s of this.syncs.values()) s.start()
+    const leases = this.deps.leases
+    if (!leases || this.syncs.size === 0) return
+    const tick = () => {
+      for (const s of this.syncs.values()) {
+        s.tick().catch((err: unknown) => this.deps.onError?.(s.provider, err))
+      }
+    }
+    this.leaseTimer = setInterval(tick, Math.max(100, Math.floor(leases.ttlMs / 3)))
+    this.leaseTimer.unref()
   }
 
   async stop (): Promise<void> {
+    clearInterval(this.leaseTimer)
     await Promise.all([...this.syncs.values()].map((s) => s.stop()))
   }
 
@@ -66,10 +81,7 @@ export class SyncService {
   }
 
   status (provider: string): ProviderSyncInfo {
-    const sync = this.syncs.get(provider)
-    if (!sync) return OFF
-    const calls = this.adapters.get(provider)?.vendorCalls().sync_last_hour ?? 0
-    return { ...sync.status(), vendor_calls_last_hour: calls }
+    return this.syncs.get(provider)?.status() ?? OFF
   }
 
   // A gateway write's answer is the incident's state now: recorded at once, so its change is in the

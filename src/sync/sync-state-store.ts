@@ -1,5 +1,6 @@
 import type { ListFilters, NativePosition } from '../adapters/types.ts'
 import type { Database } from '../store/database.ts'
+import type { Fence } from '../mirror/mirror-store.ts'
 
 // A provider's sync progress, kept in the store so a restart resumes where it stopped.
 export interface WalkProgress {
@@ -33,6 +34,14 @@ export interface SyncProgress {
   recheck: (RecheckRound & { window?: PendingWindow }) | null
 }
 
+// The leader's last word on its polls, for the standbys' GET /v1/providers.
+export interface LeaderReport {
+  last_poll_at: string | null
+  last_error: string | null
+  failed: boolean
+  vendor_calls_last_hour: number
+}
+
 export const newProgress = (): SyncProgress => ({
   initial: null,
   initialDone: false,
@@ -58,9 +67,19 @@ export class SyncStateStore {
     return row ? { ...newProgress(), ...row.state } : newProgress()
   }
 
-  async save (provider: string, progress: SyncProgress): Promise<void> {
-    await this.db.query(`INSERT INTO sync_state (provider, state, updated_at) VALUES ($1, $2::jsonb, now())
-      ON CONFLICT (provider) DO UPDATE SET state = EXCLUDED.state, updated_at = now()`,
-    [provider, JSON.stringify(progress)])
+  // `status`: what the leader reports of its polls, shown by every replica (see loadStatus).
+  async save (provider: string, progress: SyncProgress, status: LeaderReport, fence?: Fence): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await fence?.(tx)
+      await tx.query(`INSERT INTO sync_state (provider, state, status, updated_at) VALUES ($1, $2::jsonb, $3::jsonb, now())
+        ON CONFLICT (provider) DO UPDATE SET state = EXCLUDED.state, status = EXCLUDED.status, updated_at = now()`,
+      [provider, JSON.stringify(progress), JSON.stringify(status)])
+    })
+  }
+
+  async loadStatus (provider: string): Promise<LeaderReport | null> {
+    const [row] = await this.db.query<{ status: LeaderReport | null }>(
+      'SELECT status FROM sync_state WHERE provider = $1', [provider])
+    return row?.status ?? null
   }
 }

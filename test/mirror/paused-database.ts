@@ -57,6 +57,10 @@ export class PausedDatabase implements Database {
     }))
   }
 
+  listen (channel: string, onNotify: () => void): Promise<() => Promise<void>> {
+    return this.inner.listen(channel, onNotify)
+  }
+
   close (): Promise<void> {
     return this.inner.close()
   }

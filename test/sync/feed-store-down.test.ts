@@ -13,6 +13,7 @@ t.test('a failing store is a 503 with Retry-After, and the same token works afte
     query: (sql, params) => down ? Promise.reject(new Error('connection terminated at 10.0.0.7')) : db.query(sql, params),
     exec: (sql) => db.exec(sql),
     transaction: (fn) => down ? Promise.reject(new Error('connection terminated')) : db.transaction(fn),
+    listen: (channel, onNotify) => db.listen(channel, onNotify),
     close: async () => {}
   }
   const sync = 'sync: { enabled: true, poll_interval_s: 1, lookback_s: 0 }'

@@ -56,7 +56,8 @@ function fakeVendor (type: 'zwa' | 'cloudlock', pageSize = 100): Fake {
       const i = fake.records.get(nativeId)
       if (!i) throw new GatewayError('not_found', 'no such incident')
       return { ...structuredClone(i), provider: id, id: `${id}:${nativeId}` }
-    }
+    },
+    vendorCalls: () => ({ sync_last_hour: fake.pages.length + fake.gets.length })
   } as unknown as ProviderAdapter
   return fake
 }

@@ -3,12 +3,14 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { ChangeFeed } from '../../mirror/change-feed.ts'
 import { ChangeTokenCodec } from '../../mirror/change-token.ts'
-import { MirrorStore } from '../../mirror/mirror-store.ts'
+import { CHANGES_CHANNEL, MirrorStore } from '../../mirror/mirror-store.ts'
+import { RetentionSchedule } from '../../mirror/retention-schedule.ts'
 import { GatewayMetrics } from '../../observability/metrics.ts'
 import { ChangeService } from '../../services/change-service.ts'
 import type { Database } from '../../store/database.ts'
 import { openDatabase } from '../../store/open-database.ts'
 import { syncObserver } from '../../sync/sync-metrics.ts'
+import { SyncLeases } from '../../sync/sync-leases.ts'
 import { SyncService } from '../../sync/sync-service.ts'
 import { SyncStateStore } from '../../sync/sync-state-store.ts'
 
@@ -28,6 +30,7 @@ export interface ChangeFeedPluginOptions {
   autostart?: boolean
   database?: Database // an already opened, migrated store (tests); closed by its owner
   now?: () => number // sync's clock: intervals, windows and lag (tests move it to make re-checks due)
+  holder?: string // this replica's name in leases (tests); default host:pid:random
 }
 
 // The mirror, sync and the change feed (spec section 9). The store opens when a provider syncs or
@@ -56,13 +59,21 @@ async function changeFeed (app: FastifyInstance, opts: ChangeFeedPluginOptions) 
   const mirror = new MirrorStore(db)
   app.decorate('mirror', mirror)
   const metrics = app.metrics instanceof GatewayMetrics ? app.metrics : undefined
+  const leases = new SyncLeases(db, { holder: opts.holder, ttlMs: config.store.leader_lease_s * 1000 })
   const sync = new SyncService({
     adapters: syncing.map((p) => ({ adapter: app.providers.get(p.id)!, settings: p.sync! })),
     mirror,
     state: new SyncStateStore(db),
     now: opts.now,
+    leases,
     observer: syncObserver(metrics?.registry),
-    onError: (provider, err) => app.log.warn({ provider, err: errorSummary(err) }, 'sync poll failed')
+    onError: (provider, err) => app.log.warn({ provider, err: errorSummary(err) }, 'sync poll failed'),
+    onLeadership: (provider, leading) => app.log.info({ provider, replica: leases.holder },
+      leading ? 'this replica now syncs the provider' : 'another replica took over the provider\'s sync')
+  })
+  const retention = new RetentionSchedule({
+    db, leases, retentionDays: config.changes.retention_days, now: opts.now,
+    onError: (err) => app.log.warn({ err: errorSummary(err) }, 'change feed retention failed')
   })
   // Without a configured secret (demo mode, one replica) tokens are signed with the store's own
   // key, so they stay valid across restarts of a persistent store.
@@ -72,17 +83,30 @@ async function changeFeed (app: FastifyInstance, opts: ChangeFeedPluginOptions) 
   const store = { feed: new ChangeFeed(db), mirror }
   const closing = new AbortController()
   app.decorate('changes', new ChangeService({
-    providers: app.providers, store, sync, codec, now: opts.now, closing: closing.signal
+    providers: app.providers,
+    store,
+    sync,
+    codec,
+    now: opts.now,
+    closing: closing.signal,
+    maxWaitingPerKey: config.changes.max_waiting_per_key
   }))
+  // Commits of every replica wake this one's long polls and deliveries (NOTIFY at commit).
+  let unlisten: (() => Promise<void>) | undefined
   // Status and lag are true from start-up (the last checkpoint), before the first poll.
   app.addHook('onReady', async () => {
+    unlisten = await db.listen(CHANGES_CHANNEL, () => mirror.noteAppended())
     await sync.restore()
-    if (opts.autostart !== false) sync.start()
+    if (opts.autostart !== false) {
+      sync.start()
+      retention.start()
+    }
   })
-  // Before the store closes: held long polls answer, a poll in flight finishes or aborts.
+  // Before the store closes: held long polls answer, a poll in flight finishes or aborts, and the
+  // leases this replica holds are handed over.
   app.addHook('preClose', async () => {
     closing.abort()
-    await sync.stop()
+    await Promise.all([sync.stop(), retention.stop(), unlisten?.()])
   })
 }
 
