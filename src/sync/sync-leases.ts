@@ -92,8 +92,10 @@ export class SyncLeases {
 
   // The first statement of every write made as leader (see above). Throws LeaseLostError.
   async fence (tx: Queryable, lease: Lease): Promise<void> {
-    const rows = await tx.query(`SELECT 1 FROM sync_leases
-      WHERE name = $1 AND holder = $2 AND epoch = $3 AND expires_at > now() FOR SHARE`,
+    // The transaction also carries the lease it wrote under (dlp_gateway.lease = holder/epoch), for
+    // audits and for the tests' check that every sync write was made under the current lease.
+    const rows = await tx.query(`SELECT set_config('dlp_gateway.lease', holder || '/' || epoch, true)
+      FROM sync_leases WHERE name = $1 AND holder = $2 AND epoch = $3 AND expires_at > now() FOR SHARE`,
     [lease.name, lease.holder, lease.epoch])
     if (rows.length === 0) throw new LeaseLostError(lease.name)
   }

@@ -5,9 +5,15 @@ const server = fileURLToPath(new URL('../../src/server.ts', import.meta.url))
 
 // One gateway process (the production start path) on an ephemeral port, with the given config
 // file and Redis: replicas of one deployment in the multi-process tests.
-export async function startReplica (config: string, redisUrl: string): Promise<{ child: ChildProcess, url: string }> {
+// `redisUrl` undefined: no Redis (each replica keeps its own budgets); the store may still be shared.
+export async function startReplica (config: string, redisUrl: string | undefined, options: { logLevel?: string } = {}):
+Promise<{ child: ChildProcess, url: string, output: () => string }> {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '', GATEWAY_CONFIG: config, PORT: '0', LOG_LEVEL: options.logLevel ?? 'warn'
+  }
+  if (redisUrl) env.REDIS_URL = redisUrl
   const child = spawn(process.execPath, [server], {
-    env: { PATH: process.env.PATH ?? '', GATEWAY_CONFIG: config, REDIS_URL: redisUrl, PORT: '0', LOG_LEVEL: 'warn' },
+    env,
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let out = ''
@@ -19,5 +25,5 @@ export async function startReplica (config: string, redisUrl: string): Promise<{
     if (child.exitCode !== null || Date.now() > until) throw new Error(`replica did not start: ${err}`)
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
-  return { child, url: /listening on (http:\/\/\S+) /.exec(out)![1] }
+  return { child, url: /listening on (http:\/\/\S+) /.exec(out)![1], output: () => out + err }
 }
