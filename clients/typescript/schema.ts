@@ -657,8 +657,17 @@ export interface components {
                 /** @description start of the last poll of the vendor */
                 last_poll_at: string | null;
                 last_error: string | null;
-                /** @description vendor calls sync made in the last hour */
+                /** @description vendor calls the sync leader made in the last hour (as it last reported) */
                 vendor_calls_last_hour: number;
+                /** @description exactly one replica syncs a provider at a time; a standby takes over within 30 s of its loss */
+                leader: {
+                    /** @description the replica holding this provider's sync lease (host:pid:random); null: none */
+                    replica: string | null;
+                    /** @description the replica answering is the one syncing this provider */
+                    this_replica: boolean;
+                    /** @description when the current leader took the lease */
+                    since: string | null;
+                };
             };
             note?: string | null;
         };

@@ -57,6 +57,9 @@ export const StoreSettings = Type.Object({
 export const ChangeFeedSettings = Type.Object({
   retention_days: Type.Integer({ minimum: 1, maximum: 3_650, default: 30, description: 'changes are kept this long' }),
   max_waiting_per_key: Type.Integer({
-    minimum: 1, maximum: 1_000, default: 10, description: 'long polls (wait > 0) one API key may hold at once per replica'
+    minimum: 1,
+    maximum: 1_000,
+    default: 10,
+    description: 'long polls (wait > 0) one API key may hold at once per replica'
   })
 }, { ...closed, default: {} })

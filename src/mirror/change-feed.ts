@@ -52,20 +52,20 @@ export class ChangeFeed {
   async read (request: { after: number | null, mark?: string, providers: string[], limit: number, raw: boolean }):
   Promise<FeedPage> {
     const [bounds] = await this.db.query<{ head: number, pruned: number, pruned_mark: string }>(
-      `SELECT c.last_seq AS head, r.pruned_through AS pruned, r.pruned_mark FROM change_counter c, feed_retention r`)
+      'SELECT c.last_seq AS head, r.pruned_through AS pruned, r.pruned_mark FROM change_counter c, feed_retention r')
     const { head } = bounds
     const after = request.after ?? bounds.pruned
     // A store restored from a backup, or failed over to a standby behind it, lost changes it had
     // handed out and will reuse their seqs for other changes, which a reader would pass over without
     // a word. A position beyond the head, or a change at the position that is not the one the reader
     // saw there, says so (test/mirror/complete-through.test.ts, test/mirror/restore.test.ts).
+    if (after < bounds.pruned) throw retentionExpired()
     if (after > head ||
       (request.mark !== undefined && after > 0 && await this.markAt(after, bounds) !== request.mark)) {
       throw new GatewayError('change_token_expired', 'The change token does not match the change store, which ' +
         'lost changes it had handed out (restored from a backup or failed over). Start again from a list walk ' +
         '(GET /v1/incidents), then read GET /v1/changes without `after`.')
     }
-    if (after < bounds.pruned) throw retentionExpired()
     const rows = request.providers.length === 0
       ? []
       : await this.db.query<StoredChange & Record<string, unknown>>(

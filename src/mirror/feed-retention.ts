@@ -25,7 +25,7 @@ export class FeedRetention {
       const [state] = await tx.query<{ pruned_through: number }>(
         'SELECT pruned_through FROM feed_retention FOR UPDATE')
       const oldest = await tx.query<{ seq: number, native_id: string, detected_at: Date }>(
-        `SELECT seq, native_id, detected_at FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2`,
+        'SELECT seq, native_id, detected_at FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2',
         [state.pruned_through, batch])
       let last: (typeof oldest)[number] | undefined
       for (const c of oldest) {

@@ -74,7 +74,9 @@ export const ProviderSync = Type.Object({
     minimum: 0, description: 'vendor calls the sync leader made in the last hour (as it last reported)'
   }),
   leader: Type.Object({
-    replica: NullableString({ description: 'the replica holding this provider\'s sync lease (host:pid:random); null: none' }),
+    replica: NullableString({
+      description: 'the replica holding this provider\'s sync lease (host:pid:random); null: none'
+    }),
     this_replica: Type.Boolean({ description: 'the replica answering is the one syncing this provider' }),
     since: NullableTime('when the current leader took the lease')
   }, {

@@ -220,7 +220,11 @@ export class ProviderSync {
       last_error: report ? report.last_error : this.lastError,
       vendor_calls_last_hour: report ? report.vendor_calls_last_hour : this.vendorCallsLastHour(),
       leader: mine
-        ? { replica: this.lease?.holder ?? null, this_replica: true, since: this.leaderSince === null ? null : iso(this.leaderSince) }
+        ? {
+            replica: this.lease?.holder ?? null,
+            this_replica: true,
+            since: this.leaderSince === null ? null : iso(this.leaderSince)
+          }
         : { ...this.leaderView, this_replica: false }
     }
   }

@@ -85,7 +85,7 @@ export class SyncLeases {
 
   async holderOf (name: string): Promise<LeaseHolder | null> {
     const [row] = await this.db.query<LeaseHolder & Record<string, unknown>>(
-      `SELECT holder, epoch, acquired_at, expires_at FROM sync_leases WHERE name = $1 AND expires_at > now()`,
+      'SELECT holder, epoch, acquired_at, expires_at FROM sync_leases WHERE name = $1 AND expires_at > now()',
       [name])
     return row ?? null
   }

@@ -71,7 +71,8 @@ export class SyncStateStore {
   async save (provider: string, progress: SyncProgress, status: LeaderReport, fence?: Fence): Promise<void> {
     await this.db.transaction(async (tx) => {
       await fence?.(tx)
-      await tx.query(`INSERT INTO sync_state (provider, state, status, updated_at) VALUES ($1, $2::jsonb, $3::jsonb, now())
+      await tx.query(`INSERT INTO sync_state (provider, state, status, updated_at)
+        VALUES ($1, $2::jsonb, $3::jsonb, now())
         ON CONFLICT (provider) DO UPDATE SET state = EXCLUDED.state, status = EXCLUDED.status, updated_at = now()`,
       [provider, JSON.stringify(progress), JSON.stringify(status)])
     })

@@ -57,7 +57,7 @@ for (const engine of ENGINES) {
     const la = (await a.acquire('sync:x'))!
     const stamp = await db.transaction(async (tx) => {
       await a.fence(tx, la)
-      return (await tx.query<{ s: string }>(`SELECT current_setting('dlp_gateway.lease', true) AS s`))[0].s
+      return (await tx.query<{ s: string }>('SELECT current_setting(\'dlp_gateway.lease\', true) AS s'))[0].s
     })
     t.equal(stamp, 'a/1')
   })

@@ -101,9 +101,9 @@ api_keys:
   // A reader on the replicas that stay, following `next` without ever skipping.
   const seen: Change[] = []
   let token: string | undefined
-  let reading = true
+  const reading = { on: true }
   const reader = (async () => {
-    while (reading) {
+    while (reading.on) {
       const r = [...alive].find((x) => x !== leader1) ?? [...alive][0]
       const q = `/v1/changes?limit=1000&wait=1${token ? `&after=${encodeURIComponent(token)}` : ''}`
       const res = await get(r.url, q).catch(() => null)
@@ -115,7 +115,7 @@ api_keys:
       token = res.body.next
     }
   })()
-  t.teardown(() => { reading = false })
+  t.teardown(() => { reading.on = false })
   await waitFor('the initial load in the feed', async () => seen.length >= 40)
 
   const patch = (nativeId: string, value: string) => cloudlock.inject({
@@ -186,7 +186,7 @@ api_keys:
   t.ok(Date.now() - started < 20_000, `woken by the other replica's commit, not by its 30 s wait (${Date.now() - started} ms)`)
   await waitFor('the last mutation in the feed', async () =>
     [...expected.keys()].every((k) => seen.some((c) => `${c.incident_id.split(':')[1]}|${c.incident?.external_ref}` === k)))
-  reading = false
+  reading.on = false
   await reader
 
   // No gap: the reader saw every seq from 1 to its last, in order. No duplicate: every change is a

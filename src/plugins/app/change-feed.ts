@@ -72,7 +72,10 @@ async function changeFeed (app: FastifyInstance, opts: ChangeFeedPluginOptions) 
       leading ? 'this replica now syncs the provider' : 'another replica took over the provider\'s sync')
   })
   const retention = new RetentionSchedule({
-    db, leases, retentionDays: config.changes.retention_days, now: opts.now,
+    db,
+    leases,
+    retentionDays: config.changes.retention_days,
+    now: opts.now,
     onError: (err) => app.log.warn({ err: errorSummary(err) }, 'change feed retention failed')
   })
   // Without a configured secret (demo mode, one replica) tokens are signed with the store's own
