@@ -226,9 +226,11 @@ api_keys:
       }]
     }))
 
+    progress(`feed read for latency: ${changes.all.length} changes`)
     // 4. Pass-through: what a SOAR without the feed does, `updated_after` = a minute ago, every
     // minute, walked to the end through the gateway; console actions go on meanwhile.
     const passThrough: Record<Provider, number[]> = { zwa: [], cloudlock: [] }
+    const ptStart = clock.real()
     let since = clock.now()
     for (let m = 0; m < o.passThroughMinutes; m++) {
       const until = since + 60_000
@@ -251,6 +253,7 @@ api_keys:
       since = until
     }
 
+    progress(`pass-through, ${o.passThroughMinutes} polls: ${(clock.real() - ptStart) / 1000} s`)
     // 5. Serving the feed: pages of 1,000 from the start, CPU of this process around the reads
     // (nothing else runs: no sync, no vendor calls). Requests go through app.inject and only `next`
     // is taken from the text, so a client's parsing is not counted. Against a list page's CPU per
