@@ -16,7 +16,7 @@ export const SYNC_COST_DEFAULTS: SyncCostOptions = {
   lookbackS: 300,
   recheckS: 300,
   reconcileH: 24,
-  passThroughMinutes: 3
+  passThroughMinutes: 2
 }
 
 export type SyncCostResult = Awaited<ReturnType<typeof import('./lib/sync-cost-worker.ts').runSyncCost>>
