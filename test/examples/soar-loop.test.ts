@@ -9,6 +9,10 @@ import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { request } from 'undici'
 
+// Two demo gateway boots and a dozen loop runs, one waiting for a sync poll: more than tap's
+// default 120 s on a busy machine.
+t.setTimeout(300_000)
+
 const server = fileURLToPath(new URL('../../src/server.ts', import.meta.url))
 const loop = fileURLToPath(new URL('../../examples/soar-loop.mjs', import.meta.url))
 
