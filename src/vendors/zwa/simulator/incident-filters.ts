@@ -66,19 +66,6 @@ export const INCIDENT_FILTERS: FilterTable<Incident> = {
   timestamp: (i) => i.createdAt
 }
 
-// The order of compareIncidents with each createdAt parsed once, not in every comparison: a search
-// sorts every matching incident, and at 50,000 incidents (bench/sync-cost.ts) Date.parse inside the
-// comparator was most of a search's time.
-export function sortIncidents (incidents: Incident[], ties: TieOrder = 'id'): Incident[] {
-  return incidents.map((incident) => ({ incident, ms: Date.parse(incident.createdAt) }))
-    .sort((a, b) => {
-      const diff = b.ms - a.ms
-      if (diff !== 0 && !Number.isNaN(diff)) return diff
-      return compareTies(a.incident.internalId, b.incident.internalId, ties)
-    })
-    .map((d) => d.incident)
-}
-
 // Newest first; ties by internalId descending so the order is total and repeatable.
 export function compareIncidents (a: Incident, b: Incident, ties: TieOrder = 'id'): number {
   const diff = Date.parse(b.createdAt) - Date.parse(a.createdAt)

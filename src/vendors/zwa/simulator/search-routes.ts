@@ -2,7 +2,7 @@
 import type { ZwaContext } from './context.ts'
 import { compileFilters } from './filters.ts'
 import type { FilterTable } from './filters.ts'
-import { INCIDENT_FILTERS, sortIncidents } from './incident-filters.ts'
+import { compareIncidents, INCIDENT_FILTERS } from './incident-filters.ts'
 import { pagedSearch } from './paged-search.ts'
 import type { RouteDef } from './route-defs.ts'
 import type { AuditEntry } from './store.ts'
@@ -35,7 +35,9 @@ export function searchRoutes (ctx: ZwaContext): RouteDef[] {
           body: request.body,
           matchKeys: (body) => {
             const match = compileFilters(body, INCIDENT_FILTERS, filterOptions)
-            return sortIncidents([...ctx.store.all()].filter(match), o.tieOrder).map((i) => i.internalId)
+            return [...ctx.store.all()].filter(match)
+              .sort((a, b) => compareIncidents(a, b, o.tieOrder))
+              .map((i) => i.internalId)
           },
           // Pages show each incident's current state; one deleted since the snapshot is skipped.
           resolve: (id) => ctx.store.get(id)
