@@ -5,6 +5,7 @@ import { cpus, totalmem } from 'node:os'
 import { parseArgs } from 'node:util'
 import { benchCpu } from './cpu.ts'
 import { benchMergedList } from './merged-list.ts'
+import { benchSyncCost } from './sync-cost.ts'
 import { benchWalk } from './walk.ts'
 
 const { values } = parseArgs({
@@ -49,6 +50,18 @@ if (want('walk')) {
   check('walk upstream calls / minimum <= 1.05', w.callRatio <= 1.05, `${w.upstreamCalls}/${w.minimumCalls} = ${w.callRatio.toFixed(3)}`)
   check('walk RSS growth < 50 MB (first walk)', w.rssAfterFirstMb - w.rssBeforeMb < 50, `${(w.rssAfterFirstMb - w.rssBeforeMb).toFixed(1)} MB`)
   check('walk RSS growth < 50 MB (second walk, same process)', w.rssAfterMb - w.rssAfterFirstMb < 50, `${(w.rssAfterMb - w.rssAfterFirstMb).toFixed(1)} MB`)
+}
+// `sync`: what sync costs in vendor calls over an hour of virtual time (bench/sync-cost.ts).
+if (want('sync')) {
+  const s = await benchSyncCost()
+  results.sync = s
+  const r = s.ratios
+  const f = (n: number) => n.toFixed(2)
+  check('pass-through polling / sync vendor calls per hour >= 50 (both vendors)', r.passThroughOverSync.both >= 50,
+    `${f(r.passThroughOverSync.both)} (zwa ${f(r.passThroughOverSync.zwa)}, cloudlock ${f(r.passThroughOverSync.cloudlock)})`)
+  check('sync / strategy minimum vendor calls per hour <= 1.5 (both vendors)', r.syncOverMinimum.both <= 1.5,
+    `${f(r.syncOverMinimum.both)} (zwa ${f(r.syncOverMinimum.zwa)}, cloudlock ${f(r.syncOverMinimum.cloudlock)})`)
+  check('sync / strategy minimum <= 1.5 (zwa alone)', r.syncOverMinimum.zwa <= 1.5, f(r.syncOverMinimum.zwa))
 }
 
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true })
