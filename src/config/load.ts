@@ -28,6 +28,8 @@ const ENV_SETTINGS: Array<{ env: string, path: string[], secret?: boolean }> = [
   { env: 'DATABASE_URL', path: ['store', 'database_url'], secret: true },
   { env: 'DATA_DIR', path: ['store', 'data_dir'] },
   { env: 'CHANGES_RETENTION_DAYS', path: ['changes', 'retention_days'] },
+  { env: 'WEBHOOKS_ALLOW_PRIVATE_NETWORKS', path: ['webhooks', 'allow_private_networks'] },
+  { env: 'WEBHOOKS_MAX_CONSECUTIVE_FAILURES', path: ['webhooks', 'max_consecutive_failures'] },
   { env: 'METRICS_ENABLED', path: ['observability', 'metrics'] },
   { env: 'AUDIT_LOG', path: ['observability', 'audit_log'] },
   { env: 'DEMO', path: ['demo', 'enabled'] },
