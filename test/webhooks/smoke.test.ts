@@ -5,9 +5,9 @@ import { startGateway, startReceiver, version } from './harness.ts'
 t.test('smoke: create, deliver, verify', async (t) => {
   const { db } = await freshDatabase(t, 'embedded')
   const gw = await startGateway({ database: db })
-  t.teardown(() => gw.close())
+  t.teardown(async () => { const s = Date.now(); await gw.close(); console.error("gw close", Date.now() - s) })
   const rx = await startReceiver()
-  t.teardown(() => rx.close())
+  t.teardown(async () => { const s = Date.now(); await rx.close(); console.error("rx close", Date.now() - s) })
   const created = await gw.call('POST', '/v1/webhooks', { url: `${rx.url}/hook`, events: ['incident.created', 'incident.updated'] })
   t.equal(created.status, 201, JSON.stringify(created.body))
   rx.secrets.push(created.body.secret)
