@@ -95,7 +95,7 @@ export async function startReceiver (): Promise<Receiver> {
 }
 
 export interface GatewayOptions {
-  database: Database
+  database?: Database // absent: no store (no provider syncs)
   webhooksYaml?: string // the webhooks section's keys
   deps?: AppDeps['webhooks']
   audit?: boolean
@@ -139,7 +139,7 @@ api_keys:
   const app = await buildApp(loadConfig({ GATEWAY_CONFIG: file, AUDIT_LOG: 'off' }), {
     logger,
     auditStream,
-    changeFeed: { autostart: false, database: opts.database },
+    changeFeed: opts.database ? { autostart: false, database: opts.database } : { autostart: false },
     webhooks: opts.deps
   })
   await app.ready()
