@@ -24,7 +24,7 @@ export const WebhookSettings = Type.Object({
     minimum: 1, maximum: 86_400_000, default: 3_600_000, description: 'largest backoff ceiling between two attempts'
   }),
   retry_window_h: Type.Number({
-    minimum: 0.001, maximum: 168, default: 24, description: 'a delivery is retried this long after its first attempt'
+    minimum: 0.0001, maximum: 168, default: 24, description: 'a delivery is retried this long after its first attempt'
   }),
   scan_interval_ms: Type.Integer({
     minimum: 10,

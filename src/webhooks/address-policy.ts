@@ -31,7 +31,8 @@ const V4_RANGES: Range[] = [
   ['203.0.113.0', 24, 'documentation'],
   ['224.0.0.0', 4, 'multicast'],
   ['240.0.0.0', 4, 'reserved'] // incl. 255.255.255.255
-].map(([base, bits, rule]) => ({ base: v4(base as string), bits: bits as number, width: 32, rule: rule as AddressRule }))
+].map(([base, bits, rule]) =>
+  ({ base: v4(base as string), bits: bits as number, width: 32, rule: rule as AddressRule }))
 
 function inRange (value: bigint, range: Range): boolean {
   const shift = BigInt(range.width - range.bits)
@@ -78,7 +79,8 @@ const V6_RANGES: Range[] = [
   ['fe80::', 10, 'link_local'],
   ['fec0::', 10, 'private'], // deprecated site-local
   ['ff00::', 8, 'multicast']
-].map(([base, bits, rule]) => ({ base: v6(base as string), bits: bits as number, width: 128, rule: rule as AddressRule }))
+].map(([base, bits, rule]) =>
+  ({ base: v6(base as string), bits: bits as number, width: 128, rule: rule as AddressRule }))
 
 // Prefixes whose low 32 bits (or, for 6to4, bits 16..48) are an IPv4 address the traffic reaches.
 const MAPPED = { base: v6('::ffff:0:0'), bits: 96, width: 128, rule: 'reserved' as AddressRule }

@@ -53,8 +53,13 @@ export class DeliveryQueue {
 
   // Moves up to `webhooks` webhooks that are behind the feed by up to `batch` changes each.
   // `providersFor(owner)`: the providers the owner key may see (null: the key is gone).
-  async fanout (opts: { providersFor: (owner: string) => string[] | null, now: Date, batch: number,
-    webhooks: number, maxPending: number }): Promise<{ queued: number, behind: boolean }> {
+  async fanout (opts: {
+    providersFor: (owner: string) => string[] | null,
+    now: Date,
+    batch: number,
+    webhooks: number,
+    maxPending: number
+  }): Promise<{ queued: number, behind: boolean }> {
     return this.db.transaction(async (tx) => {
       const rows = (await tx.query<WebhookRow>(
         `SELECT * FROM webhooks WHERE enabled AND position < (SELECT last_seq FROM change_counter)
@@ -75,8 +80,12 @@ export class DeliveryQueue {
         const providers = w.filter.provider ? allowed.filter((p) => w.filter.provider!.includes(p)) : allowed
         let page: { changes: StoredChange[], position: number, hasMore: boolean }
         try {
-          page = await feed.read({ after: w.position, providers, limit: Math.min(opts.batch, opts.maxPending - n),
-            raw: false })
+          page = await feed.read({
+            after: w.position,
+            providers,
+            limit: Math.min(opts.batch, opts.maxPending - n),
+            raw: false
+          })
         } catch (err) {
           // A store restored from a backup is behind the position: start again at its head.
           if (!isGatewayError(err) || err.code !== 'change_token_expired') throw err
@@ -87,7 +96,8 @@ export class DeliveryQueue {
         if (wanted.length > 0) {
           await tx.query(
             `INSERT INTO webhook_deliveries (webhook_id, seq, incident, event, next_attempt_at)
-            SELECT $1, t.seq, t.incident, t.event, $5 FROM unnest($2::bigint[], $3::text[], $4::text[]) AS t(seq, incident, event)
+            SELECT $1, t.seq, t.incident, t.event, $5
+            FROM unnest($2::bigint[], $3::text[], $4::text[]) AS t(seq, incident, event)
             ON CONFLICT DO NOTHING`,
             [w.id, wanted.map((c) => c.seq), wanted.map((c) => `${c.provider}:${c.native_id}`),
               wanted.map((c) => `incident.${c.type}`), opts.now])
@@ -105,7 +115,8 @@ export class DeliveryQueue {
     if (opts.limit <= 0) return []
     return this.db.transaction(async (tx) => {
       const rows = await tx.query<{ webhook_id: string, seq: number, incident: string, event: string }>(
-        `SELECT d.webhook_id, d.seq, d.incident, d.event FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+        `SELECT d.webhook_id, d.seq, d.incident, d.event
+        FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
         WHERE w.enabled AND (w.hold_until IS NULL OR w.hold_until <= $1) AND d.next_attempt_at <= $1
           AND (d.lease_until IS NULL OR d.lease_until <= $1)
           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e
@@ -128,8 +139,14 @@ export class DeliveryQueue {
       }
       if (chosen.length === 0) return []
       const lease = `${this.instance}.${randomBytes(6).toString('hex')}`
-      const claimed = await tx.query<{ webhook_id: string, seq: number, incident: string, event: string,
-        attempts: number, first_attempt_at: Date }>(
+      const claimed = await tx.query<{
+        webhook_id: string,
+        seq: number,
+        incident: string,
+        event: string,
+        attempts: number,
+        first_attempt_at: Date
+      }>(
         `UPDATE webhook_deliveries d SET lease_owner = $3, lease_until = $4, attempts = d.attempts + 1,
           first_attempt_at = coalesce(d.first_attempt_at, $5)
         FROM unnest($1::text[], $2::bigint[]) AS t(webhook_id, seq)
@@ -150,8 +167,10 @@ export class DeliveryQueue {
   }
 
   // Records one attempt's outcome; false when the lease was lost (another replica owns the row now).
-  async complete (c: Claimed, o: Outcome, now: Date, policy: FailurePolicy): Promise<{ recorded: boolean,
-    disabled: string | null }> {
+  async complete (c: Claimed, o: Outcome, now: Date, policy: FailurePolicy): Promise<{
+    recorded: boolean,
+    disabled: string | null
+  }> {
     return this.db.transaction(async (tx) => {
       const key = [c.webhookId, c.seq, c.lease]
       const fenced = 'webhook_id = $1 AND seq = $2 AND lease_owner = $3'

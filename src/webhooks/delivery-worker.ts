@@ -122,7 +122,11 @@ export class DeliveryWorker {
     const s = this.deps.settings
     for (let i = 0; i < 20 && !this.stopped; i++) {
       const r = await this.deps.queue.fanout({
-        providersFor: this.deps.providersFor, now: new Date(this.now()), batch: 500, webhooks: 20, maxPending: s.max_pending
+        providersFor: this.deps.providersFor,
+        now: new Date(this.now()),
+        batch: 500,
+        webhooks: 20,
+        maxPending: s.max_pending
       })
       if (!r.behind) break
     }

@@ -29,7 +29,8 @@ export function changeItem (c: StoredChange, principal: Principal): Record<strin
 
 // The signed body: `{type, timestamp, data}` (Standard Webhooks' recommended envelope).
 export function changeBody (c: StoredChange, principal: Principal): string {
-  return JSON.stringify({ type: eventOf(c.type), timestamp: c.detected_at.toISOString(), data: changeItem(c, principal) })
+  const envelope = { type: eventOf(c.type), timestamp: c.detected_at.toISOString(), data: changeItem(c, principal) }
+  return JSON.stringify(envelope)
 }
 
 // Whether a webhook wants a change. Providers are chosen before the feed is read; severity and

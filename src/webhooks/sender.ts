@@ -75,7 +75,7 @@ function describe (err: unknown, timeoutMs: number): string {
   const code = typeof e?.code === 'string' ? e.code : ''
   if (code === 'WEBHOOK_ADDRESS_FORBIDDEN') return String(e?.message)
   const cause = e?.cause as { code?: unknown, message?: unknown } | undefined
-  if (cause && typeof cause.code === 'string' && cause.code === 'WEBHOOK_ADDRESS_FORBIDDEN') return String(cause.message)
+  if (cause?.code === 'WEBHOOK_ADDRESS_FORBIDDEN') return String(cause.message)
   if (e?.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' ||
     code === 'UND_ERR_CONNECT_TIMEOUT') {
     return `no answer within ${timeoutMs} ms`

@@ -99,8 +99,13 @@ export class WebhookService {
   }
 
   // A signed ping to the webhook's URL now, whatever its state; recorded among its attempts.
-  async test (principal: Principal, id: string): Promise<{ delivered: boolean, message_id: string,
-    status: number | null, latency_ms: number, error: string | null }> {
+  async test (principal: Principal, id: string): Promise<{
+    delivered: boolean,
+    message_id: string,
+    status: number | null,
+    latency_ms: number,
+    error: string | null
+  }> {
     const row = await this.row(principal, id)
     checkWebhookUrl(row.url, this.deps.allowPrivate)
     const messageId = `msg_test_${randomBytes(12).toString('hex')}`
@@ -120,8 +125,13 @@ export class WebhookService {
       latencyMs: r.latencyMs,
       error: r.error
     })
-    return { delivered: r.outcome === 'delivered', message_id: messageId, status: r.status, latency_ms: r.latencyMs,
-      error: r.error }
+    return {
+      delivered: r.outcome === 'delivered',
+      message_id: messageId,
+      status: r.status,
+      latency_ms: r.latencyMs,
+      error: r.error
+    }
   }
 
   private async row (principal: Principal, id: string): Promise<WebhookRow> {

@@ -87,8 +87,15 @@ export class WebhookStore {
   }
 
   // A new webhook starts at the feed's head: it delivers changes made after it exists.
-  async create (w: { owner: string, url: string, description: string | null, events: string[],
-    filter: WebhookFilterT, secret: StoredSecret, now: Date }): Promise<WebhookRow> {
+  async create (w: {
+    owner: string,
+    url: string,
+    description: string | null,
+    events: string[],
+    filter: WebhookFilterT,
+    secret: StoredSecret,
+    now: Date
+  }): Promise<WebhookRow> {
     const [row] = await this.db.query<WebhookRow>(
       `INSERT INTO webhooks (id, owner, url, description, events, filter, secrets, position, created_at, updated_at)
       VALUES ($1, $2, $3, $4, $5::text[], $6::jsonb, $7::jsonb, (SELECT last_seq FROM change_counter), $8, $8)
@@ -123,8 +130,13 @@ export class WebhookStore {
 
   // Changes to url, events, filter or description; `enable` re-enables a disabled webhook from the
   // feed's head with its failure count cleared.
-  async update (owner: string, id: string, patch: { url?: string, events?: string[], filter?: WebhookFilterT,
-    description?: string | null, enable?: boolean }, now: Date): Promise<WebhookRow | null> {
+  async update (owner: string, id: string, patch: {
+    url?: string,
+    events?: string[],
+    filter?: WebhookFilterT,
+    description?: string | null,
+    enable?: boolean
+  }, now: Date): Promise<WebhookRow | null> {
     return this.db.transaction(async (tx) => {
       const [current] = await tx.query<WebhookRow>(
         'SELECT * FROM webhooks WHERE id = $1 AND owner = $2 FOR UPDATE', [id, owner])
@@ -173,7 +185,8 @@ export class WebhookStore {
 
   async recordAttempt (a: AttemptRecord, q: Queryable = this.db): Promise<void> {
     await q.query(
-      `INSERT INTO webhook_attempts (webhook_id, message_id, seq, event, attempt, at, outcome, status, latency_ms, error)
+      `INSERT INTO webhook_attempts
+        (webhook_id, message_id, seq, event, attempt, at, outcome, status, latency_ms, error)
       SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 WHERE EXISTS (SELECT 1 FROM webhooks WHERE id = $1)`,
       [a.webhookId, a.messageId, a.seq, a.event, a.attempt, a.at, a.outcome, a.status, a.latencyMs,
         a.error?.slice(0, 300) ?? null])
@@ -186,8 +199,17 @@ export class WebhookStore {
   }
 
   async attempts (id: string, limit: number): Promise<DeliveryAttemptT[]> {
-    const rows = await this.db.query<{ message_id: string, seq: number | null, event: string, attempt: number,
-      at: Date, outcome: AttemptOutcome, status: number | null, latency_ms: number | null, error: string | null }>(
+    const rows = await this.db.query<{
+      message_id: string,
+      seq: number | null,
+      event: string,
+      attempt: number,
+      at: Date,
+      outcome: AttemptOutcome,
+      status: number | null,
+      latency_ms: number | null,
+      error: string | null
+    }>(
       `SELECT message_id, seq, event, attempt, at, outcome, status, latency_ms, error FROM webhook_attempts
       WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2`, [id, limit])
     return rows.map((r) => ({ ...r, seq: r.seq === null ? null : Number(r.seq), at: r.at.toISOString() }))

@@ -111,13 +111,25 @@ export interface Gateway {
   close: () => Promise<void>
 }
 
+// The test defaults (fast scans and retries, loopback receivers), overridden by `a: 1, b: 2`.
+function webhookSettings (overrides: string): string {
+  const settings: Record<string, string> = {
+    allow_private_networks: 'true', scan_interval_ms: '50', retry_base_ms: '20', retry_max_ms: '200'
+  }
+  for (const pair of overrides.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [key, value] = pair.split(':').map((p) => p.trim())
+    settings[key] = value
+  }
+  return Object.entries(settings).map(([k, v]) => `${k}: ${v}`).join(', ')
+}
+
 export async function startGateway (opts: GatewayOptions): Promise<Gateway> {
   const dir = mkdtempSync(join(tmpdir(), 'gw-webhooks-'))
   const file = join(dir, 'gateway.yaml')
   writeFileSync(file, `
 cursor: { secret: ${'w'.repeat(40)} }
 load_shedding: { max_event_loop_delay_ms: 0 }
-webhooks: { allow_private_networks: true, scan_interval_ms: 50, retry_base_ms: 20, retry_max_ms: 200, ${opts.webhooksYaml ?? ''} }
+webhooks: { ${webhookSettings(opts.webhooksYaml ?? '')} }
 providers:
   - { id: cl, type: cloudlock, base_url: "http://127.0.0.1:9/api/v2", token: t }
   - { id: cl2, type: cloudlock, base_url: "http://127.0.0.1:9/api/v2", token: t }

@@ -41,7 +41,8 @@ async function webhooks (app: FastifyInstance, opts: WebhooksPluginOptions) {
   const principals = new Map<string, Principal>()
   for (const k of app.config.api_keys) {
     if (!k.scopes.includes('webhooks:manage')) continue
-    principals.set(k.name, { name: k.name, scopes: new Set(k.scopes), providers: k.providers ? new Set(k.providers) : null })
+    const providers = k.providers ? new Set(k.providers) : null
+    principals.set(k.name, { name: k.name, scopes: new Set(k.scopes), providers })
   }
   const principalOf = (owner: string) => principals.get(owner) ?? null
   const providersFor = (owner: string) => {
