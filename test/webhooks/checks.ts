@@ -37,3 +37,26 @@ export function orderViolations (arrivals: Arrival[], expected: Map<string, numb
   })
   return bad
 }
+
+export interface AttemptRow { message_id: string, attempt: number, outcome: string }
+
+// From the gateway's own attempt log: no attempt of a message follows one the gateway saw succeed,
+// and the receiver never got a message more often than the gateway attempted it. (A receiver that
+// answered 2xx too late for the gateway's deadline is an unknown outcome: a retry is then correct.)
+export function attemptsAfterDelivered (log: AttemptRow[], arrivals: Arrival[]): string[] {
+  const bad: string[] = []
+  const byMessage = new Map<string, AttemptRow[]>()
+  for (const r of log) byMessage.set(r.message_id, [...(byMessage.get(r.message_id) ?? []), r])
+  for (const [id, rows] of byMessage) {
+    rows.sort((a, b) => a.attempt - b.attempt)
+    const first = rows.findIndex((r) => r.outcome === 'delivered')
+    if (first >= 0 && first < rows.length - 1) bad.push(`${id} was attempted again after it was delivered`)
+  }
+  const counts = new Map<string, number>()
+  for (const a of arrivals) counts.set(a.id, (counts.get(a.id) ?? 0) + 1)
+  for (const [id, n] of counts) {
+    const attempted = byMessage.get(id)?.length ?? 0
+    if (n > attempted) bad.push(`${id} arrived ${n} times but was attempted ${attempted} times`)
+  }
+  return bad
+}
