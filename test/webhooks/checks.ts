@@ -38,7 +38,7 @@ export function orderViolations (arrivals: Arrival[], expected: Map<string, numb
   return bad
 }
 
-export interface AttemptRow { message_id: string, attempt: number, outcome: string }
+export type AttemptRow = { message_id: string, attempt: number, outcome: string }
 
 // From the gateway's own attempt log: no attempt of a message follows one the gateway saw succeed,
 // and the receiver never got a message more often than the gateway attempted it. (A receiver that

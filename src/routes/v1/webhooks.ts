@@ -72,6 +72,7 @@ const webhooks: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags,
       operationId: 'listWebhooks',
+      description: 'Every webhook this API key created, with its state; never secrets.',
       summary: 'The webhooks of this API key',
       response: { 200: Type.Ref('WebhookList'), ...problemResponses(401, 403, 429, 500, 503) }
     }
@@ -82,6 +83,8 @@ const webhooks: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags,
       operationId: 'getWebhook',
+      description: 'Its state: enabled, why it was disabled (410 from the receiver, too many failures in a row), ' +
+        'queued deliveries and failures in a row. Other keys get 404.',
       summary: 'One webhook: its state, and why it was disabled',
       params: WebhookIdParams,
       response: { 200: Type.Ref('Webhook'), ...problemResponses(...READ) }
@@ -94,6 +97,8 @@ const webhooks: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags,
       operationId: 'updateWebhook',
+      description: 'Changes apply to changes queued from now on. `enabled: true` re-enables a disabled webhook: ' +
+        'delivery resumes with changes made after this moment; `false` stops it and drops its queue.',
       summary: 'Change a webhook, or enable it again',
       params: WebhookIdParams,
       body: WebhookPatch,
@@ -107,6 +112,7 @@ const webhooks: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags,
       operationId: 'deleteWebhook',
+      description: 'Deletes the webhook, its queue and its attempt log.',
       summary: 'Delete a webhook and its queued deliveries',
       params: WebhookIdParams,
       response: { 204: Type.Null({ description: 'Deleted' }), ...problemResponses(...READ) }
@@ -122,6 +128,8 @@ const webhooks: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags,
       operationId: 'rotateWebhookSecret',
+      description: 'Answers a new secret once. Both secrets sign every delivery (two `v1,` signatures) until ' +
+        '`previous_expires_at`, so receivers can switch without losing a delivery.',
       summary: 'A new signing secret; the old one keeps signing beside it for overlap_seconds',
       params: WebhookIdParams,
       body: Type.Optional(RotateSecret),
@@ -135,6 +143,8 @@ const webhooks: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags,
       operationId: 'testWebhook',
+      description: 'A `webhook.test` ping signed like every delivery, sent now whatever the webhook\'s state; ' +
+        'recorded among its attempts, never counted as a failure.',
       summary: 'Send a signed ping (type webhook.test) now and answer with the receiver\'s status',
       params: WebhookIdParams,
       response: { 200: TestResult, ...problemResponses(...READ) }
@@ -146,6 +156,8 @@ const webhooks: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags,
       operationId: 'listWebhookDeliveries',
+      description: 'The last attempts (up to about 200 kept): message id (the webhook-id header), seq, attempt ' +
+        'number, outcome, the receiver\'s status, latency and error. No payload bodies.',
       summary: 'Recent delivery attempts, newest first (status, latency, error; never bodies)',
       params: WebhookIdParams,
       querystring: DeliveriesQuery,
