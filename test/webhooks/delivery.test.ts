@@ -1,7 +1,9 @@
 import t from 'tap'
 import { request } from 'undici'
 import type { Database } from '../../src/store/database.ts'
+import { DeliveryQueue } from '../../src/webhooks/delivery-queue.ts'
 import { createSafeAgent } from '../../src/webhooks/safe-agent.ts'
+import { WebhookStore } from '../../src/webhooks/webhook-store.ts'
 import type { TapTest } from '../helpers/build.ts'
 import { freshDatabase } from '../helpers/databases.ts'
 import { duplicatesAfterSuccess, missing, orderViolations } from './checks.ts'
@@ -171,6 +173,8 @@ t.test('delivery', async (t) => {
     t.match(metrics.body, /dlp_gateway_webhook_deliveries_total\{outcome="failed"\} [1-9]/)
     t.match(metrics.body, /dlp_gateway_webhook_disabled_total\{reason="failures"\} 1/)
     t.notOk(metrics.body.includes(w.id), 'no webhook id in any label')
+    t.match(metrics.body, /dlp_gateway_webhook_queue_depth \d+/)
+    t.match(metrics.body, /dlp_gateway_webhook_delivery_duration_seconds_bucket\{le="0.005",outcome="failed"\}/)
   })
 
   t.test('timeouts: an answer later than timeout_ms is a failed attempt, then a duplicate', async (t) => {
@@ -286,6 +290,36 @@ t.test('delivery', async (t) => {
     const ping = await gw.call('POST', `/v1/webhooks/${res.body.id}/test`)
     t.match(ping.body, { delivered: false, error: /loopback/ })
     t.equal(rx.arrivals.length, 0, 'nothing reached the receiver')
+  })
+
+  t.test('shutdown mid-delivery hands the delivery back; the next gateway sends it', async (t) => {
+    await setup(t)
+    const w = await create({})
+    rx.respond = (_a, n) => n === 0 ? { status: 200, delayMs: 5_000 } : { status: 200 }
+    await gw.record('cl', [version('cl', '95', 1)])
+    await rx.waitFor((a) => a.length >= 1)
+    await gw.close()
+    const [row] = await db.query<{ lease_owner: string | null, attempts: number }>(
+      'SELECT lease_owner, attempts FROM webhook_deliveries WHERE webhook_id = $1', [w.id])
+    t.match(row, { lease_owner: null, attempts: 1 }, 'queued again, due at once')
+    const [attempt] = await db.query('SELECT outcome FROM webhook_attempts WHERE webhook_id = $1', [w.id])
+    t.equal(attempt.outcome, 'aborted')
+    gw = await startGateway({ database: db })
+    await rx.waitFor((a) => a.length >= 2)
+    t.equal(rx.arrivals[1].id, rx.arrivals[0].id)
+    t.equal(rx.arrivals[1].verified, true)
+  })
+
+  t.test('a webhook whose key is gone from configuration is disabled', async (t) => {
+    await setup(t)
+    const w = await create({}, KEYS.plain)
+    await gw.record('cl', [version('cl', '96', 1)])
+    const queue = new DeliveryQueue(new WebhookStore(db))
+    await gw.app.webhookWorker!.stop() // this gateway still knows the key; the queue is driven by hand
+    await db.query('UPDATE webhooks SET position = 0 WHERE id = $1', [w.id])
+    await queue.fanout({ providersFor: () => null, now: new Date(), batch: 10, webhooks: 10, maxPending: 10 })
+    const got = await gw.call('GET', `/v1/webhooks/${w.id}`, undefined, KEYS.plain)
+    t.match(got.body, { enabled: false, disabled_reason: /no longer configured/ })
   })
 })
 
