@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util'
 import { benchCpu } from './cpu.ts'
 import { benchMergedList } from './merged-list.ts'
 import { benchWalk } from './walk.ts'
+import { benchWebhooks } from './webhooks.ts'
 
 const { values } = parseArgs({
   options: {
@@ -49,6 +50,19 @@ if (want('walk')) {
   check('walk upstream calls / minimum <= 1.05', w.callRatio <= 1.05, `${w.upstreamCalls}/${w.minimumCalls} = ${w.callRatio.toFixed(3)}`)
   check('walk RSS growth < 50 MB (first walk)', w.rssAfterFirstMb - w.rssBeforeMb < 50, `${(w.rssAfterFirstMb - w.rssBeforeMb).toFixed(1)} MB`)
   check('walk RSS growth < 50 MB (second walk, same process)', w.rssAfterMb - w.rssAfterFirstMb < 50, `${(w.rssAfterMb - w.rssAfterFirstMb).toFixed(1)} MB`)
+}
+if (want('webhooks')) {
+  const h = await benchWebhooks()
+  results.webhooks = h
+  const ms = (x: number) => `${x.toFixed(0)} ms`
+  check(`webhook deliveries/s / plain POST/s, both at concurrency ${h.concurrency} >= 0.02`, h.ratio >= 0.02,
+    `${h.deliveriesPerSecond.toFixed(0)}/${h.plainPostsPerSecond.toFixed(0)} = ${h.ratio.toFixed(2)}`)
+  check('change-to-delivery p95, same process / poll_interval_s (60 s) <= 0.01',
+    h.p95OverPollInterval.sameProcess <= 0.01,
+    `p50 ${ms(h.latencyMs.sameProcess.p50)}, p95 ${ms(h.latencyMs.sameProcess.p95)}`)
+  check('change-to-delivery p95, other replica (scan 1 s) / poll_interval_s <= 0.05',
+    h.p95OverPollInterval.otherReplica <= 0.05,
+    `p50 ${ms(h.latencyMs.otherReplica.p50)}, p95 ${ms(h.latencyMs.otherReplica.p95)}`)
 }
 
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true })

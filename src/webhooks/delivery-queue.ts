@@ -12,8 +12,9 @@ import { normalize, type WebhookRow, type WebhookStore } from './webhook-store.t
 // - claim takes due rows with FOR UPDATE SKIP LOCKED and marks them with a lease (owner token and
 //   expiry) in the same transaction: two replicas never hold one row, and a killed replica's rows
 //   are claimable again once their lease has run out;
-// - only the oldest queued change of an incident (per webhook) is claimable, so one incident's
-//   changes arrive in seq order, while other incidents of the same webhook go on;
+// - only the oldest queued change of an incident (per webhook) is claimable (the others are
+//   `blocked` until it leaves the queue), so one incident's changes arrive in seq order, while other
+//   incidents of the same webhook go on;
 // - completing is fenced by the lease token: a replica whose lease was taken over records nothing.
 
 export interface Claimed {
@@ -24,6 +25,8 @@ export interface Claimed {
   attempt: number // 1 for the first attempt
   firstAttemptAt: Date
   lease: string
+  webhook: Pick<WebhookRow, 'owner' | 'url' | 'secrets'> // as it was at the claim
+  change: StoredChange | null // null: retention removed it
 }
 
 export interface Outcome {
@@ -95,8 +98,11 @@ export class DeliveryQueue {
         const wanted = page.changes.filter((c) => wants(w.events, w.filter, c))
         if (wanted.length > 0) {
           await tx.query(
-            `INSERT INTO webhook_deliveries (webhook_id, seq, incident, event, next_attempt_at)
-            SELECT $1, t.seq, t.incident, t.event, $5
+            // Blocked: behind an earlier queued change of the same incident (per-incident order).
+            `INSERT INTO webhook_deliveries (webhook_id, seq, incident, event, next_attempt_at, blocked)
+            SELECT $1, t.seq, t.incident, t.event, $5,
+              t.seq > min(t.seq) OVER (PARTITION BY t.incident) OR EXISTS (SELECT 1 FROM webhook_deliveries e
+                WHERE e.webhook_id = $1 AND e.incident = t.incident)
             FROM unnest($2::bigint[], $3::text[], $4::text[]) AS t(seq, incident, event)
             ON CONFLICT DO NOTHING`,
             [w.id, wanted.map((c) => c.seq), wanted.map((c) => `${c.provider}:${c.native_id}`),
@@ -114,29 +120,22 @@ export class DeliveryQueue {
   async claim (opts: { now: Date, limit: number, perWebhook: number, leaseMs: number }): Promise<Claimed[]> {
     if (opts.limit <= 0) return []
     return this.db.transaction(async (tx) => {
-      const rows = await tx.query<{ webhook_id: string, seq: number, incident: string, event: string }>(
-        `SELECT d.webhook_id, d.seq, d.incident, d.event
-        FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
-        WHERE w.enabled AND (w.hold_until IS NULL OR w.hold_until <= $1) AND d.next_attempt_at <= $1
-          AND (d.lease_until IS NULL OR d.lease_until <= $1)
-          AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e
-            WHERE e.webhook_id = d.webhook_id AND e.incident = d.incident AND e.seq < d.seq)
-        ORDER BY d.next_attempt_at, d.seq LIMIT $2 FOR UPDATE OF d SKIP LOCKED`,
-        [opts.now, opts.limit * 4])
-      if (rows.length === 0) return []
-      const ids = [...new Set(rows.map((r) => r.webhook_id))]
-      const busy = new Map((await tx.query<{ webhook_id: string, n: number }>(
-        `SELECT webhook_id, count(*)::int AS n FROM webhook_deliveries
-        WHERE webhook_id = ANY($1::text[]) AND lease_until > $2 GROUP BY webhook_id`, [ids, opts.now]))
-        .map((r) => [r.webhook_id, r.n]))
-      const chosen: typeof rows = []
-      for (const r of rows) {
-        if (chosen.length >= opts.limit) break
-        const n = busy.get(r.webhook_id) ?? 0
-        if (n >= opts.perWebhook) continue
-        busy.set(r.webhook_id, n + 1)
-        chosen.push(r)
-      }
+      // Per webhook (in random order, so none waits behind the others), up to its free slots of
+      // ready deliveries: due, not leased, and not blocked behind an earlier change of their incident.
+      const chosen = await tx.query<{ webhook_id: string, seq: number, incident: string, event: string }>(
+        `SELECT c.webhook_id, c.seq, c.incident, c.event
+        FROM (SELECT w.id, $3 - (SELECT count(*) FROM webhook_deliveries l
+            WHERE l.webhook_id = w.id AND l.lease_owner IS NOT NULL AND l.lease_until > $1) AS free
+          FROM webhooks w WHERE w.enabled AND (w.hold_until IS NULL OR w.hold_until <= $1)
+          ORDER BY random()) w
+        CROSS JOIN LATERAL (
+          SELECT d.webhook_id, d.seq, d.incident, d.event FROM webhook_deliveries d
+          WHERE d.webhook_id = w.id AND NOT d.blocked AND d.next_attempt_at <= $1
+            AND (d.lease_until IS NULL OR d.lease_until <= $1)
+          ORDER BY d.next_attempt_at, d.seq LIMIT greatest(w.free, 0)
+          FOR UPDATE OF d SKIP LOCKED) c
+        LIMIT $2`,
+        [opts.now, opts.limit, opts.perWebhook])
       if (chosen.length === 0) return []
       const lease = `${this.instance}.${randomBytes(6).toString('hex')}`
       const claimed = await tx.query<{
@@ -154,14 +153,24 @@ export class DeliveryQueue {
         RETURNING d.webhook_id, d.seq, d.incident, d.event, d.attempts, d.first_attempt_at`,
         [chosen.map((r) => r.webhook_id), chosen.map((r) => r.seq), lease,
           new Date(opts.now.getTime() + opts.leaseMs), opts.now])
-      return claimed.map((r) => ({
+      // What each delivery needs, read once for the batch rather than once per delivery.
+      const hooks = new Map((await tx.query<WebhookRow>(
+        'SELECT id, owner, url, secrets FROM webhooks WHERE id = ANY($1::text[])',
+        [[...new Set(claimed.map((r) => r.webhook_id))]])).map((w) => [w.id, w]))
+      const changes = new Map((await tx.query<StoredChange & Record<string, unknown>>(
+        `SELECT seq, provider, native_id, type, occurred_at, detected_at, changed, previous, incident
+        FROM changes WHERE seq = ANY($1::bigint[])`, [claimed.map((r) => r.seq)]))
+        .map((c) => [Number(c.seq), { ...c, seq: Number(c.seq) }]))
+      return claimed.filter((r) => hooks.has(r.webhook_id)).map((r) => ({
         webhookId: r.webhook_id,
         seq: Number(r.seq),
         incident: r.incident,
         event: r.event,
         attempt: r.attempts,
         firstAttemptAt: r.first_attempt_at,
-        lease
+        lease,
+        webhook: hooks.get(r.webhook_id)!,
+        change: changes.get(Number(r.seq)) ?? null
       })).sort((a, b) => a.seq - b.seq)
     })
   }
@@ -172,6 +181,12 @@ export class DeliveryQueue {
     disabled: string | null
   }> {
     return this.db.transaction(async (tx) => {
+      // Serializes with fan-out (which holds the webhook row FOR UPDATE while it queues): a change
+      // queued behind this one is either seen by the unblock below or sees this row gone. The lock
+      // the webhook updates below need, taken first: a weaker one upgraded later deadlocks against a
+      // second completion of the same webhook (seen with three replicas on PostgreSQL).
+      await tx.query('SELECT id FROM webhooks WHERE id = $1 FOR NO KEY UPDATE', [c.webhookId])
+      if (o.outcome === 'delivered') return { recorded: await this.delivered(tx, c, o, now), disabled: null }
       const key = [c.webhookId, c.seq, c.lease]
       const fenced = 'webhook_id = $1 AND seq = $2 AND lease_owner = $3'
       let disabled: string | null = null
@@ -190,16 +205,14 @@ export class DeliveryQueue {
       } else {
         const rows = await tx.query(`DELETE FROM webhook_deliveries WHERE ${fenced} RETURNING seq`, key)
         if (rows.length === 0) return { recorded: false, disabled }
+        await this.unblockNext(tx, c)
       }
-      if (o.outcome === 'delivered') {
-        await tx.query(`UPDATE webhooks SET consecutive_failures = 0, hold_until = NULL, last_success_at = $2
-          WHERE id = $1`, [c.webhookId, now])
-      } else if (o.outcome === 'gone') {
+      if (o.outcome === 'gone') {
         disabled = 'the receiver answered 410 Gone'
         await this.disable(tx, c.webhookId, disabled, now)
       } else if (failed) {
         const [w] = await tx.query<{ consecutive_failures: number }>(
-          'SELECT consecutive_failures FROM webhooks WHERE id = $1 FOR UPDATE', [c.webhookId])
+          'SELECT consecutive_failures FROM webhooks WHERE id = $1', [c.webhookId])
         const consecutive = (w?.consecutive_failures ?? 0) + 1
         await tx.query(`UPDATE webhooks SET consecutive_failures = $2, last_failure_at = $3, hold_until = $4
           WHERE id = $1`, [c.webhookId, consecutive, now, policy.holdUntil(consecutive)])
@@ -224,6 +237,31 @@ export class DeliveryQueue {
     })
   }
 
+  // The common case in one statement: the row leaves if this replica still holds its lease, the
+  // webhook's failure count clears, the attempt is logged.
+  private async delivered (tx: Queryable, c: Claimed, o: Outcome, now: Date): Promise<boolean> {
+    const rows = await tx.query(
+      `WITH done AS (
+        DELETE FROM webhook_deliveries WHERE webhook_id = $1 AND seq = $2 AND lease_owner = $3 RETURNING webhook_id
+      ), reset AS (
+        UPDATE webhooks SET consecutive_failures = 0, hold_until = NULL, last_success_at = $4
+        WHERE id IN (SELECT webhook_id FROM done)
+      )
+      INSERT INTO webhook_attempts (webhook_id, message_id, seq, event, attempt, at, outcome, status, latency_ms, error)
+      SELECT webhook_id, $5, $2, $6, $7, $4, 'delivered', $8, $9, NULL FROM done RETURNING id`,
+      [c.webhookId, c.seq, c.lease, now, o.messageId, c.event, c.attempt, o.status, o.latencyMs])
+    if (rows.length === 0) return false
+    await this.unblockNext(tx, c)
+    return true
+  }
+
+  // The incident's next queued change becomes claimable once this one has left the queue.
+  private async unblockNext (tx: Queryable, c: Claimed): Promise<void> {
+    await tx.query(`UPDATE webhook_deliveries SET blocked = false WHERE webhook_id = $1 AND seq = (
+      SELECT min(seq) FROM webhook_deliveries WHERE webhook_id = $1 AND incident = $2 AND seq > $3)`,
+    [c.webhookId, c.incident, c.seq])
+  }
+
   // Stops delivery: the queue of the webhook is dropped (re-enabling starts from the feed's head).
   async disable (tx: Queryable, id: string, reason: string, now: Date): Promise<void> {
     await tx.query(`UPDATE webhooks SET enabled = false, disabled_reason = $2, disabled_at = $3, hold_until = NULL
@@ -231,20 +269,12 @@ export class DeliveryQueue {
     await tx.query('DELETE FROM webhook_deliveries WHERE webhook_id = $1', [id])
   }
 
-  // One change of the feed by seq; null once retention has removed it.
-  async change (seq: number): Promise<StoredChange | null> {
-    const [row] = await this.db.query<StoredChange & Record<string, unknown>>(
-      `SELECT seq, provider, native_id, type, occurred_at, detected_at, changed, previous, incident
-      FROM changes WHERE seq = $1`, [seq])
-    return row ? { ...row, seq: Number(row.seq) } : null
-  }
-
   // The soonest instant a queued delivery becomes due (null: nothing queued), so a worker can sleep until then.
   async nextDue (): Promise<Date | null> {
     const [row] = await this.db.query<{ at: Date | null }>(
       `SELECT min(greatest(d.next_attempt_at, coalesce(w.hold_until, d.next_attempt_at),
         coalesce(d.lease_until, d.next_attempt_at))) AS at
-      FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE w.enabled`)
+      FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE w.enabled AND NOT d.blocked`)
     return row?.at ?? null
   }
 

@@ -61,6 +61,7 @@ export class DeliveryWorker {
   private readonly inFlight = new Set<Promise<void>>()
   private readonly closing = new AbortController()
   private running = false
+  private feedDirty = true // the feed may have changes no webhook position has passed yet
   private again = false
   private stopped = true
   private scanTimer: NodeJS.Timeout | undefined
@@ -77,8 +78,8 @@ export class DeliveryWorker {
   start (): void {
     if (!this.stopped) return
     this.stopped = false
-    this.deps.events?.on('appended', this.kick)
-    this.scanTimer = setInterval(this.kick, this.deps.settings.scan_interval_ms)
+    this.deps.events?.on('appended', this.wake)
+    this.scanTimer = setInterval(this.wake, this.deps.settings.scan_interval_ms)
     this.scanTimer.unref()
     this.kick()
   }
@@ -87,12 +88,18 @@ export class DeliveryWorker {
   async stop (): Promise<void> {
     if (this.stopped) return
     this.stopped = true
-    this.deps.events?.off('appended', this.kick)
+    this.deps.events?.off('appended', this.wake)
     clearInterval(this.scanTimer)
     clearTimeout(this.dueTimer)
     this.closing.abort()
     await this.idle
     await Promise.allSettled([...this.inFlight])
+  }
+
+  // New changes, or the periodic scan: the next round also moves feed positions.
+  private readonly wake = (): void => {
+    this.feedDirty = true
+    this.kick()
   }
 
   // Runs rounds until nothing asked for another; a kick during a round asks for one more.
@@ -120,7 +127,9 @@ export class DeliveryWorker {
   // One round: fan out, claim, launch; then sleep until the next due delivery or scan.
   async round (): Promise<void> {
     const s = this.deps.settings
-    for (let i = 0; i < 20 && !this.stopped; i++) {
+    const rounds = this.feedDirty ? 20 : 0
+    this.feedDirty = false
+    for (let i = 0; i < rounds && !this.stopped; i++) {
       const r = await this.deps.queue.fanout({
         providersFor: this.deps.providersFor,
         now: new Date(this.now()),
@@ -142,6 +151,8 @@ export class DeliveryWorker {
       this.lastDepth = this.now()
       this.deps.metrics.depth(await this.deps.queue.depth())
     }
+    // Only when slots stay idle: wake when the next retry or hold comes due.
+    if (claimed.length > 0) return
     const due = await this.deps.queue.nextDue()
     if (due !== null && !this.stopped) {
       clearTimeout(this.dueTimer)
@@ -175,10 +186,9 @@ export class DeliveryWorker {
   }
 
   private async deliver (c: Claimed): Promise<void> {
-    const { queue, store } = this.deps
+    const { queue } = this.deps
     const messageId = messageIdOf(c.webhookId, c.seq)
-    const w = await store.byId(c.webhookId)
-    if (!w || !w.enabled) return // deleted or disabled: its queue went with it
+    const w = c.webhook
     const result = await this.attempt(c, w.owner, w.url, w.secrets, messageId)
     const done = await queue.complete(c, { ...result, messageId }, new Date(this.now()), this.policy())
     if (!done.recorded) return
@@ -204,7 +214,7 @@ export class DeliveryWorker {
     if (!(this.deps.providersFor(owner) ?? []).includes(provider)) {
       return skipped(`the owner key may no longer see provider '${provider}'`)
     }
-    const change = await this.deps.queue.change(c.seq)
+    const change = c.change
     if (change === null) {
       return { outcome: 'expired', status: null, latencyMs: null, error: 'the change is no longer retained' }
     }

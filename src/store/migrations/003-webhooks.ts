@@ -38,10 +38,13 @@ CREATE TABLE webhook_deliveries (
   next_attempt_at timestamptz NOT NULL,
   lease_owner text,
   lease_until timestamptz,
+  -- true while an earlier change of the same incident is queued: only the head is claimable
+  blocked boolean NOT NULL DEFAULT false,
   PRIMARY KEY (webhook_id, seq)
 );
 CREATE INDEX webhook_deliveries_incident ON webhook_deliveries (webhook_id, incident, seq);
-CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at);
+CREATE INDEX webhook_deliveries_ready ON webhook_deliveries (webhook_id, next_attempt_at, seq) WHERE NOT blocked;
+CREATE INDEX webhook_deliveries_leased ON webhook_deliveries (webhook_id) WHERE lease_owner IS NOT NULL;
 
 CREATE TABLE webhook_attempts (
   id bigserial PRIMARY KEY,
