@@ -3739,6 +3739,22 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "url": "https://soar.example.com/hooks/dlp",
+                 *       "events": [
+                 *         "incident.created",
+                 *         "incident.updated"
+                 *       ],
+                 *       "filter": {
+                 *         "severity": [
+                 *           "high",
+                 *           "critical"
+                 *         ]
+                 *       },
+                 *       "description": "SOAR intake"
+                 *     }
+                 */
                 "application/json": {
                     /** @description the receiver: https, no credentials, no fragment; a public address unless webhooks.allow_private_networks */
                     url: string;
@@ -3914,7 +3930,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description webhook id */
+                /**
+                 * @description webhook id (from POST /v1/webhooks)
+                 * @example wh_Q3kXn0Vb7LzR2mYt8sWa
+                 */
                 id: string;
             };
             cookie?: never;
@@ -4032,7 +4051,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description webhook id */
+                /**
+                 * @description webhook id (from POST /v1/webhooks)
+                 * @example wh_Q3kXn0Vb7LzR2mYt8sWa
+                 */
                 id: string;
             };
             cookie?: never;
@@ -4148,13 +4170,24 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description webhook id */
+                /**
+                 * @description webhook id (from POST /v1/webhooks)
+                 * @example wh_Q3kXn0Vb7LzR2mYt8sWa
+                 */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "events": [
+                 *         "incident.created"
+                 *       ],
+                 *       "enabled": true
+                 *     }
+                 */
                 "application/json": {
                     /** @description the receiver: https, no credentials, no fragment; a public address unless webhooks.allow_private_networks */
                     url?: string;
@@ -4332,13 +4365,21 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description webhook id */
+                /**
+                 * @description webhook id (from POST /v1/webhooks)
+                 * @example wh_Q3kXn0Vb7LzR2mYt8sWa
+                 */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "overlap_seconds": 86400
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * @description how long the old secret keeps signing beside the new one
@@ -4513,7 +4554,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description webhook id */
+                /**
+                 * @description webhook id (from POST /v1/webhooks)
+                 * @example wh_Q3kXn0Vb7LzR2mYt8sWa
+                 */
                 id: string;
             };
             cookie?: never;
@@ -4644,7 +4688,10 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description webhook id */
+                /**
+                 * @description webhook id (from POST /v1/webhooks)
+                 * @example wh_Q3kXn0Vb7LzR2mYt8sWa
+                 */
                 id: string;
             };
             cookie?: never;

@@ -43,7 +43,15 @@ export const WebhookCreate = Type.Object({
   events: Events,
   filter: Type.Optional(WebhookFilter),
   description: Type.Optional(Description)
-}, closed)
+}, {
+  ...closed,
+  examples: [{
+    url: 'https://soar.example.com/hooks/dlp',
+    events: ['incident.created', 'incident.updated'],
+    filter: { severity: ['high', 'critical'] },
+    description: 'SOAR intake'
+  }]
+})
 
 export const WebhookPatch = Type.Object({
   url: Type.Optional(Url),
@@ -53,10 +61,14 @@ export const WebhookPatch = Type.Object({
   enabled: Type.Optional(Type.Boolean({
     description: 'true re-enables a disabled webhook; delivery resumes with changes after this moment'
   }))
-}, { ...closed, minProperties: 1 })
+}, { ...closed, minProperties: 1, examples: [{ events: ['incident.created'], enabled: true }] })
 
 export const WebhookIdParams = Type.Object({
-  id: Type.String({ pattern: WEBHOOK_ID_PATTERN, description: 'webhook id' })
+  id: Type.String({
+    pattern: WEBHOOK_ID_PATTERN,
+    description: 'webhook id (from POST /v1/webhooks)',
+    examples: ['wh_Q3kXn0Vb7LzR2mYt8sWa']
+  })
 }, closed)
 
 export const Webhook = Type.Object({
@@ -99,7 +111,7 @@ export const RotateSecret = Type.Object({
     default: 86_400,
     description: 'how long the old secret keeps signing beside the new one'
   }))
-}, closed)
+}, { ...closed, examples: [{ overlap_seconds: 86_400 }] })
 export const RotatedSecret = Type.Object({
   secret: SecretField,
   previous_expires_at: Type.String({ format: 'date-time', description: 'the old secret signs until then' })
