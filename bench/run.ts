@@ -7,6 +7,7 @@ import { benchCpu } from './cpu.ts'
 import { benchMergedList } from './merged-list.ts'
 import { benchSyncCost } from './sync-cost.ts'
 import { benchWalk } from './walk.ts'
+import { benchWebhooks } from './webhooks.ts'
 
 const { values } = parseArgs({
   options: {
@@ -62,6 +63,19 @@ if (want('sync')) {
   check('sync / strategy minimum vendor calls per hour <= 1.5 (both vendors)', r.syncOverMinimum.both <= 1.5,
     `${f(r.syncOverMinimum.both)} (zwa ${f(r.syncOverMinimum.zwa)}, cloudlock ${f(r.syncOverMinimum.cloudlock)})`)
   check('sync / strategy minimum <= 1.5 (zwa alone)', r.syncOverMinimum.zwa <= 1.5, f(r.syncOverMinimum.zwa))
+}
+if (want('webhooks')) {
+  const h = await benchWebhooks()
+  results.webhooks = h
+  const ms = (x: number) => `${x.toFixed(0)} ms`
+  check(`webhook deliveries/s / plain POST/s, both at concurrency ${h.concurrency} >= 0.02`, h.ratio >= 0.02,
+    `${h.deliveriesPerSecond.toFixed(0)}/${h.plainPostsPerSecond.toFixed(0)} = ${h.ratio.toFixed(2)}`)
+  check('change-to-delivery p95, same process / poll_interval_s (60 s) <= 0.01',
+    h.p95OverPollInterval.sameProcess <= 0.01,
+    `p50 ${ms(h.latencyMs.sameProcess.p50)}, p95 ${ms(h.latencyMs.sameProcess.p95)}`)
+  check('change-to-delivery p95, other replica (scan 1 s) / poll_interval_s <= 0.05',
+    h.p95OverPollInterval.otherReplica <= 0.05,
+    `p50 ${ms(h.latencyMs.otherReplica.p50)}, p95 ${ms(h.latencyMs.otherReplica.p95)}`)
 }
 
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true })

@@ -20,6 +20,7 @@ import rateLimit from './plugins/app/rate-limit.ts'
 import requestId, { genReqId } from './plugins/app/request-id.ts'
 import sharedState from './plugins/app/shared-state.ts'
 import validation from './plugins/app/validation.ts'
+import webhooks, { type WebhooksPluginOptions } from './plugins/app/webhooks.ts'
 import metrics, { metricsRoute } from './plugins/external/metrics.ts'
 import swagger from './plugins/external/swagger.ts'
 import loadShedding from './plugins/external/under-pressure.ts'
@@ -40,6 +41,7 @@ export interface AppDeps {
   dispatcher?: Dispatcher // upstream dispatcher for every provider (tests)
   auditStream?: DestinationStream // audit events go here instead of observability.audit_log (tests)
   changeFeed?: ChangeFeedPluginOptions // sync started by hand, or a store opened by the test
+  webhooks?: WebhooksPluginOptions // delivery driven by hand, a fake resolver or clock (tests)
 }
 
 // Builds the gateway with every plugin and route registered, not listening. Registration order
@@ -91,6 +93,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   await app.register(idempotency)
   await app.register(providers, { dispatcher: deps.dispatcher })
   await app.register(changeFeed, deps.changeFeed ?? {})
+  await app.register(webhooks, deps.webhooks ?? {})
   await app.register(incidents)
   await app.register(swagger)
 

@@ -8,7 +8,7 @@ type Env = Record<string, string | undefined>
 export const OWNED_PREFIXES = [
   'ZWA_', 'CLOUDLOCK_', 'DEMO', 'API_KEY', 'CURSOR_', 'REDIS_', 'GATEWAY_', 'METRICS_', 'AUDIT_',
   'RATE_LIMIT', 'REQUEST_TIMEOUT', 'DEFAULT_PAGE', 'BODY_LIMIT', 'SHUTDOWN_', 'TRUST_PROXY', 'UPSTREAM_CALLS',
-  'DATABASE_', 'DATA_DIR', 'CHANGES_'
+  'DATABASE_', 'DATA_DIR', 'CHANGES_', 'WEBHOOKS_'
 ]
 
 // Kubernetes injects <SERVICE>_SERVICE_HOST, <SERVICE>_PORT_6379_TCP_ADDR, ... for every Service of

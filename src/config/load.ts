@@ -29,6 +29,8 @@ const ENV_SETTINGS: Array<{ env: string, path: string[], secret?: boolean }> = [
   { env: 'DATA_DIR', path: ['store', 'data_dir'] },
   { env: 'CHANGES_RETENTION_DAYS', path: ['changes', 'retention_days'] },
   { env: 'CHANGES_MAX_WAITING_PER_KEY', path: ['changes', 'max_waiting_per_key'] },
+  { env: 'WEBHOOKS_ALLOW_PRIVATE_NETWORKS', path: ['webhooks', 'allow_private_networks'] },
+  { env: 'WEBHOOKS_MAX_CONSECUTIVE_FAILURES', path: ['webhooks', 'max_consecutive_failures'] },
   { env: 'METRICS_ENABLED', path: ['observability', 'metrics'] },
   { env: 'AUDIT_LOG', path: ['observability', 'audit_log'] },
   { env: 'DEMO', path: ['demo', 'enabled'] },

@@ -2,6 +2,7 @@ import { Type, type Static } from 'typebox'
 import { CLASSIFICATIONS, PRIORITIES, PROVIDER_ID_PATTERN, SCOPES, SEVERITIES, STATUSES } from '../schemas/enums.ts'
 import { CloudlockResilience, ZwaResilience } from './resilience.ts'
 import { ChangeFeedSettings, StoreSettings, SyncSettings } from './sync.ts'
+import { WebhookSettings } from './webhooks.ts'
 
 // The whole gateway configuration, validated once at boot (src/config/load.ts). Unknown keys
 // are errors so a typo in a YAML file stops startup instead of being ignored (test/config/load.test.ts).
@@ -157,6 +158,7 @@ export const ConfigSchema = Type.Object({
   redis_url: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   store: StoreSettings,
   changes: ChangeFeedSettings,
+  webhooks: WebhookSettings,
   providers: Type.Array(Type.Union([ZwaProviderConfig, CloudlockProviderConfig]), { default: [] }),
   api_keys: Type.Array(ApiKeyConfig, { default: [] }),
   observability: Type.Object({

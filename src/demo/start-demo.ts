@@ -105,8 +105,12 @@ export async function startDemo (config: Config): Promise<Demo> {
         ...config,
         providers: [zwaProvider as ProviderConfig, cloudlockProvider as ProviderConfig],
         api_keys: [{
-          name: 'demo', sha256: sha256Hex(apiKey), scopes: ['incidents:read', 'incidents:write', 'evidence:read']
-        }]
+          name: 'demo',
+          sha256: sha256Hex(apiKey),
+          scopes: ['incidents:read', 'incidents:write', 'evidence:read', 'webhooks:manage']
+        }],
+        // Demo receivers run on the same machine (spec section 10).
+        webhooks: { ...config.webhooks, allow_private_networks: true }
       },
       close: async () => { await Promise.allSettled(started.map((s) => s.close())) }
     }

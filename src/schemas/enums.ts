@@ -7,7 +7,7 @@ export const PRIORITIES = ['low', 'medium', 'high', 'critical', 'unknown'] as co
 export const STATUSES = ['new', 'in_progress', 'resolved', 'dismissed', 'unknown'] as const
 export const CLASSIFICATIONS = ['false_positive', 'true_positive', 'benign', 'unknown'] as const
 export const PROVIDER_TYPES = ['zwa', 'cloudlock'] as const
-export const SCOPES = ['incidents:read', 'incidents:write', 'evidence:read'] as const
+export const SCOPES = ['incidents:read', 'incidents:write', 'evidence:read', 'webhooks:manage'] as const
 
 // Each enum is one named component schema (`$id`), referenced wherever it is used, so generated
 // clients get one enum class each instead of one per property.

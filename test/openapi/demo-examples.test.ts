@@ -34,6 +34,9 @@ t.test('OpenAPI examples run against demo mode', async (t) => {
   let calls = 0
   for (const [template, item] of Object.entries(doc.paths)) {
     if (!template.startsWith('/v1/')) continue
+    // A webhook id exists only once made (POST /v1/webhooks, whose example runs here); the routes of
+    // one webhook are exercised in test/webhooks/.
+    if (template.startsWith('/v1/webhooks/')) continue
     for (const [method, op] of Object.entries(item)) {
       const params: Param[] = op.parameters ?? []
       for (const p of params.filter((x) => x.in === 'path')) t.ok(exampleValues(p).length > 0, `${op.operationId}: {${p.name}} has an example`)

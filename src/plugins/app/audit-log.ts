@@ -85,15 +85,26 @@ function openDestination (setting: string): { stream: DestinationStream, close: 
   return { stream, close: () => stream.end() }
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    // Other audited operations (webhooks) write their own events through it; a no-op when audit is off.
+    audit: (event: Record<string, unknown>, message: string) => void
+  }
+}
+
 async function auditLog (app: FastifyInstance, opts: AuditLogOptions) {
   const destination = opts.stream
     ? { stream: opts.stream, close: () => {} }
     : openDestination(app.config.observability.audit_log)
-  if (!destination) return
+  if (!destination) {
+    app.decorate('audit', () => {})
+    return
+  }
   const logger: Logger = pino({
     base: { service: 'dlp-incident-gateway', log_type: 'audit' },
     timestamp: pino.stdTimeFunctions.isoTime
   }, destination.stream)
+  app.decorate('audit', (event: Record<string, unknown>, message: string) => logger.info(event, message))
   app.addHook('onClose', async () => destination.close())
 
   const payloads = new WeakMap<FastifyRequest, string>()

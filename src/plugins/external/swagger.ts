@@ -51,6 +51,7 @@ async function swaggerPlugin (app: FastifyInstance) {
         { name: 'incidents', description: 'Normalized DLP incidents across providers' },
         { name: 'providers', description: 'Configured provider instances and mapping tables' },
         { name: 'changes', description: 'The change feed: what changed since a token (docs/sync.md)' },
+        { name: 'webhooks', description: 'Signed push of incident changes (docs/webhooks.md)' },
         { name: 'operations', description: 'Health, readiness and API description' }
       ],
       components: {

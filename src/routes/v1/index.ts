@@ -6,6 +6,7 @@ import list from './incidents/list.ts'
 import subResources from './incidents/sub-resources.ts'
 import providers from './providers.ts'
 import transactions from './transactions.ts'
+import webhooks from './webhooks.ts'
 import { rememberResponse } from './call-options.ts'
 
 // The /v1 API of spec section 4.
@@ -20,6 +21,7 @@ const v1: FastifyPluginAsync = async (app) => {
   await app.register(transactions)
   await app.register(providers)
   await app.register(changes)
+  await app.register(webhooks)
 }
 
 export default v1
