@@ -1,6 +1,7 @@
 import { Change, ChangeList } from './change.ts'
 import { enumSchemas } from './enums.ts'
 import { Incident } from './incident.ts'
+import { Job } from './job.ts'
 import { IncidentList } from './incident-list.ts'
 import { MappingList, ProviderMapping } from './mapping.ts'
 import { Problem } from './problem.ts'
@@ -12,5 +13,5 @@ import { Evidence, GroupList, HistoryList, IncidentArray, TicketList, Triggers }
 export const sharedSchemas = [
   ...enumSchemas,
   Problem, Incident, IncidentList, IncidentArray, Provider, ProviderList, ProviderMapping, MappingList,
-  HistoryList, Evidence, Triggers, TicketList, GroupList, Change, ChangeList
+  HistoryList, Evidence, Triggers, TicketList, GroupList, Change, ChangeList, Job
 ]
