@@ -271,7 +271,13 @@ function hooked (adapter: ProviderAdapter, before: () => Promise<void>): Provide
   for (const method of WRITES) {
     const send = adapter[method] as (...args: unknown[]) => Promise<IncidentT>
     wrapped[method] = async (...args: unknown[]) => {
-      await before()
+      try {
+        await before()
+      } catch (err) {
+        // Nothing was sent: a gateway refusal, which the unknown-outcome rule never reads back.
+        throw new GatewayError('service_unavailable', 'The write could not be recorded before sending, so it was ' +
+          'not sent. Retry shortly.', { retryAfter: 1, cause: err })
+      }
       return send.apply(adapter, args)
     }
   }
