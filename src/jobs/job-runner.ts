@@ -38,6 +38,7 @@ export interface JobRunnerOptions {
   itemTimeoutMs?: number // one item's deadline, budget waits included; default 120 s
   maxAttempts?: number // sends of one item after proven non-application or transient refusals; default 5
   retentionMs?: number // finished jobs are kept this long, default 7 days
+  passBackoffMs?: number // first wait before another pass over undecided items (doubles, at most 5 s); default 250
   owner?: string // this runner's lease name (tests)
 }
 
@@ -68,6 +69,7 @@ export class JobRunner {
       itemTimeoutMs: 120_000,
       maxAttempts: 5,
       retentionMs: 7 * 24 * 3600_000,
+      passBackoffMs: 250,
       ...opts
     }
   }
@@ -132,8 +134,10 @@ export class JobRunner {
       for (let pass = 0; this.#running && !lost; pass++) {
         const items = await store.openItems(job.jobId)
         if (items.length === 0) break
-        if (pass > 0) await sleep(Math.min(5_000, 250 * 2 ** Math.min(pass, 5)), undefined, { signal: this.#stop.signal })
-          .catch(() => {})
+        if (pass > 0) {
+          await sleep(Math.min(5_000, this.#o.passBackoffMs * 2 ** Math.min(pass - 1, 5)), undefined,
+            { signal: this.#stop.signal }).catch(() => {})
+        }
         for (const item of items) {
           if (!this.#running || lost) break
           await this.#runItem(job, item)
@@ -161,6 +165,7 @@ export class JobRunner {
       // An item already attempting was maybe sent: it is still decided (read back), never dropped.
       if (stored.state === 'pending') {
         await store.finish(job, index, 'skipped', { error: skippedProblem(job, item) })
+        this.#audit(job, stored, 'skipped')
         return
       }
     }
@@ -226,7 +231,7 @@ export class JobRunner {
       return
     }
     await store.finish(job, index, 'failed', { error: problem })
-    if (state === 'not_applied' || resumed) this.#audit(job, stored, code)
+    this.#audit(job, stored, code)
   }
 
   #audit (job: ClaimedJob, stored: StoredItem, outcome: string, incident?: IncidentT): void {
