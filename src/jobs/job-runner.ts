@@ -56,7 +56,8 @@ export interface ItemAudit {
 export class JobRunner {
   readonly owner: string
   readonly #o: Required<Omit<JobRunnerOptions, 'audit' | 'owner'>> & Pick<JobRunnerOptions, 'audit'>
-  #running = false
+  #running = false // the claim loop runs (start)
+  #stopped = false // stop() was called: no new item starts
   #loop: Promise<void> | null = null
   #stop = new AbortController()
   #wake: (() => void) | null = null
@@ -88,6 +89,7 @@ export class JobRunner {
   // Stops after the item in flight; the job's lease is released so another replica resumes it at once.
   async stop (): Promise<void> {
     this.#running = false
+    this.#stopped = true
     this.#stop.abort()
     this.wake()
     await this.#loop
@@ -131,7 +133,7 @@ export class JobRunner {
     }, Math.max(50, leaseMs / 3))
     heartbeat.unref()
     try {
-      for (let pass = 0; this.#running && !lost; pass++) {
+      for (let pass = 0; !this.#stopped && !lost; pass++) {
         const items = await store.openItems(job.jobId)
         if (items.length === 0) break
         if (pass > 0) {
@@ -139,13 +141,13 @@ export class JobRunner {
             { signal: this.#stop.signal }).catch(() => {})
         }
         for (const item of items) {
-          if (!this.#running || lost) break
+          if (this.#stopped || lost) break
           await this.#runItem(job, item)
         }
       }
-      if (this.#running && !lost && await store.complete(job)) {
+      if (!this.#stopped && !lost && await store.complete(job)) {
         this.#o.log.info({ job_id: job.jobId }, 'batch job done')
-      } else if (!this.#running) {
+      } else if (this.#stopped) {
         await store.release(job)
       }
     } catch (err) {
