@@ -220,14 +220,20 @@ export class JobRunner {
     const { index, item } = stored
     const code = isGatewayError(err) ? err.code : 'internal_error'
     const problem = itemProblem(err, { requestId }, item)
-    if (code === 'write_outcome_unknown' || state === 'maybe_applied') {
-      // Maybe applied: kept "attempting" and decided by a later pass, never sent again meanwhile.
-      if (outcome) await store.unknown(job, index, outcome)
+    const transient = TRANSIENT_CODES.has(code) || code === 'service_unavailable'
+    if (code === 'write_outcome_unknown' || state === 'maybe_applied' ||
+      (resumed && state !== 'not_applied' && transient)) {
+      // Maybe applied: kept "attempting" and decided by a later pass, never sent again meanwhile. A
+      // resumed item that failed before its read-back decided anything (the write lock still held
+      // by the dead replica, a rate limit) is just as undecided: it must not become 'pending'
+      // (test/jobs/replica-kill.test.ts found exactly that: the survivor waited for the dead
+      // replica's lock, gave up, and the next pass sent the write again).
+      const keep = outcome ?? stored.outcome
+      if (keep) await store.unknown(job, index, keep)
       return
     }
-    const sentBefore = resumed || state === 'not_applied'
     const again = stored.attempts < this.#o.maxAttempts &&
-      (TRANSIENT_CODES.has(code) || code === 'service_unavailable' || (sentBefore && isNotApplied(code)))
+      (transient || (state === 'not_applied' && isNotApplied(code)))
     if (again) {
       await store.retry(job, index)
       return

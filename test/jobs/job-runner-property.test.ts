@@ -13,7 +13,8 @@ import { incident } from '../helpers/incidents.ts'
 // "Never a duplicate write" (spec sections 6 and 11) for batch jobs, against adversarial vendors and
 // replicas: every vendor write may answer, lose its answer after or before taking effect, be refused
 // for now, or never return because its replica died (its lease then expires and another runner
-// resumes the job while the dead one may still wake up); every read-back may fail. Whatever the
+// resumes the job while the dead one may still wake up); every read-back may fail, and the write
+// lock may be busy (a dead replica holds it until its TTL). Whatever the
 // schedule, each note item is at the vendor at most once, exactly once when the job says succeeded,
 // and not at all when it says failed. The runner and store are the real ones on the embedded store;
 // the vendor is a model. Without "attempting before send" (beforeSend a no-op), or with a blind
@@ -67,7 +68,8 @@ t.test('batch jobs never write an item twice, whatever answers are lost and repl
     fc.array(fc.constantFrom<Write>('ok', 'ok', 'lost_applied', 'lost_not_applied', 'refused_transient',
       'crash_applied', 'crash_not_applied'), { maxLength: 12 }),
     fc.array(fc.constantFrom<Read>('ok', 'ok', 'fail'), { maxLength: 12 }),
-    async (targets, writes, reads) => {
+    fc.array(fc.boolean(), { maxLength: 12 }), // the incident's write lock is busy (a dead replica holds it)
+    async (targets, writes, reads, busy) => {
       runs++
       const hung: Array<() => void> = []
       let hangSignal: () => void = () => {}
@@ -75,7 +77,13 @@ t.test('batch jobs never write an item twice, whatever answers are lost and repl
       const service = new IncidentService({
         providers: { get: (id) => id === 'v' ? model.adapter : undefined, all: () => [model.adapter] },
         codec: {} as never,
-        limits: { default_page_size: 25, request_timeout_ms: 20, upstream_calls_per_request: 10 }
+        limits: { default_page_size: 25, request_timeout_ms: 20, upstream_calls_per_request: 10 },
+        locks: {
+          acquire: async () => {
+            if (busy.shift() === true) throw new GatewayError('service_unavailable', 'lock busy', { retryAfter: 1 })
+            return { release: async () => {} }
+          }
+        } as never
       })
       const items = targets.map((target, i) => ({ id: `v:inc${target}`, action: 'note' as const, body: { text: `item-${i}` } }))
       const jobId = await store.create('soar', items)
