@@ -127,13 +127,13 @@ export class JobRunner {
 
   async #runJob (job: ClaimedJob): Promise<void> {
     const { store, leaseMs } = this.#o
-    let lost = false
+    const lease = { lost: false } // set by the heartbeat when a renewal finds the lease gone
     const heartbeat = setInterval(() => {
-      store.renew(job, leaseMs).catch((err) => { if (err instanceof LeaseLost) lost = true })
+      store.renew(job, leaseMs).catch((err) => { if (err instanceof LeaseLost) lease.lost = true })
     }, Math.max(50, leaseMs / 3))
     heartbeat.unref()
     try {
-      for (let pass = 0; !this.#stopped && !lost; pass++) {
+      for (let pass = 0; !this.#stopped && !lease.lost; pass++) {
         const items = await store.openItems(job.jobId)
         if (items.length === 0) break
         if (pass > 0) {
@@ -141,11 +141,11 @@ export class JobRunner {
             { signal: this.#stop.signal }).catch(() => {})
         }
         for (const item of items) {
-          if (this.#stopped || lost) break
+          if (this.#stopped || lease.lost) break
           await this.#runItem(job, item)
         }
       }
-      if (!this.#stopped && !lost && await store.complete(job)) {
+      if (!this.#stopped && !lease.lost && await store.complete(job)) {
         this.#o.log.info({ job_id: job.jobId }, 'batch job done')
       } else if (this.#stopped) {
         await store.release(job)

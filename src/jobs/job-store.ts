@@ -33,10 +33,19 @@ export class LeaseLost extends Error {
   }
 }
 
-type JobRow = { id: string, owner: string, state: JobT['state'], total: number, created_at: Date, finished_at: Date | null }
+type JobRow = {
+  id: string, owner: string, state: JobT['state'], total: number, created_at: Date, finished_at: Date | null
+}
 type ItemRow = {
-  idx: number, incident_id: string, action: BatchItem['action'], body: unknown, if_match: string | null,
-  state: ItemState, attempts: number, outcome: UnknownOutcome | null, incident: IncidentT | null,
+  idx: number,
+  incident_id: string,
+  action: BatchItem['action'],
+  body: unknown,
+  if_match: string | null,
+  state: ItemState,
+  attempts: number,
+  outcome: UnknownOutcome | null,
+  incident: IncidentT | null,
   error: ProblemT | null
 }
 
@@ -118,8 +127,8 @@ export class JobStore {
   }
 
   async openItems (jobId: string): Promise<StoredItem[]> {
-    const rows = await this.#db.query<ItemRow>(`SELECT idx, incident_id, action, body, if_match, state, attempts, outcome
-      FROM batch_items WHERE job_id = $1 AND state IN ('pending', 'attempting') ORDER BY idx`, [jobId])
+    const rows = await this.#db.query<ItemRow>(`SELECT idx, incident_id, action, body, if_match, state, attempts,
+      outcome FROM batch_items WHERE job_id = $1 AND state IN ('pending', 'attempting') ORDER BY idx`, [jobId])
     return rows.map((r) => ({
       index: Number(r.idx),
       item: {
@@ -136,7 +145,7 @@ export class JobStore {
 
   // Recorded before the vendor write is sent: from here on the item is never sent again blindly.
   attempting (lease: Lease, index: number, outcome: UnknownOutcome): Promise<void> {
-    return this.#setItem(lease, index, `state = 'attempting', outcome = $3::jsonb`,
+    return this.#setItem(lease, index, 'state = \'attempting\', outcome = $3::jsonb',
       [JSON.stringify(outcome)])
   }
 
@@ -147,7 +156,7 @@ export class JobStore {
 
   // Still unknown: the newest outcome record (e.g. it timed out) stays for the next pass.
   unknown (lease: Lease, index: number, outcome: UnknownOutcome): Promise<void> {
-    return this.#setItem(lease, index, `state = 'attempting', outcome = $3::jsonb`, [JSON.stringify(outcome)])
+    return this.#setItem(lease, index, 'state = \'attempting\', outcome = $3::jsonb', [JSON.stringify(outcome)])
   }
 
   finish (lease: Lease, index: number, state: 'succeeded' | 'failed' | 'skipped',

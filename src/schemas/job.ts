@@ -5,7 +5,9 @@ import { CloseBody, LabelsBody, NoteBody, PatchBody } from './requests.ts'
 
 // POST /v1/incidents/batch and GET /v1/jobs/{id} (spec section 11, docs/writes.md).
 const closed = { additionalProperties: false } as const
-const IncidentId = Type.String({ maxLength: 128, pattern: INCIDENT_ID_PATTERN, description: '<provider id>:<native id>' })
+const IncidentId = Type.String({
+  maxLength: 128, pattern: INCIDENT_ID_PATTERN, description: '<provider id>:<native id>'
+})
 const IfMatch = Type.Optional(Type.String({
   minLength: 1, maxLength: 2048, description: 'as the If-Match header of the single write: 412 for this item when stale'
 }))

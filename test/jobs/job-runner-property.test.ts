@@ -90,8 +90,15 @@ t.test('batch jobs never write an item twice, whatever answers are lost and repl
       const zombies: Array<Promise<boolean>> = []
       let n = 0
       const runner = () => new JobRunner({
-        store, service, principal: () => principal, log: silent, owner: `r${runs}-${n++}`,
-        leaseMs: 60_000, itemTimeoutMs: 5_000, passBackoffMs: 1, maxAttempts: 50
+        store,
+        service,
+        principal: () => principal,
+        log: silent,
+        owner: `r${runs}-${n++}`,
+        leaseMs: 60_000,
+        itemTimeoutMs: 5_000,
+        passBackoffMs: 1,
+        maxAttempts: 50
       })
       for (let round = 0; round < 40; round++) {
         const hang = new Promise<'hang'>((resolve) => { hangSignal = () => resolve('hang') })

@@ -26,7 +26,11 @@ t.test('a killed replica\'s batch job is resumed by another and writes each item
   const run = randomBytes(4).toString('hex')
   const provider = `zk${run}` // budgets and locks in the shared Redis are this run's own
   const zwa = await buildZwaSimulator({
-    keyId: 'kid', keySecret: 'ksecret', count: ITEMS + 20, seed: 19, requestLogSize: 20_000,
+    keyId: 'kid',
+    keySecret: 'ksecret',
+    count: ITEMS + 20,
+    seed: 19,
+    requestLogSize: 20_000,
     rateLimits: { light: { perMinute: 1200, perHour: 100_000 }, medium: { perMinute: 800, perHour: 100_000 } }
   })
   const zwaUrl = await zwa.listen({ host: '127.0.0.1', port: 0 })

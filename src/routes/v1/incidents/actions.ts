@@ -39,8 +39,8 @@ const actions: FastifyPluginAsyncTypebox = async (app) => {
       body: NoteBody,
       response: responses
     }
-  }, async (request, reply) =>
-    app.incidents.addNote(principalOf(request), request.params.id, request.body.text, incidentWriteContext(request, reply)))
+  }, async (request, reply) => app.incidents.addNote(principalOf(request), request.params.id, request.body.text,
+    incidentWriteContext(request, reply)))
 
   app.post('/incidents/:id/labels', {
     config: { scope: 'incidents:write' },
@@ -54,8 +54,8 @@ const actions: FastifyPluginAsyncTypebox = async (app) => {
       body: LabelsBody,
       response: responses
     }
-  }, async (request, reply) =>
-    app.incidents.addLabels(principalOf(request), request.params.id, request.body.labels, incidentWriteContext(request, reply)))
+  }, async (request, reply) => app.incidents.addLabels(principalOf(request), request.params.id, request.body.labels,
+    incidentWriteContext(request, reply)))
 }
 
 export default actions
