@@ -188,7 +188,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/jobs/{id}": {
+    "/v1/jobs/{job_id}": {
         parameters: {
             query?: never;
             header?: never;
@@ -2645,7 +2645,11 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: string;
+                /**
+                 * @description the job_id of the 202 answer
+                 * @example job_Zy3kP0x8QkWm4rT1aV9nCw
+                 */
+                job_id: string;
             };
             cookie?: never;
         };

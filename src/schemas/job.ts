@@ -75,7 +75,12 @@ export const Job = Type.Object({
 }, { ...closed, $id: 'Job', title: 'Job' })
 
 export const JobParams = Type.Object({
-  id: Type.String({ pattern: '^job_[A-Za-z0-9_-]{16,64}$', maxLength: 68 })
+  job_id: Type.String({
+    pattern: '^job_[A-Za-z0-9_-]{16,64}$',
+    maxLength: 68,
+    description: 'the job_id of the 202 answer',
+    examples: ['job_Zy3kP0x8QkWm4rT1aV9nCw']
+  })
 }, closed)
 
 export type BatchOperationT = Static<typeof BatchOperation>

@@ -8,7 +8,7 @@ import { principalOf } from './call-options.ts'
 // GET /v1/jobs/{id}: a batch job's state, progress and finished items. Only the key that made the
 // job sees it; any other key gets the same 404 as an unknown id (nothing says the job exists).
 const jobs: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/jobs/:id', {
+  app.get('/jobs/:job_id', {
     config: { scope: 'incidents:write' },
     schema: {
       tags: ['incidents'],
@@ -21,8 +21,8 @@ const jobs: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Type.Ref('Job'), ...problemResponses(400, 401, 403, 404, 429, 500, 503) }
     }
   }, async (request) => {
-    const job = app.jobs ? await app.jobs.store.read(request.params.id, principalOf(request).name) : null
-    if (!job) throw new GatewayError('not_found', `No job ${request.params.id} of this API key.`)
+    const job = app.jobs ? await app.jobs.store.read(request.params.job_id, principalOf(request).name) : null
+    if (!job) throw new GatewayError('not_found', `No job ${request.params.job_id} of this API key.`)
     return job
   })
 }
