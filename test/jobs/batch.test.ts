@@ -171,6 +171,7 @@ t.test('one Idempotency-Key for the whole batch: a repeat replays the 202, no se
   t.equal(again.status, 202)
   t.equal(again.body.job_id, first.body.job_id, 'the same job')
   t.equal(again.headers['idempotent-replayed'], 'true')
+  t.equal(again.headers.location, `/v1/jobs/${first.body.job_id as string}`, 'the replay has the Location too')
   await untilDone(stack, first.body.job_id)
   const third = await call(stack, 'POST', '/v1/incidents/batch', { body, headers })
   t.equal(third.body.job_id, first.body.job_id)
@@ -193,4 +194,61 @@ t.test('without a store: jobs are 503 naming the settings, dry runs still work',
   t.equal(dry.status, 200)
   t.equal(dry.body.results[0].verdict, 'would_succeed')
   t.equal((await call(stack, 'GET', '/v1/jobs/job_AAAAAAAAAAAAAAAAAAAAAA')).status, 404)
+})
+
+t.test('a job spends only sync\'s share of the vendor budget: interactive calls keep the rest', async (t) => {
+  const { db } = await freshDatabase(t, 'embedded')
+  // ZWA light class (GETs and close) limited to 6 a minute: sync's share (0.5) is 3.
+  const stack = await startStack({
+    count: 60,
+    providerYaml: { zwa: 'sync: { enabled: false, budget_share: 0.5 }' },
+    appDeps: { changeFeed: { database: db, autostart: false }, jobs: { pollMs: 50 } }
+  })
+  t.teardown(() => stack.close())
+  const zwa = await ids(stack, 'zwa', 8)
+  t.equal(zwa.length, 8)
+  // The stack turns ZWA's budget off; this test needs it on: a second gateway on the same simulator.
+  await stack.app.close()
+  const { buildApp } = await import('../../src/app.ts')
+  const { loadConfig } = await import('../../src/config/load.ts')
+  const { mkdtempSync, writeFileSync } = await import('node:fs')
+  const { join } = await import('node:path')
+  const { tmpdir } = await import('node:os')
+  const { createHash } = await import('node:crypto')
+  const file = join(mkdtempSync(join(tmpdir(), 'gw-share-')), 'gateway.yaml')
+  writeFileSync(file, `
+cursor: { secret: ${'s'.repeat(40)} }
+observability: { audit_log: "off" }
+providers:
+  - id: zwa
+    type: zwa
+    base_url: ${stack.zwaUrl}
+    auth: { mode: api_key, key_id: zwa-test-id, key_secret: zwa-test-secret }
+    resilience: { max_wait_ms: 0, rate_budget: { light: { per_minute: 6, per_hour: 1000 } } }
+api_keys:
+  - { name: admin, sha256: ${createHash('sha256').update(KEYS.admin).digest('hex')}, scopes: [incidents:read, incidents:write] }
+`)
+  const app = await buildApp(loadConfig({ GATEWAY_CONFIG: file, LOG_LEVEL: 'silent' }),
+    { changeFeed: { database: db, autostart: false }, jobs: { pollMs: 20 } })
+  t.teardown(() => app.close())
+  const url = await app.listen({ host: '127.0.0.1', port: 0 })
+  const gw = { ...stack, url }
+  await stack.zwa.inject({ method: 'DELETE', url: '/__sim/requests' })
+  const operations = zwa.slice(0, 6).map((id) => ({ id, action: 'close', body: {} }))
+  const accepted = await call(gw, 'POST', '/v1/incidents/batch', { body: { operations } })
+  t.equal(accepted.status, 202)
+  const until = Date.now() + 10_000
+  let done = 0
+  while (done < 3 && Date.now() < until) {
+    done = (await call(gw, 'GET', `/v1/jobs/${accepted.body.job_id}`)).body.progress.done
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  t.equal(done, 3, 'the job used its share (3 of 6) and waits for more')
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  t.equal((await call(gw, 'GET', `/v1/jobs/${accepted.body.job_id}`)).body.progress.done, 3, 'and no more')
+  for (let i = 0; i < 3; i++) {
+    const read = await call(gw, 'GET', `/v1/incidents/${zwa[7]}`)
+    t.equal(read.status, 200, `interactive read ${i + 1} of the remaining 3 is served at once ${JSON.stringify(read.body).slice(0, 300)}`)
+  }
+  t.equal((await vendorWrites(stack.zwa)).length, 3, 'three vendor writes so far')
 })
