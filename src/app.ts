@@ -14,6 +14,7 @@ import changeFeed, { type ChangeFeedPluginOptions } from './plugins/app/change-f
 import errorHandler from './plugins/app/error-handler.ts'
 import idempotency from './plugins/app/idempotency.ts'
 import incidents from './plugins/app/incidents.ts'
+import jobs, { type JobsPluginOptions } from './plugins/app/jobs.ts'
 import lifecycle from './plugins/app/lifecycle.ts'
 import providers from './plugins/app/providers.ts'
 import rateLimit from './plugins/app/rate-limit.ts'
@@ -42,6 +43,7 @@ export interface AppDeps {
   auditStream?: DestinationStream // audit events go here instead of observability.audit_log (tests)
   changeFeed?: ChangeFeedPluginOptions // sync started by hand, or a store opened by the test
   webhooks?: WebhooksPluginOptions // delivery driven by hand, a fake resolver or clock (tests)
+  jobs?: JobsPluginOptions // batch jobs run by hand (tests)
 }
 
 // Builds the gateway with every plugin and route registered, not listening. Registration order
@@ -95,6 +97,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   await app.register(changeFeed, deps.changeFeed ?? {})
   await app.register(webhooks, deps.webhooks ?? {})
   await app.register(incidents)
+  await app.register(jobs, deps.jobs ?? {})
   await app.register(swagger)
 
   await app.register(healthRoutes)

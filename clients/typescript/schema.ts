@@ -93,7 +93,7 @@ export interface paths {
         };
         /**
          * One incident
-         * @description `include=raw` adds the vendor record exactly as received.
+         * @description `include=raw` adds the vendor record exactly as received. The `ETag` names the vendor's state of the incident (the same for every key and with or without `include=raw`); send it as `If-Match` on a write, or as `If-None-Match` here to get 304 while nothing changed.
          */
         get: operations["getIncident"];
         put?: never;
@@ -103,7 +103,7 @@ export interface paths {
         head?: never;
         /**
          * Change status, severity or external_ref
-         * @description Returns the updated incident. ZWA can only be set to `resolved` (through its close endpoint); a value or field a provider cannot take is 422 `unsupported_value` or `capability_not_supported`, never approximated.
+         * @description Returns the updated incident. ZWA can only be set to `resolved` (through its close endpoint); a value or field a provider cannot take is 422 `unsupported_value` or `capability_not_supported`, never approximated. With `If-Match`, 412 `precondition_failed` when the incident changed meanwhile.
          */
         patch: operations["updateIncident"];
         trace?: never;
@@ -162,6 +162,46 @@ export interface paths {
          * @description ZWA only; other providers answer 422 `capability_not_supported`.
          */
         post: operations["addIncidentLabels"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/incidents/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Many writes as one job, or a dry run of them
+         * @description Up to 500 operations (`update`, `close`, `note`, `labels`, each with the body of its single write and an optional `if_match`) across providers. `dry_run: true` reads each incident and answers 200 with every item's verdict (the problem its write would meet: unknown incident, provider not allowed, capability, value, precondition); nothing is written. Otherwise 202 with a job id: `GET /v1/jobs/{id}` gives its state, progress and per-item results. Jobs need the store (DATABASE_URL or DATA_DIR, or a syncing provider): without one, 503.
+         */
+        post: operations["batchIncidents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A batch job
+         * @description State (`queued`, `running`, `done`), progress and the results of its finished items in index order: `succeeded` with the incident as written, `failed` with the problem its single write would have answered, `skipped` when the key that made it lost `incidents:write`.
+         */
+        get: operations["getJob"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -529,7 +569,7 @@ export interface components {
             /** @description the request path */
             instance: string;
             /** @enum {unknown} */
-            code: "validation_failed" | "invalid_cursor" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "capability_not_supported" | "unsupported_value" | "idempotency_key_reused" | "rate_limited" | "upstream_error" | "upstream_timeout" | "upstream_rate_limited" | "upstream_auth_failed" | "provider_unavailable" | "write_outcome_unknown" | "service_unavailable" | "internal_error" | "bad_request" | "request_timeout" | "uri_too_long" | "request_header_fields_too_large" | "change_token_expired";
+            code: "validation_failed" | "invalid_cursor" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "capability_not_supported" | "unsupported_value" | "idempotency_key_reused" | "rate_limited" | "upstream_error" | "upstream_timeout" | "upstream_rate_limited" | "upstream_auth_failed" | "provider_unavailable" | "write_outcome_unknown" | "service_unavailable" | "internal_error" | "bad_request" | "request_timeout" | "uri_too_long" | "request_header_fields_too_large" | "change_token_expired" | "precondition_failed";
             request_id: string;
             errors?: {
                 /** @description where the bad value is, e.g. /query/limit or /body/labels/0/key */
@@ -546,6 +586,10 @@ export interface components {
             }[];
             /** @description seconds, also sent as Retry-After */
             retry_after?: number;
+            /** @description precondition_failed: the incident fields that differ from the state the If-Match ETag named; [] when the gateway no longer knows that state */
+            fields?: string[];
+            /** @description precondition_failed: the current ETag (also the ETag header) */
+            etag?: string;
         };
         /**
          * Incident
@@ -1003,6 +1047,29 @@ export interface components {
         WebhookList: {
             data: components["schemas"]["Webhook"][];
         };
+        /** Job */
+        Job: {
+            id: string;
+            /** @enum {string} */
+            state: "queued" | "running" | "done";
+            progress: {
+                done: number;
+                total: number;
+            };
+            /** Format: date-time */
+            created_at: string;
+            finished_at: string | null;
+            /** @description finished items in index order */
+            results: {
+                index: number;
+                id: string;
+                /** @enum {string} */
+                status: "succeeded" | "failed" | "skipped";
+                incident?: components["schemas"]["Incident"];
+                etag?: string;
+                error?: components["schemas"]["Problem"];
+            }[];
+        };
     };
     responses: {
         /** @description Not valid HTTP/1.1 (bad_request); the connection is closed */
@@ -1068,6 +1135,10 @@ export interface components {
         "Retry-After": number;
         /** @description `true` when this answer is the stored answer to an earlier request with the same Idempotency-Key. */
         "Idempotent-Replayed": "true";
+        /** @description Strong entity tag of the incident's vendor state (the same for every key, with or without `include=raw`): send it as If-Match on a write, or as If-None-Match on GET (docs/writes.md). */
+        ETag: string;
+        /** @description Where the batch job's state and results are: /v1/jobs/{job_id}. */
+        Location: string;
         /** @description The authentication scheme: `Bearer realm="dlp-gateway"`. */
         "WWW-Authenticate": string;
     };
@@ -1386,7 +1457,10 @@ export interface operations {
                 /** @description raw: add the vendor record as received */
                 include?: "raw"[];
             };
-            header?: never;
+            header?: {
+                /** @description 304 without a body when the incident's current ETag is one of these (weak comparison), or `*` */
+                "if-none-match"?: string;
+            };
             path: {
                 /** @description <provider id>:<native id> */
                 id: string;
@@ -1402,11 +1476,24 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Incident"];
                 };
+            };
+            /** @description Not modified: If-None-Match names the incident's current ETag; no body */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid request (validation_failed, invalid_cursor) */
             400: {
@@ -1548,6 +1635,8 @@ export interface operations {
             header?: {
                 /** @description repeat a write safely: the same key and body replay the first answer for 24 h */
                 "idempotency-key"?: string;
+                /** @description write only if the incident is still in the state this ETag (from a GET or an earlier write's answer) names, else 412 precondition_failed; `*`: any existing incident */
+                "if-match"?: string;
             };
             path: {
                 /**
@@ -1582,6 +1671,7 @@ export interface operations {
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1635,6 +1725,21 @@ export interface operations {
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not name the incident's current state (precondition_failed), with its current ETag */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1759,6 +1864,8 @@ export interface operations {
             header?: {
                 /** @description repeat a write safely: the same key and body replay the first answer for 24 h */
                 "idempotency-key"?: string;
+                /** @description write only if the incident is still in the state this ETag (from a GET or an earlier write's answer) names, else 412 precondition_failed; `*`: any existing incident */
+                "if-match"?: string;
             };
             path: {
                 /** @description <provider id>:<native id> */
@@ -1792,6 +1899,7 @@ export interface operations {
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1845,6 +1953,21 @@ export interface operations {
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not name the incident's current state (precondition_failed), with its current ETag */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1969,6 +2092,8 @@ export interface operations {
             header?: {
                 /** @description repeat a write safely: the same key and body replay the first answer for 24 h */
                 "idempotency-key"?: string;
+                /** @description write only if the incident is still in the state this ETag (from a GET or an earlier write's answer) names, else 412 precondition_failed; `*`: any existing incident */
+                "if-match"?: string;
             };
             path: {
                 /**
@@ -2000,6 +2125,7 @@ export interface operations {
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2053,6 +2179,21 @@ export interface operations {
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not name the incident's current state (precondition_failed), with its current ETag */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2177,6 +2318,8 @@ export interface operations {
             header?: {
                 /** @description repeat a write safely: the same key and body replay the first answer for 24 h */
                 "idempotency-key"?: string;
+                /** @description write only if the incident is still in the state this ETag (from a GET or an earlier write's answer) names, else 412 precondition_failed; `*`: any existing incident */
+                "if-match"?: string;
             };
             path: {
                 /**
@@ -2216,6 +2359,7 @@ export interface operations {
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2269,6 +2413,21 @@ export interface operations {
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not name the incident's current state (precondition_failed), with its current ETag */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2373,6 +2532,416 @@ export interface operations {
             };
             /** @description An upstream provider timed out (upstream_timeout) */
             504: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    batchIncidents: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description repeat a write safely: the same key and body replay the first answer for 24 h */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "operations": [
+                 *         {
+                 *           "id": "cloudlock:320112718",
+                 *           "action": "close",
+                 *           "body": {
+                 *             "classification": "false_positive"
+                 *           }
+                 *         },
+                 *         {
+                 *           "id": "zwa:1-143-17511935165548339480",
+                 *           "action": "note",
+                 *           "body": {
+                 *             "text": "Bulk triage after the policy fix."
+                 *           }
+                 *         }
+                 *       ],
+                 *       "dry_run": true
+                 *     }
+                 */
+                "application/json": {
+                    operations: ({
+                        /** @description <provider id>:<native id> */
+                        id: string;
+                        /** @enum {string} */
+                        action: "update";
+                        /**
+                         * @example {
+                         *       "status": "in_progress",
+                         *       "external_ref": "SOAR-1234"
+                         *     }
+                         */
+                        body: {
+                            status?: components["schemas"]["Status"];
+                            severity?: components["schemas"]["Severity"];
+                            external_ref?: string | null;
+                        };
+                        /** @description as the If-Match header of the single write: 412 for this item when stale */
+                        if_match?: string;
+                    } | {
+                        /** @description <provider id>:<native id> */
+                        id: string;
+                        /** @enum {string} */
+                        action: "close";
+                        /**
+                         * @example {
+                         *       "classification": "false_positive"
+                         *     }
+                         */
+                        body: {
+                            classification?: components["schemas"]["Classification"];
+                            notes?: string;
+                            label?: {
+                                key: string;
+                                value: string;
+                            };
+                        };
+                        /** @description as the If-Match header of the single write: 412 for this item when stale */
+                        if_match?: string;
+                    } | {
+                        /** @description <provider id>:<native id> */
+                        id: string;
+                        /** @enum {string} */
+                        action: "note";
+                        /**
+                         * @example {
+                         *       "text": "Owner contacted; file removed from the shared folder."
+                         *     }
+                         */
+                        body: {
+                            text: string;
+                        };
+                        /** @description as the If-Match header of the single write: 412 for this item when stale */
+                        if_match?: string;
+                    } | {
+                        /** @description <provider id>:<native id> */
+                        id: string;
+                        /** @enum {string} */
+                        action: "labels";
+                        /**
+                         * @example {
+                         *       "labels": [
+                         *         {
+                         *           "key": "soar",
+                         *           "value": "case-1234"
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        body: {
+                            labels: {
+                                key: string;
+                                value: string;
+                            }[];
+                        };
+                        /** @description as the If-Match header of the single write: 412 for this item when stale */
+                        if_match?: string;
+                    })[];
+                    /**
+                     * @description true: answer 200 with each item's verdict after reads only; nothing is written
+                     * @default false
+                     */
+                    dry_run?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        dry_run: true;
+                        results: {
+                            index: number;
+                            id: string;
+                            /** @enum {string} */
+                            verdict: "would_succeed" | "refused";
+                            /** @description the incident's current ETag, when it was read */
+                            etag?: string;
+                            error?: components["schemas"]["Problem"];
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        job_id: string;
+                        /** @enum {string} */
+                        state: "queued";
+                        total: number;
+                    };
+                };
+            };
+            /** @description Invalid request (validation_failed, invalid_cursor) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key (unauthorized) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope or the provider (forbidden) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (payload_too_large) */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON (unsupported_media_type) */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider cannot do this (capability_not_supported, unsupported_value, idempotency_key_reused) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Per-key rate limit exceeded (rate_limited), with Retry-After */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected gateway fault (internal_error); details are logged, never returned */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Provider or gateway unavailable (provider_unavailable, upstream_rate_limited, service_unavailable), with Retry-After */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description the job_id of the 202 answer
+                 * @example job_Zy3kP0x8QkWm4rT1aV9nCw
+                 */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Invalid request (validation_failed, invalid_cursor) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key (unauthorized) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope or the provider (forbidden) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown incident, provider or route (not_found) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Per-key rate limit exceeded (rate_limited), with Retry-After */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected gateway fault (internal_error); details are logged, never returned */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Provider or gateway unavailable (provider_unavailable, upstream_rate_limited, service_unavailable), with Retry-After */
+            503: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];

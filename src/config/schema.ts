@@ -159,6 +159,23 @@ export const ConfigSchema = Type.Object({
   store: StoreSettings,
   changes: ChangeFeedSettings,
   webhooks: WebhookSettings,
+  // Batch jobs (spec section 11, docs/writes.md); they live in the store.
+  jobs: Type.Object({
+    lease_ms: Type.Integer({
+      minimum: 1_000,
+      maximum: 600_000,
+      default: 30_000,
+      description: 'a job\'s lease: a replica that dies leaves its job to another replica this long after its ' +
+        'last renewal'
+    }),
+    item_timeout_ms: Type.Integer({
+      minimum: 1_000,
+      maximum: 600_000,
+      default: 120_000,
+      description: 'one item\'s deadline, waits for the vendor write budget included'
+    }),
+    retention_days: Type.Integer({ minimum: 1, maximum: 90, default: 7, description: 'finished jobs kept this long' })
+  }, { ...closed, default: {} }),
   providers: Type.Array(Type.Union([ZwaProviderConfig, CloudlockProviderConfig]), { default: [] }),
   api_keys: Type.Array(ApiKeyConfig, { default: [] }),
   observability: Type.Object({

@@ -9,6 +9,8 @@ export interface GatewayErrorExtras {
   capability?: string
   failedProviders?: ProviderFailureT[]
   retryAfter?: number
+  fields?: string[] // precondition_failed: the fields that differ from the state the caller's ETag named
+  etag?: string // precondition_failed: the incident's current ETag (also sent as the ETag header)
   status?: number
   cause?: unknown
 }
@@ -24,6 +26,8 @@ export class GatewayError extends Error {
   readonly capability?: string
   readonly failedProviders?: ProviderFailureT[]
   readonly retryAfter?: number
+  readonly fields?: string[]
+  readonly etag?: string
 
   constructor (code: ErrorCode, detail: string, extras: GatewayErrorExtras = {}) {
     super(detail, extras.cause === undefined ? undefined : { cause: extras.cause })
@@ -36,6 +40,8 @@ export class GatewayError extends Error {
     this.capability = extras.capability
     this.failedProviders = extras.failedProviders
     this.retryAfter = extras.retryAfter
+    this.fields = extras.fields
+    this.etag = extras.etag
   }
 }
 

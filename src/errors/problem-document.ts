@@ -53,6 +53,11 @@ export function toProblem (err: unknown, request: Pick<FastifyRequest, 'id' | 'u
     if (err.provider) body.provider = err.provider
     if (err.capability) body.capability = err.capability
     if (err.failedProviders) body.failed_providers = err.failedProviders
+    if (err.fields) body.fields = err.fields
+    if (err.etag) {
+      body.etag = err.etag
+      headers.etag = err.etag
+    }
     if (err.retryAfter !== undefined) {
       body.retry_after = Math.max(0, Math.ceil(err.retryAfter))
       headers['retry-after'] = String(body.retry_after)

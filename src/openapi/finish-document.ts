@@ -44,6 +44,19 @@ export const RESPONSE_HEADERS: Record<string, HeaderSpec> = {
     // answers stored for replay: those given after authentication and body parsing, below 500
     on: (path, method, status) => isV1(path) && isWrite(method) && status < 500 && ![401, 413, 415].includes(status)
   },
+  ETag: {
+    description: 'Strong entity tag of the incident\'s vendor state (the same for every key, with or without ' +
+      '`include=raw`): send it as If-Match on a write, or as If-None-Match on GET (docs/writes.md).',
+    schema: { type: 'string' },
+    // the incident detail and the writes to one incident: 200, 304 and 412
+    on: (path, method, status) => /^\/v1\/incidents\/\{id\}(\/(close|notes|labels))?$/.test(path) &&
+      (status === 200 || status === 304 || (status === 412 && method !== 'get'))
+  },
+  Location: {
+    description: 'Where the batch job\'s state and results are: /v1/jobs/{job_id}.',
+    schema: { type: 'string' },
+    on: (path, method, status) => path === '/v1/incidents/batch' && method === 'post' && status === 202
+  },
   'WWW-Authenticate': {
     description: 'The authentication scheme: `Bearer realm="dlp-gateway"`.',
     schema: { type: 'string' },

@@ -1,6 +1,7 @@
 import { Change, ChangeList } from './change.ts'
 import { enumSchemas } from './enums.ts'
 import { Incident } from './incident.ts'
+import { Job } from './job.ts'
 import { IncidentList } from './incident-list.ts'
 import { MappingList, ProviderMapping } from './mapping.ts'
 import { Problem } from './problem.ts'
@@ -13,5 +14,6 @@ import { Webhook, WebhookCreated, WebhookList } from './webhook.ts'
 export const sharedSchemas = [
   ...enumSchemas,
   Problem, Incident, IncidentList, IncidentArray, Provider, ProviderList, ProviderMapping, MappingList,
-  HistoryList, Evidence, Triggers, TicketList, GroupList, Change, ChangeList, Webhook, WebhookCreated, WebhookList
+  HistoryList, Evidence, Triggers, TicketList, GroupList, Change, ChangeList, Webhook, WebhookCreated, WebhookList,
+  Job
 ]

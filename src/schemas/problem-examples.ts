@@ -2,7 +2,8 @@ import { PROBLEM_TYPES, problemTypeUri } from './problem-types.ts'
 import { EXAMPLE_REQUEST_ID } from './examples.ts'
 import type { ErrorCode, ProblemT } from './problem.ts'
 
-type Extras = Partial<Pick<ProblemT, 'errors' | 'provider' | 'capability' | 'failed_providers' | 'retry_after'>>
+type Extras = Partial<Pick<ProblemT,
+  'errors' | 'provider' | 'capability' | 'failed_providers' | 'retry_after' | 'fields' | 'etag'>>
 
 // One example problem document per stable code, shown in the OpenAPI document under each status
 // the code is answered with (PROBLEM_TYPES). Typed as a complete record: a new code needs its
@@ -18,6 +19,12 @@ const EXAMPLES: Record<ErrorCode, { detail: string } & Extras> = {
   },
   invalid_cursor: {
     detail: 'The cursor is not valid: it was issued for other filters. Repeat the same filters with the cursor.'
+  },
+  precondition_failed: {
+    detail: 'Incident zwa:1-143-17511935165548339480 changed since the ETag in If-Match was issued; read it again ' +
+      'and decide on the current state.',
+    fields: ['status', 'updated_at'],
+    etag: '"Zy3kP0x8QkWm4rT1aV9nCw2dLsE6uYhB"'
   },
   change_token_expired: {
     detail: 'The change token belongs to a change store that no longer exists. Start again from a list walk ' +

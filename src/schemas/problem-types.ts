@@ -10,6 +10,7 @@ export const PROBLEM_TYPES: Record<ErrorCode, { status: number, title: string }>
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   change_token_expired: { status: 410, title: 'Change token expired' },
+  precondition_failed: { status: 412, title: 'Precondition failed' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   capability_not_supported: { status: 422, title: 'Capability not supported by provider' },

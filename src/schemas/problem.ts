@@ -8,7 +8,8 @@ export const ERROR_CODES = [
   'capability_not_supported', 'unsupported_value', 'idempotency_key_reused', 'rate_limited',
   'upstream_error', 'upstream_timeout', 'upstream_rate_limited', 'upstream_auth_failed',
   'provider_unavailable', 'write_outcome_unknown', 'service_unavailable', 'internal_error',
-  'bad_request', 'request_timeout', 'uri_too_long', 'request_header_fields_too_large', 'change_token_expired'
+  'bad_request', 'request_timeout', 'uri_too_long', 'request_header_fields_too_large', 'change_token_expired',
+  'precondition_failed'
 ] as const
 export type ErrorCode = typeof ERROR_CODES[number]
 
@@ -36,7 +37,12 @@ export const Problem = Type.Object({
   provider: Type.Optional(Type.String()),
   capability: Type.Optional(Type.String()),
   failed_providers: Type.Optional(Type.Array(ProviderFailure)),
-  retry_after: Type.Optional(Type.Integer({ minimum: 0, description: 'seconds, also sent as Retry-After' }))
+  retry_after: Type.Optional(Type.Integer({ minimum: 0, description: 'seconds, also sent as Retry-After' })),
+  fields: Type.Optional(Type.Array(Type.String(), {
+    description: 'precondition_failed: the incident fields that differ from the state the If-Match ETag named; ' +
+      '[] when the gateway no longer knows that state'
+  })),
+  etag: Type.Optional(Type.String({ description: 'precondition_failed: the current ETag (also the ETag header)' }))
 }, { additionalProperties: false, $id: 'Problem', title: 'Problem', examples: [PROBLEM_EXAMPLE] })
 
 export type ProblemT = Static<typeof Problem>

@@ -98,3 +98,18 @@ export const WriteHeaders = Type.Object({
     description: 'repeat a write safely: the same key and body replay the first answer for 24 h'
   }))
 })
+
+// An entity tag list as RFC 9110 writes it: `*`, or comma-separated "..." / W/"..." members.
+const EntityTags = (description: string) => Type.String({ minLength: 1, maxLength: 2048, description })
+
+// Writes to one incident: an Idempotency-Key, and If-Match (spec section 11, docs/writes.md).
+export const IncidentWriteHeaders = Type.Object({
+  ...WriteHeaders.properties,
+  'if-match': Type.Optional(EntityTags('write only if the incident is still in the state this ETag (from a GET or ' +
+    'an earlier write\'s answer) names, else 412 precondition_failed; `*`: any existing incident'))
+})
+
+export const DetailHeaders = Type.Object({
+  'if-none-match': Type.Optional(EntityTags('304 without a body when the incident\'s current ETag is one of these ' +
+    '(weak comparison), or `*`'))
+})

@@ -7,6 +7,7 @@ const DESCRIPTIONS: Record<number, string> = {
   403: 'The key lacks the scope or the provider (forbidden)',
   404: 'Unknown incident, provider or route (not_found)',
   413: 'Body too large (payload_too_large)',
+  412: 'If-Match does not name the incident\'s current state (precondition_failed), with its current ETag',
   415: 'Body is not JSON (unsupported_media_type)',
   422: 'The provider cannot do this (capability_not_supported, unsupported_value, idempotency_key_reused)',
   429: 'Per-key rate limit exceeded (rate_limited), with Retry-After',
@@ -32,13 +33,14 @@ export function problemResponses (...statuses: number[]): Record<number, unknown
 
 // Every status a route class can answer with a problem document.
 export const READ_ERRORS = [400, 401, 403, 404, 422, 429, 500, 502, 503, 504]
-export const WRITE_ERRORS = [400, 401, 403, 404, 413, 415, 422, 429, 500, 502, 503, 504]
+// 412: writes to one incident take If-Match (spec section 11).
+export const WRITE_ERRORS = [400, 401, 403, 404, 412, 413, 415, 422, 429, 500, 502, 503, 504]
 export const META_ERRORS = [401, 403, 429, 500]
 export const CHANGE_ERRORS = [400, 401, 403, 404, 410, 429, 500, 503]
 
 // Write routes: their 502 also covers a write whose vendor answer was lost (spec section 6).
-export function writeProblemResponses (): Record<number, unknown> {
-  const out = problemResponses(...WRITE_ERRORS)
+export function writeProblemResponses (statuses = WRITE_ERRORS): Record<number, unknown> {
+  const out = problemResponses(...statuses)
   out[502] = {
     ...(out[502] as object),
     description: 'An upstream provider failed (upstream_error, upstream_auth_failed), or the vendor never ' +
@@ -46,4 +48,9 @@ export function writeProblemResponses (): Record<number, unknown> {
       'with the same Idempotency-Key)'
   }
   return out
+}
+
+// 304 to a GET with a matching If-None-Match: no body, the ETag header only.
+export const NOT_MODIFIED = {
+  304: { description: 'Not modified: If-None-Match names the incident\'s current ETag; no body', type: 'null' }
 }

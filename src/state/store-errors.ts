@@ -2,7 +2,7 @@ import type { KeyWatch, SharedStore } from './shared-store.ts'
 
 // Who used the shared store when it failed: the `store` label of
 // dlp_gateway_shared_store_errors_total.
-export type StoreUser = 'idempotency' | 'rate_limit' | 'token' | 'rate_budget'
+export type StoreUser = 'idempotency' | 'rate_limit' | 'token' | 'rate_budget' | 'write_lock'
 
 // Logs and counts one failed shared-store operation. Callers may still carry on without the
 // store (the token cache, the fail-open rate limit); the failure itself is never silent

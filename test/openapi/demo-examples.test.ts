@@ -31,6 +31,11 @@ t.test('OpenAPI examples run against demo mode', async (t) => {
   t.same({ ...incident, created_at: undefined, updated_at: undefined }, { ...example, created_at: undefined, updated_at: undefined },
     'the Incident example is that demo incident (its times are relative to start-up)')
   const doc = await (await fetch(`${demo.url}/openapi.json`)).json() as { paths: Record<string, Record<string, any>> }
+  // A job id exists only once a batch made it: the batch example is a dry run, so one real job first.
+  const batchExample = doc.paths['/v1/incidents/batch'].post.requestBody.content['application/json'].example
+  const job = await (await fetch(`${demo.url}/v1/incidents/batch`, {
+    method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ ...batchExample, dry_run: false })
+  })).json() as { job_id: string }
   let calls = 0
   for (const [template, item] of Object.entries(doc.paths)) {
     if (!template.startsWith('/v1/')) continue
@@ -42,7 +47,7 @@ t.test('OpenAPI examples run against demo mode', async (t) => {
       for (const p of params.filter((x) => x.in === 'path')) t.ok(exampleValues(p).length > 0, `${op.operationId}: {${p.name}} has an example`)
       const body = op.requestBody?.content?.['application/json']
       if (op.requestBody?.required) t.ok(body?.example !== undefined, `${op.operationId}: the body has an example`)
-      for (const path of pathsOf(template, params)) {
+      for (const path of op.operationId === 'getJob' ? [`/v1/jobs/${job.job_id}`] : pathsOf(template, params)) {
         const res = await fetch(`${demo.url}${path}`, {
           method: method.toUpperCase(),
           headers: body?.example === undefined ? auth : { ...auth, 'content-type': 'application/json' },

@@ -5,6 +5,14 @@ import { pino, type DestinationStream, type Logger } from 'pino'
 import { PROVIDER_ID_PATTERN } from '../../schemas/enums.ts'
 import type { IncidentT } from '../../schemas/incident.ts'
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    // Writes made outside a write route (batch job items, src/jobs/job-runner.ts): one event each,
+    // on the same audit logger, counted like the route's.
+    auditWrite: (event: Record<string, unknown> & { operation: string, outcome: string }) => void
+  }
+}
+
 export interface AuditLogOptions {
   stream?: DestinationStream // overrides observability.audit_log (tests)
 }
@@ -98,6 +106,7 @@ async function auditLog (app: FastifyInstance, opts: AuditLogOptions) {
     : openDestination(app.config.observability.audit_log)
   if (!destination) {
     app.decorate('audit', () => {})
+    app.decorate('auditWrite', () => {})
     return
   }
   const logger: Logger = pino({
@@ -106,6 +115,10 @@ async function auditLog (app: FastifyInstance, opts: AuditLogOptions) {
   }, destination.stream)
   app.decorate('audit', (event: Record<string, unknown>, message: string) => logger.info(event, message))
   app.addHook('onClose', async () => destination.close())
+  app.decorate('auditWrite', (event: Record<string, unknown> & { operation: string, outcome: string }) => {
+    logger.info({ event: 'incident.write', ...event }, 'incident write')
+    app.metrics.auditEvent(event.operation, event.outcome)
+  })
 
   const payloads = new WeakMap<FastifyRequest, string>()
   // A refused key (403) has a name the audit should show; auth sets the principal only on success.

@@ -31,7 +31,11 @@ export const FALLBACK_POLL_MS = 1_000
 export const KEY_PREFIX = 'idem:'
 
 interface Pending { state: 'pending', fp: string }
-interface Done { state: 'done', fp: string, status: number, type: string, body: string }
+// headers: the answer's own headers a replay must carry too (a write's ETag, a batch job's Location).
+interface Done {
+  state: 'done', fp: string, status: number, type: string, body: string, headers?: Record<string, string>
+}
+const REPLAYED_HEADERS = ['etag', 'location']
 // The write was sent and its outcome is not known: repeats decide it, never write again
 // (test/resilience/unknown-outcomes.test.ts).
 interface Unknown { state: 'unknown', fp: string, outcome: UnknownOutcome }
@@ -106,6 +110,7 @@ async function idempotency (app: FastifyInstance, opts: IdempotencyOptions) {
       request.idempotency = { storeKey, fingerprint, tracker: newTracker(), prior }
     } else {
       const done = settled.record
+      if (done.headers) reply.headers(done.headers)
       return reply.code(done.status).header('idempotent-replayed', 'true').type(done.type).send(done.body)
     }
   })
@@ -146,7 +151,13 @@ async function idempotency (app: FastifyInstance, opts: IdempotencyOptions) {
     if (!idem) return payload
     request.idempotency = null
     try {
-      await settle(idem, reply.statusCode, String(reply.getHeader('content-type') ?? 'application/json'), payload)
+      const headers: Record<string, string> = {}
+      for (const name of REPLAYED_HEADERS) {
+        const value = reply.getHeader(name)
+        if (typeof value === 'string') headers[name] = value
+      }
+      await settle(idem, reply.statusCode, String(reply.getHeader('content-type') ?? 'application/json'), payload,
+        headers)
     } catch (err) {
       request.log.warn({ err: { message: (err as Error).message } }, 'could not record the idempotent response')
     }
@@ -156,10 +167,12 @@ async function idempotency (app: FastifyInstance, opts: IdempotencyOptions) {
   // What the key keeps once the answer goes out. A repeat that decided an unknown outcome only
   // replaces or releases the record it read, so a newer one (another replica's) is never lost
   // (test/plugins/idempotency-settle.test.ts).
-  async function settle (idem: IdempotentRequest, status: number, type: string, payload: unknown): Promise<void> {
+  async function settle (idem: IdempotentRequest, status: number, type: string, payload: unknown,
+    headers: Record<string, string>): Promise<void> {
     const { storeKey, fingerprint: fp, tracker, prior } = idem
     if (status < 500 && typeof payload === 'string') {
-      const done = JSON.stringify({ state: 'done', fp, status, type, body: payload } satisfies Done)
+      const kept = Object.keys(headers).length > 0 ? { headers } : {}
+      const done = JSON.stringify({ state: 'done', fp, status, type, body: payload, ...kept } satisfies Done)
       if (prior) await store.replaceIfEquals(storeKey, prior.text, done, RETENTION_MS)
       else await store.set(storeKey, done, RETENTION_MS)
       return

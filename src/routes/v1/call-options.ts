@@ -50,6 +50,17 @@ export function writeRequestContext (request: FastifyRequest): WriteRequestConte
   return { ...requestContext(request), key: idem ? { tracker: idem.tracker, prior: idem.prior?.outcome } : null }
 }
 
+// A write to one incident: also its If-Match, and the ETag of its answer as a response header
+// (spec section 11).
+export function incidentWriteContext (request: FastifyRequest, reply: FastifyReply): WriteRequestContext {
+  const ifMatch = request.headers['if-match']
+  return {
+    ...writeRequestContext(request),
+    ...(typeof ifMatch === 'string' ? { ifMatch } : {}),
+    etag: (value) => { reply.header('etag', value) }
+  }
+}
+
 export const principalOf = (request: FastifyRequest): Principal => {
   if (!request.principal) throw new Error('route without a scope used the principal')
   return request.principal

@@ -1,7 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify'
 import actions from './incidents/actions.ts'
+import batch from './incidents/batch.ts'
 import changes from './changes.ts'
 import detail from './incidents/detail.ts'
+import jobs from './jobs.ts'
 import list from './incidents/list.ts'
 import subResources from './incidents/sub-resources.ts'
 import providers from './providers.ts'
@@ -17,6 +19,8 @@ const v1: FastifyPluginAsync = async (app) => {
   await app.register(list)
   await app.register(detail)
   await app.register(actions)
+  await app.register(batch)
+  await app.register(jobs)
   await app.register(subResources)
   await app.register(transactions)
   await app.register(providers)
