@@ -27,7 +27,7 @@ export interface RecordResult { created: number, updated: number, deleted: numbe
 export type ChangeType = 'created' | 'updated' | 'deleted'
 
 // The first statement of a write made as sync leader: throws when this replica lost leadership, so
-// the write rolls back (src/sync/sync-leases.ts). Gateway writes' write-through is not fenced.
+// the write rolls back (src/store/leases.ts). Gateway writes' write-through is not fenced.
 export type Fence = (tx: Queryable) => Promise<void>
 
 // Every commit that appended changes notifies this channel (delivered at commit): long polls and

@@ -1,5 +1,5 @@
 import type { Database, Queryable } from '../store/database.ts'
-import type { SyncLeases } from '../sync/sync-leases.ts'
+import type { SyncLeases } from '../store/leases.ts'
 import { FeedRetention } from './feed-retention.ts'
 
 const BATCH = 1_000

@@ -3,7 +3,7 @@ import type { Static } from 'typebox'
 import type { SyncSettings } from '../config/sync.ts'
 import { isGatewayError } from '../errors/gateway-error.ts'
 import type { Fence, MirrorStore, RecordResult } from '../mirror/mirror-store.ts'
-import { isLeaseLost, LeaseLostError, type Lease, type SyncLeases } from './sync-leases.ts'
+import { isLeaseLost, LeaseLostError, type Lease, type SyncLeases } from '../store/leases.ts'
 import { OPEN_STATUSES, RECHECK_STATUSES, SYNC_PLANS, type SyncPlan } from './sync-plan.ts'
 import type { LeaderReport, SyncProgress, SyncStateStore, WalkProgress } from './sync-state-store.ts'
 
@@ -45,7 +45,7 @@ export interface ProviderSyncDeps {
   observer: SyncObserver
   now?: () => number
   onError?: (err: unknown) => void // logged by the owner (no incident content in it)
-  // Leadership among replicas (src/sync/sync-leases.ts). Absent: this instance always leads, unfenced
+  // Leadership among replicas (src/store/leases.ts). Absent: this instance always leads, unfenced
   // (unit tests of the sync strategy).
   leases?: SyncLeases
   onLeadership?: (leading: boolean) => void // logged by the owner
@@ -259,7 +259,7 @@ export class ProviderSync {
 
   // Only the leader polls; a replica that cannot take the lease is a standby and does nothing here.
   // Every write of the poll is fenced by the lease it began with: once another replica takes over,
-  // the rest of this poll fails with LeaseLostError and writes nothing (src/sync/sync-leases.ts).
+  // the rest of this poll fails with LeaseLostError and writes nothing (src/store/leases.ts).
   private async poll (): Promise<void> {
     if (this.stopped) return
     try {

@@ -3,7 +3,7 @@ import type { MirrorStore, RecordResult } from '../mirror/mirror-store.ts'
 import { SYNC_OFF } from '../schemas/change.ts'
 import type { IncidentT } from '../schemas/incident.ts'
 import { ProviderSync, type SyncObserver, type SyncSettingsT, type SyncStatus } from './provider-sync.ts'
-import type { SyncLeases } from './sync-leases.ts'
+import type { SyncLeases } from '../store/leases.ts'
 import type { SyncStateStore } from './sync-state-store.ts'
 
 export type ProviderSyncInfo = SyncStatus

@@ -3,7 +3,7 @@ import t from 'tap'
 import { request } from 'undici'
 import { FeedRetention } from '../../src/mirror/feed-retention.ts'
 import { RetentionSchedule } from '../../src/mirror/retention-schedule.ts'
-import { SyncLeases } from '../../src/sync/sync-leases.ts'
+import { SyncLeases } from '../../src/store/leases.ts'
 import { KEYS, startStack } from '../helpers/stack.ts'
 
 // Retention (spec section 9): changes older than retention_days are pruned oldest first; a token

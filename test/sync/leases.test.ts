@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { isLeaseLost, SyncLeases } from '../../src/sync/sync-leases.ts'
+import { isLeaseLost, SyncLeases } from '../../src/store/leases.ts'
 import { ENGINES, freshDatabase } from '../helpers/databases.ts'
 
-// Leases in the store (src/sync/sync-leases.ts): one holder at a time, take-over only after expiry
+// Leases in the store (src/store/leases.ts): one holder at a time, take-over only after expiry
 // (database time), a growing epoch, and a fence that refuses the writes of a former holder.
 
 for (const engine of ENGINES) {

@@ -10,7 +10,7 @@ import { ChangeService } from '../../services/change-service.ts'
 import type { Database } from '../../store/database.ts'
 import { openDatabase } from '../../store/open-database.ts'
 import { syncObserver } from '../../sync/sync-metrics.ts'
-import { SyncLeases } from '../../sync/sync-leases.ts'
+import { SyncLeases } from '../../store/leases.ts'
 import { SyncService } from '../../sync/sync-service.ts'
 import { SyncStateStore } from '../../sync/sync-state-store.ts'
 

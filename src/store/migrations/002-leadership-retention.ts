@@ -3,7 +3,7 @@ export default `
 -- One row per piece of singleton work (a provider's sync, the retention pruner). The holder keeps it
 -- by renewing before expires_at (database time, never a replica's clock); any replica takes an
 -- expired lease. epoch grows on every take-over and fences writes: a sync write commits only while
--- its holder and epoch still own an unexpired lease (src/sync/sync-leases.ts).
+-- its holder and epoch still own an unexpired lease (src/store/leases.ts).
 CREATE TABLE sync_leases (
   name text PRIMARY KEY,
   holder text NOT NULL,

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os'
 import { randomBytes } from 'node:crypto'
-import type { Database, Queryable } from '../store/database.ts'
+import type { Database, Queryable } from './database.ts'
 
 // Leadership of singleton work across replicas (spec section 9: exactly one replica syncs a provider
 // instance at a time), kept in the shared store as leases with a fencing epoch:
