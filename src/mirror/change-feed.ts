@@ -36,9 +36,22 @@ export interface FeedPage {
 export const changeMark = (c: { seq: number, native_id: string, detected_at: Date }): string =>
   sha256(`${c.seq}|${c.native_id}|${c.detected_at.getTime()}`).toString('base64url').slice(0, 12)
 
-const retentionExpired = () => new GatewayError('change_token_expired', 'The changes after this token were ' +
-  'removed: the feed keeps changes for changes.retention_days. Start again from a list walk (GET /v1/incidents), ' +
-  'then read GET /v1/changes without `after`.')
+const RETENTION_DETAIL = 'The changes after this token were removed: the feed keeps changes for ' +
+  'changes.retention_days. Start again from a list walk (GET /v1/incidents), then read GET /v1/changes without `after`.'
+const retentionExpired = () => new GatewayError('change_token_expired', RETENTION_DETAIL, { cause: RETENTION })
+const RETENTION = new Error('retention')
+
+// The 410 of a position behind the retention boundary (not of a lost or restored store).
+export const isRetentionExpired = (err: unknown): boolean =>
+  err instanceof GatewayError && err.code === 'change_token_expired' && err.cause === RETENTION
+
+export interface FeedRequest {
+  after: number | null // null: from the oldest change retained
+  mark?: string // the fingerprint the reader's token holds of the change at `after` (absent: not checked)
+  providers: string[]
+  limit: number
+  raw: boolean
+}
 
 export class ChangeFeed {
   private readonly db: Database
@@ -49,8 +62,19 @@ export class ChangeFeed {
 
   // `after` null: from the oldest change retained. `mark`: the fingerprint the reader's token holds of
   // the change at `after` (absent: not checked).
-  async read (request: { after: number | null, mark?: string, providers: string[], limit: number, raw: boolean }):
-  Promise<FeedPage> {
+  async read (request: FeedRequest): Promise<FeedPage> {
+    // Without a token the page starts at the boundary: pruning that moved it during the read is not the
+    // reader's problem, so it reads again from the new one.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.readOnce(request)
+      } catch (err) {
+        if (request.after !== null || !isRetentionExpired(err) || attempt >= 3) throw err
+      }
+    }
+  }
+
+  private async readOnce (request: FeedRequest): Promise<FeedPage> {
     const [bounds] = await this.db.query<{ head: number, pruned: number, pruned_mark: string }>(
       'SELECT c.last_seq AS head, r.pruned_through AS pruned, r.pruned_mark FROM change_counter c, feed_retention r')
     const { head } = bounds
@@ -62,6 +86,9 @@ export class ChangeFeed {
     if (after < bounds.pruned) throw retentionExpired()
     if (after > head ||
       (request.mark !== undefined && after > 0 && await this.markAt(after, bounds) !== request.mark)) {
+      // The change at the position may just have been pruned: that is retention, not a lost store.
+      const [now] = await this.db.query<{ pruned: number }>('SELECT pruned_through AS pruned FROM feed_retention')
+      if (after < now.pruned) throw retentionExpired()
       throw new GatewayError('change_token_expired', 'The change token does not match the change store, which ' +
         'lost changes it had handed out (restored from a backup or failed over). Start again from a list walk ' +
         '(GET /v1/incidents), then read GET /v1/changes without `after`.')

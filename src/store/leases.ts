@@ -11,7 +11,7 @@ import type { Database, Queryable } from './database.ts'
 //   lease row FOR SHARE and checks holder, epoch and expiry. A take-over must update that row, so it
 //   waits for a fenced write in flight to commit, and after it no write of the former holder can
 //   pass the check. A leader paused past its lease (SIGSTOP, a long GC, a partition) therefore never
-//   writes after it lost leadership (test/sync/leader-fencing.test.ts).
+//   writes after it lost leadership (test/sync/leases.test.ts, test/sync/replica-failover.test.ts).
 // Why not PostgreSQL session advisory locks: a paused process keeps its connection, and with it the
 // lock, for as long as TCP takes to notice (hours); and they fence nothing.
 
@@ -77,10 +77,11 @@ export class SyncLeases {
     return rows.length > 0
   }
 
-  // A graceful stop hands over at once instead of after the lease's expiry.
+  // A graceful stop hands over at once instead of after the lease's expiry. The holder is cleared, so
+  // a renewal still in flight cannot bring a released lease back.
   async release (lease: Lease): Promise<void> {
-    await this.db.query(`UPDATE sync_leases SET expires_at = now()
-      WHERE name = $1 AND holder = $2 AND epoch = $3 AND expires_at > now()`, [lease.name, lease.holder, lease.epoch])
+    await this.db.query(`UPDATE sync_leases SET expires_at = LEAST(expires_at, now()), holder = ''
+      WHERE name = $1 AND holder = $2 AND epoch = $3`, [lease.name, lease.holder, lease.epoch])
   }
 
   async holderOf (name: string): Promise<LeaseHolder | null> {

@@ -12,13 +12,21 @@ export async function pgListen (url: string, channel: string, onNotify: () => vo
 
   const connect = async (): Promise<void> => {
     const c = new pg.Client({
-      connectionString: url, application_name: options.applicationName ?? 'dlp-gateway-listen', keepAlive: true
+      connectionString: url,
+      application_name: options.applicationName ?? 'dlp-gateway-listen',
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000
     })
     c.on('notification', (msg) => { if (msg.channel === channel) onNotify() })
     c.on('error', () => reconnect(c))
     c.on('end', () => reconnect(c))
-    await c.connect()
-    await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`)
+    try {
+      await c.connect()
+      await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`)
+    } catch (err) {
+      await c.end().catch(() => {}) // e.g. LISTEN refused by a hot standby: do not leak the connection
+      throw err
+    }
     if (closed) {
       await c.end().catch(() => {})
       return
@@ -45,9 +53,23 @@ export async function pgListen (url: string, channel: string, onNotify: () => vo
     retry.unref()
   }
 
-  await connect()
+  // An idle connection a NAT or proxy dropped without a word would stop every wake-up: a ping a
+  // minute finds it, and a failed or silent ping opens a new one.
+  const ping = setInterval(() => {
+    const c = client
+    if (!c) return
+    const late = setTimeout(() => reconnect(c), 10_000)
+    c.query('SELECT 1').then(() => clearTimeout(late), () => { clearTimeout(late); reconnect(c) })
+  }, 60_000)
+  ping.unref()
+
+  await connect().catch((err: unknown) => {
+    clearInterval(ping)
+    throw err
+  })
   return async () => {
     closed = true
+    clearInterval(ping)
     clearTimeout(retry)
     const c = client
     client = null

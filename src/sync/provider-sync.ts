@@ -79,6 +79,7 @@ export class ProviderSync {
   private generation = 0 // moves on every gain or loss, so a stale store read is not applied
   private leaderView: { replica: string | null, since: string | null } = { replica: null, since: null }
   private report: LeaderReport | null = null
+  private ticking: Promise<void> | null = null // a tick in flight, awaited by stop()
   private pollGeneration = 0 // the generation the running poll began in (polls run one at a time)
   // Every write of a poll: refused once the poll's lease is gone, even if this replica leads again.
   private readonly fence: Fence = async (tx) => {
@@ -114,20 +115,28 @@ export class ProviderSync {
   // Keeps or takes leadership (every renewal period, from SyncService): renews the lease this replica
   // holds, or takes an expired one and polls at once, so a dead leader is replaced within the lease's
   // time plus one period. A standby refreshes what it shows of the leader's progress instead.
-  async tick (): Promise<void> {
-    if (this.stopped || !this.deps.leases) return
-    const gained = await this.ensureLeadership()
-    if (gained) this.pollNow().catch(() => {})
-    else if (!this.lease) await this.refreshStandby()
+  tick (): Promise<void> {
+    if (this.stopped || !this.deps.leases || this.ticking) return this.ticking ?? Promise.resolve()
+    this.ticking = (async () => {
+      const gained = await this.ensureLeadership()
+      if (gained) this.pollNow().catch(() => {})
+      else if (!this.lease && !this.stopped) await this.refreshStandby()
+    })().finally(() => { this.ticking = null })
+    return this.ticking
   }
 
   // True when leadership was just gained.
   private async ensureLeadership (): Promise<boolean> {
     const leases = this.deps.leases
     if (!leases) return false
-    if (this.lease) {
-      if (await leases.renew(this.lease)) return false
-      this.lost()
+    const held = this.lease
+    if (held) {
+      if (await leases.renew(held)) {
+        if (this.lease !== held) await leases.release(held) // dropped meanwhile: hand it back, do not keep it idle
+        return false
+      }
+      this.lost(held)
+      if (this.lease) return false // another call took it again meanwhile
     }
     const lease = await leases.acquire(`sync:${this.provider}`)
     if (!lease || this.stopped) {
@@ -144,12 +153,12 @@ export class ProviderSync {
     return true
   }
 
-  private lost (): void {
-    if (!this.lease) return
+  private lost (lease: Lease): void {
+    if (this.lease !== lease) return
     this.generation++
     this.lease = null
     this.leaderSince = null
-    this.progress = null
+    this.report = this.leaderReport() // what this replica last knew, until the next refresh from the store
     this.deps.observer.leadership?.(this.provider, false)
     this.deps.onLeadership?.(false)
   }
@@ -189,7 +198,9 @@ export class ProviderSync {
       if (this.stopped) return
       await this.pollNow().catch(() => {})
       if (this.stopped) return
-      const again = this.progress?.initialDone === false && !this.failed ? 0 : this.settings.poll_interval_s * 1000
+      const again = this.leading && this.progress?.initialDone === false && !this.failed
+        ? 0
+        : this.settings.poll_interval_s * 1000
       this.timer = setTimeout(loop, again)
       this.timer.unref()
     }
@@ -202,6 +213,7 @@ export class ProviderSync {
     clearTimeout(this.timer)
     this.abort.abort(new Error('sync stopped'))
     await this.queue
+    await this.ticking?.catch(() => {})
     const lease = this.lease
     if (lease && this.deps.leases) await this.deps.leases.release(lease).catch(() => {})
   }
@@ -298,7 +310,12 @@ export class ProviderSync {
     } catch (err) {
       if (isLeaseLost(err) || generation !== this.generation) {
         // Another replica leads now: its poll carries on from the store, nothing here was half-written.
-        if (generation === this.generation) this.lost()
+        const lease = this.lease
+        if (generation === this.generation && lease) {
+          this.lost(lease)
+          // Expired with nobody taking it, or taken: either way it is not this replica's any more.
+          await this.deps.leases?.release(lease).catch(() => {})
+        }
         return
       }
       this.failed = true
@@ -307,6 +324,12 @@ export class ProviderSync {
       this.deps.observer.polled(this.provider, 'error', this.lagSeconds())
       if (!this.stopped) this.deps.onError?.(err)
       throw err
+    }
+  }
+
+  private stillLeading (): void {
+    if (this.deps.leases && (!this.lease || this.pollGeneration !== this.generation)) {
+      throw new LeaseLostError(`sync:${this.provider}`)
     }
   }
 
@@ -442,6 +465,7 @@ export class ProviderSync {
     let calls = 0
     while (calls < maxCalls) {
       this.abort.signal.throwIfAborted()
+      this.stillLeading() // a former leader makes no more vendor calls either
       const observedAt = new Date(this.now())
       const request: PageRequest & { purpose: 'sync' } = {
         filters,
@@ -465,6 +489,7 @@ export class ProviderSync {
   private async readEach (nativeIds: string[]): Promise<void> {
     for (const nativeId of nativeIds) {
       this.abort.signal.throwIfAborted()
+      this.stillLeading() // a former leader makes no more vendor calls either
       const observedAt = new Date(this.now())
       const opts = { signal: this.abort.signal, deadline: this.callDeadline(), fresh: true, purpose: 'sync' as const }
       try {

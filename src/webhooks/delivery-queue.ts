@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { isGatewayError } from '../errors/gateway-error.ts'
-import { ChangeFeed, type StoredChange } from '../mirror/change-feed.ts'
+import { ChangeFeed, isRetentionExpired, type StoredChange } from '../mirror/change-feed.ts'
 import type { AttemptOutcome } from '../schemas/webhook.ts'
 import type { Database, Queryable } from '../store/database.ts'
 import { wants } from './payload.ts'
@@ -90,9 +90,13 @@ export class DeliveryQueue {
             raw: false
           })
         } catch (err) {
-          // A store restored from a backup is behind the position: start again at its head.
           if (!isGatewayError(err) || err.code !== 'change_token_expired') throw err
-          await tx.query('UPDATE webhooks SET position = (SELECT last_seq FROM change_counter) WHERE id = $1', [w.id])
+          // Behind the retention boundary: what was pruned is lost to it, what is kept still goes out.
+          // A store restored from a backup is behind the position instead: start again at its head.
+          const to = isRetentionExpired(err)
+            ? 'SELECT pruned_through FROM feed_retention'
+            : 'SELECT last_seq FROM change_counter'
+          await tx.query(`UPDATE webhooks SET position = (${to}) WHERE id = $1`, [w.id])
           continue
         }
         const wanted = page.changes.filter((c) => wants(w.events, w.filter, c))

@@ -215,3 +215,41 @@ t.test('ZWA reconcile: a full walk spread over reconcile_interval_h, then a swee
     const late = (await changesOf(fake.adapter.id)).slice(seen).map((c) => [c.native_id, c.type])
     t.same(late.sort(), [['200', 'deleted'], ['7', 'updated']])
   })
+
+t.test('leadership: a standby polls nothing and waits a poll interval, even while the leader loads', async (t) => {
+  const { SyncLeases } = await import('../../src/store/leases.ts')
+  const fake = fakeVendor('cloudlock')
+  for (let n = 1; n <= 5; n++) fake.records.set(String(n), inc(n))
+  const leader = new SyncLeases(db, { holder: 'leader', ttlMs: 60_000 })
+  const held = (await leader.acquire(`sync:${fake.adapter.id}`))!
+  // The leader's initial load is under way: a standby that took that for its own would poll at once, again and again.
+  const state = new SyncStateStore(db)
+  await state.save(fake.adapter.id, { ...(await state.load(fake.adapter.id)), initial: { pinnedAt: at(T0), startedAt: at(T0), position: null } },
+    { last_poll_at: null, last_error: null, failed: false, vendor_calls_last_hour: 0 })
+  let attempts = 0
+  class Counting extends SyncLeases {
+    override acquire (name: string) {
+      attempts++
+      return super.acquire(name)
+    }
+  }
+  const standby = new ProviderSync({
+    adapter: fake.adapter,
+    settings: settings(),
+    mirror,
+    state,
+    observer: { recorded () {}, polled () {} },
+    leases: new Counting(db, { holder: 'standby', ttlMs: 60_000 })
+  })
+  await standby.restore()
+  standby.start()
+  await new Promise((resolve) => setTimeout(resolve, 1_000))
+  await standby.stop()
+  t.ok(attempts <= 2, `one try to take the lease per poll interval (${attempts})`)
+  t.equal(fake.pages.length, 0, 'no vendor call from a standby')
+  const status = standby.status()
+  t.equal(status.leader.this_replica, false)
+  t.equal(status.leader.replica, 'leader')
+  t.equal(status.state, 'initial_load', 'the leader\'s progress, read from the store')
+  await leader.release(held)
+})
