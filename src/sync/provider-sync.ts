@@ -288,6 +288,7 @@ export class ProviderSync {
     this.pollGeneration = generation
     const started = this.now()
     this.lastPollAt = started
+    const keepAlive = this.keepLeaseDuringPoll()
     try {
       const progress = this.progress ?? await this.deps.state.load(this.provider)
       this.progress = progress
@@ -324,7 +325,23 @@ export class ProviderSync {
       this.deps.observer.polled(this.provider, 'error', this.lagSeconds())
       if (!this.stopped) this.deps.onError?.(err)
       throw err
+    } finally {
+      clearInterval(keepAlive)
     }
+  }
+
+  // A long poll (an initial load waiting for its budget) renews its lease itself, so it never depends
+  // on the periodic tick alone (polls driven by hand have none).
+  private keepLeaseDuringPoll (): NodeJS.Timeout | undefined {
+    const leases = this.deps.leases
+    const lease = this.lease
+    if (!leases || !lease) return undefined
+    const timer = setInterval(() => {
+      if (this.lease !== lease) return
+      leases.renew(lease).then((ok) => { if (!ok) this.lost(lease) }, () => {})
+    }, Math.max(100, Math.floor(leases.ttlMs / 3)))
+    timer.unref()
+    return timer
   }
 
   private stillLeading (): void {

@@ -86,6 +86,7 @@ export async function startHarness (opts: HarnessOptions = {}): Promise<Harness>
 cursor: { secret: ${'r'.repeat(40)} }
 observability: { audit_log: 'off' }
 limits: { request_timeout_ms: ${opts.requestTimeoutMs ?? 10_000}, rate_limit_per_minute: 100000 }
+load_shedding: { max_event_loop_delay_ms: 0 } # fault tests, not load tests: a busy CI machine must not shed them
 providers:
   - id: zwa
     type: zwa

@@ -79,6 +79,8 @@ async function buildEnv (v: Variant): Promise<Env> {
 cursor: { secret: ${'w'.repeat(40)} }
 observability: { audit_log: "off", metrics: false }
 limits: { rate_limit_per_minute: 1000000 }
+# a model test, not a load test: a busy CI machine must not shed its requests
+load_shedding: { max_event_loop_delay_ms: 0 }
 providers:
   - { id: zwa, type: zwa, base_url: ${zwaUrl}, auth: { mode: api_key, key_id: ${ZWA_KEY.key_id}, key_secret: ${ZWA_KEY.key_secret} }, resilience: { rate_budget: { enabled: false } } }
   - { id: cloudlock, type: cloudlock, base_url: ${clUrl}/api/v2, token: ${CL_TOKEN} }

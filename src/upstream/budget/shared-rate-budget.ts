@@ -75,6 +75,8 @@ export class SharedRateBudget implements RateBudgetStore {
   private readonly instance = randomBytes(6).toString('hex')
   private seq = 0
   private current: BudgetMode = 'shared'
+  private reprobe: NodeJS.Timeout | undefined
+  private closed = false
   private lastFailure = 0
   private probing = false
   private readonly pending = new Set<Promise<unknown>>()
@@ -198,14 +200,29 @@ export class SharedRateBudget implements RateBudgetStore {
         this.setMode('shared')
       } catch (err) {
         this.failed(err, 'probe')
+        this.probeAgainLater()
       }
     })().finally(() => { this.pending.delete(p) })
     this.pending.add(p)
     return p
   }
 
+  // A failed start-up probe (a replica booting next to others on a busy machine) is tried again
+  // every few seconds while in fallback, so a replica without traffic does not report `fallback`
+  // for good; with traffic the next reserve finds Redis anyway.
+  private probeAgainLater (): void {
+    if (this.closed || this.reprobe) return
+    this.reprobe = setTimeout(() => {
+      this.reprobe = undefined
+      if (!this.closed && this.current === 'fallback') this.probe().catch(() => {})
+    }, Math.max(this.retryMs, 5_000))
+    this.reprobe.unref()
+  }
+
   // Waits for the fire-and-forget calls still running; the Redis client belongs to the caller.
   async close (): Promise<void> {
+    this.closed = true
+    clearTimeout(this.reprobe)
     await Promise.allSettled([...this.pending])
   }
 
