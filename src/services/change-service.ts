@@ -1,11 +1,10 @@
 import { once } from 'node:events'
 import { GatewayError, isGatewayError } from '../errors/gateway-error.ts'
-import type { ChangeFeed, StoredChange } from '../mirror/change-feed.ts'
+import type { ChangeFeed } from '../mirror/change-feed.ts'
 import { providerSetDigest, type ChangeTokenCodec } from '../mirror/change-token.ts'
 import type { MirrorStore } from '../mirror/mirror-store.ts'
-import type { IncidentT } from '../schemas/incident.ts'
 import type { SyncService } from '../sync/sync-service.ts'
-import { incidentView, previousView } from './incident-view.ts'
+import { changeView } from './change-view.ts'
 import type { Principal } from './principal.ts'
 import { providersForList, type ProviderSource } from './provider-access.ts'
 
@@ -125,7 +124,7 @@ export class ChangeService {
     }
     const now = this.now()
     return {
-      data: page.changes.map((c) => this.changeView(c, principal, options.raw)),
+      data: page.changes.map((c) => changeView(c, principal, options.raw)),
       next: codec.encode({ store: storeId, seq: page.position, providers: digest, mark: page.mark }),
       has_more: page.hasMore,
       providers: Object.fromEntries(providers.map((p) => {
@@ -153,27 +152,6 @@ export class ChangeService {
       const n = (this.waiting.get(key) ?? 1) - 1
       if (n === 0) this.waiting.delete(key)
       else this.waiting.set(key, n)
-    }
-  }
-
-  private changeView (c: StoredChange, principal: Principal, raw: boolean): Record<string, unknown> {
-    let incident: IncidentT | null = null
-    if (c.incident !== null) {
-      const whole = (raw && c.raw ? { ...c.incident, raw: c.raw } : c.incident) as IncidentT
-      incident = incidentView(whole, principal, { raw })
-    }
-    const previous = previousView(c.previous, principal)
-    return {
-      seq: c.seq,
-      type: c.type,
-      incident_id: `${c.provider}:${c.native_id}`,
-      provider: c.provider,
-      occurred_at: c.occurred_at.toISOString(),
-      detected_at: c.detected_at.toISOString(),
-      changed: c.changed,
-      previous: previous.values,
-      incident,
-      ...(previous.withheld ? { content_withheld: true } : {})
     }
   }
 
