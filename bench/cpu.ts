@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import pg from 'pg'
+import { benchDatabase } from './lib/bench-database.ts'
 import { request } from 'undici'
 import { BENCH_KEY, startGateway } from './lib/gateway.ts'
 import { load } from './lib/load.ts'
@@ -57,7 +57,7 @@ export async function benchCpu (duration: number, rounds = 3): Promise<CpuResult
     // The feed gateway syncs the simulator into its embedded store once, then does not poll again
     // during the measurement (the interval is an hour): what is measured is serving the feed.
     // Its store is PostgreSQL (the production choice) when one answers, else the embedded one.
-    const db = await benchDatabase()
+    const db = await benchDatabase('gw_bench')
     if (db) cleanups.push(db.drop)
     const feedGateway = await started(startGateway({ cloudlock: sim.url },
       db ? `store: { database_url: "${db.url}" }` : '', {
@@ -169,24 +169,4 @@ export async function feedLoaded (url: string, headers: Record<string, string>):
     if (Date.now() > until) throw new Error(`the feed did not fill: ${res.statusCode} ${JSON.stringify(body).slice(0, 300)}`)
     await new Promise((resolve) => setTimeout(resolve, 500))
   }
-}
-
-// A fresh database on the PostgreSQL of BENCH_DATABASE_URL (default: the local one, user postgres),
-// dropped afterwards; null when none answers.
-async function benchDatabase (): Promise<{ url: string, drop: () => Promise<void> } | null> {
-  const admin = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
-  const name = `gw_bench_${process.pid}`
-  const run = async (sql: string) => {
-    const client = new pg.Client({ connectionString: admin, connectionTimeoutMillis: 2000 })
-    await client.connect()
-    try { await client.query(sql) } finally { await client.end() }
-  }
-  try {
-    await run(`CREATE DATABASE ${name}`)
-  } catch {
-    return null
-  }
-  const url = new URL(admin)
-  url.pathname = `/${name}`
-  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) }
 }

@@ -16,41 +16,20 @@ import { MirrorStore } from '../src/mirror/mirror-store.ts'
 import type { IncidentT } from '../src/schemas/incident.ts'
 import { EmbeddedDatabase } from '../src/store/embedded-database.ts'
 import { migrate } from '../src/store/migrate.ts'
+import { incident as baseIncident } from '../test/helpers/incidents.ts'
 
 const KEY = 'bench-webhooks-key-0123456789'
 const CONCURRENCY = 4 // per_webhook_concurrency's default: what one webhook gets
 const SCAN_MS = 1_000 // scan_interval_ms's default
 const POLL_INTERVAL_S = 60 // sync.poll_interval_s's default
 
-function incident (n: number, v: number): IncidentT {
-  const at = new Date(Date.UTC(2026, 0, 1) + v * 1000).toISOString()
-  return {
-    id: `cl:${n}`,
-    native_id: String(n),
-    provider: 'cl',
-    provider_type: 'cloudlock',
-    title: `incident ${n} v${v}`,
-    severity: 'medium',
-    priority: null,
-    status: 'new',
-    classification: null,
-    created_at: '2026-01-01T00:00:00.000Z',
-    updated_at: at,
-    policy: null,
-    rules: [],
-    asset: null,
-    actor: null,
-    match_count: 0,
-    matches: [],
-    labels: [],
-    notes: [],
-    assignee: null,
-    external_ref: null,
-    source: { severity: 'WARNING', status: 'NEW', priority: null, resolution: null, sub_status: null },
-    transaction_id: null,
-    raw: { id: n }
-  }
-}
+// A Cloudlock-shaped incident of provider `cl`, its vendor time moving with `v`.
+const incident = (n: number, v: number): IncidentT => baseIncident({
+  native_id: String(n),
+  title: `incident ${n} v${v}`,
+  updated_at: new Date(Date.UTC(2026, 0, 1) + v * 1000).toISOString(),
+  raw: { id: n }
+})
 
 const pct = (values: number[], p: number) => {
   const s = [...values].sort((a, b) => a - b)

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
-import pg from 'pg'
+import { benchDatabase } from './bench-database.ts'
 import { request } from 'undici'
 import { buildApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config/load.ts'
@@ -92,7 +92,7 @@ export async function runSyncCost (o: SyncCostOptions) {
   }
   const dir = mkdtempSync(join(tmpdir(), 'sync-cost-'))
   // PostgreSQL (the production store) when one answers, else the embedded store in memory.
-  const db = await benchDatabase()
+  const db = await benchDatabase('gw_sync_cost')
   const sync = `sync: { enabled: true, poll_interval_s: ${o.pollIntervalS}, lookback_s: ${o.lookbackS}, ` +
     `open_recheck_interval_s: ${o.recheckS}, reconcile_interval_h: ${o.reconcileH} }`
   // No rate budget: what is counted is what each approach needs, not what a budget lets through
@@ -426,25 +426,6 @@ function classify (log: LoggedRequest[]) {
 
 function progress (message: string) {
   process.stderr.write(`sync-cost: ${message}\n`)
-}
-
-// A database of its own on the local PostgreSQL (as bench/cpu.ts does), or null: the embedded store.
-async function benchDatabase (): Promise<{ url: string, drop: () => Promise<void> } | null> {
-  const admin = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
-  const name = `gw_sync_cost_${process.pid}`
-  const run = async (sql: string) => {
-    const client = new pg.Client({ connectionString: admin, connectionTimeoutMillis: 2000 })
-    await client.connect()
-    try { await client.query(sql) } finally { await client.end() }
-  }
-  try {
-    await run(`CREATE DATABASE ${name}`)
-  } catch {
-    return null
-  }
-  const url = new URL(admin)
-  url.pathname = `/${name}`
-  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) }
 }
 
 // As a script: the options as JSON in argv[2], the result as JSON on stdout.

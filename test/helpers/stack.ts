@@ -84,17 +84,8 @@ ${opts.yaml ?? ''}
   const app = await buildApp(loadConfig({ GATEWAY_CONFIG: file }), { ...opts.appDeps, logger })
   const url = await app.listen({ host: '127.0.0.1', port: 0 })
 
-  const call = async (method: string, path: string, body: unknown, key: string | undefined) => {
-    const res = await request(`${url}${path}`, {
-      method: method as 'GET',
-      headers: { ...(key === '' ? {} : { authorization: `Bearer ${key ?? KEYS.admin}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body)
-    })
-    const text = await res.body.text()
-    let parsed: unknown = text
-    try { parsed = JSON.parse(text) } catch {}
-    return { status: res.statusCode, headers: res.headers as Record<string, unknown>, body: parsed as any }
-  }
+  const call = (method: string, path: string, body: unknown, key: string | undefined, headers: Record<string, string> = {}) =>
+    httpCall(url, method, path, { body, key, headers })
   return {
     app,
     url,
@@ -111,6 +102,21 @@ ${opts.yaml ?? ''}
       await cloudlock.close()
     }
   }
+}
+
+// One request to a gateway at `url` as a test key (admin unless `key`; '' sends no credentials).
+export async function httpCall (url: string, method: string, path: string,
+  opts: { body?: unknown, headers?: Record<string, string>, key?: string } = {}) {
+  const { body, key, headers = {} } = opts
+  const res = await request(`${url}${path}`, {
+    method: method as 'GET',
+    headers: { ...(key === '' ? {} : { authorization: `Bearer ${key ?? KEYS.admin}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body)
+  })
+  const text = await res.body.text()
+  let parsed: unknown = text
+  try { parsed = JSON.parse(text) } catch {}
+  return { status: res.statusCode, headers: res.headers as Record<string, unknown>, body: parsed as any }
 }
 
 // Walks next_cursor to the end; returns every page.

@@ -1,29 +1,16 @@
 import { Writable } from 'node:stream'
 import t from 'tap'
-import { request } from 'undici'
 import { freshDatabase } from '../helpers/databases.ts'
-import { KEYS, startStack, type Stack } from '../helpers/stack.ts'
+import { httpCall, KEYS, startStack, type Stack } from '../helpers/stack.ts'
 
 // POST /v1/incidents/batch and GET /v1/jobs/{id} over HTTP against the simulators (spec section 11,
 // docs/writes.md): dry-run verdicts for every kind of refusal, a job's results, ownership, replay,
 // audit events per item, and the answer without a store.
 
-type Res = { status: number, headers: Record<string, unknown>, body: any }
-async function call (stack: Stack, method: string, path: string, opts: { body?: unknown, headers?: Record<string, string>, key?: string } = {}): Promise<Res> {
-  const res = await request(`${stack.url}${path}`, {
-    method: method as 'GET',
-    headers: {
-      authorization: `Bearer ${opts.key ?? KEYS.admin}`,
-      ...(opts.body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...opts.headers
-    },
-    body: opts.body === undefined ? undefined : JSON.stringify(opts.body)
-  })
-  const text = await res.body.text()
-  let body: unknown = text
-  try { body = JSON.parse(text) } catch {}
-  return { status: res.statusCode, headers: res.headers as Record<string, unknown>, body }
-}
+type Res = Awaited<ReturnType<typeof httpCall>>
+// Through `stack.url`, so a copy of the stack pointing at another gateway works too.
+const call = (stack: Stack, method: string, path: string, opts: Parameters<typeof httpCall>[3] = {}): Promise<Res> =>
+  httpCall(stack.url, method, path, opts)
 const vendorWrites = async (sim: any) => (await sim.inject({ method: 'GET', url: '/__sim/requests' })).json().requests
   .filter((r: any) => (r.method === 'POST' || r.method === 'PUT') && !/\/(token|search)$/.test(r.path))
 const ids = async (stack: Stack, provider: string, n: number) =>

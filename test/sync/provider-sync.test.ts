@@ -253,3 +253,18 @@ t.test('leadership: a standby polls nothing and waits a poll interval, even whil
   t.equal(status.state, 'initial_load', 'the leader\'s progress, read from the store')
   await leader.release(held)
 })
+
+t.test('leadership: a stopping leader hands its lease back at once, so a standby need not wait for it to expire', async (t) => {
+  const { SyncLeases } = await import('../../src/store/leases.ts')
+  const fake = fakeVendor('cloudlock')
+  fake.records.set('1', inc(1))
+  const leases = new SyncLeases(db, { holder: 'stopping', ttlMs: 60_000 })
+  const sync = new ProviderSync({
+    adapter: fake.adapter, settings: settings(), mirror, state: new SyncStateStore(db), observer: { recorded () {}, polled () {} }, leases
+  })
+  await sync.pollNow()
+  t.equal((await leases.holderOf(`sync:${fake.adapter.id}`))?.holder, 'stopping', 'it led')
+  await sync.stop()
+  t.equal(await leases.holderOf(`sync:${fake.adapter.id}`), null, 'no holder once stopped')
+  t.ok(await new SyncLeases(db, { holder: 'next' }).acquire(`sync:${fake.adapter.id}`), 'a standby takes it at once')
+})

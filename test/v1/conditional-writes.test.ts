@@ -1,26 +1,13 @@
 import t from 'tap'
-import { request } from 'undici'
-import { KEYS, startStack, type Stack } from '../helpers/stack.ts'
+import { httpCall, KEYS, startStack, type Stack } from '../helpers/stack.ts'
 
 // Spec section 11 over HTTP against the simulators: ETags, 304, If-Match on every write route, 412
 // with the current ETag and the fields that differ, and two concurrent writers (docs/writes.md).
 
-type Res = { status: number, headers: Record<string, unknown>, body: any }
-async function call (stack: Stack, method: string, path: string, opts: { body?: unknown, headers?: Record<string, string>, key?: string } = {}): Promise<Res> {
-  const res = await request(`${stack.url}${path}`, {
-    method: method as 'GET',
-    headers: {
-      authorization: `Bearer ${opts.key ?? KEYS.admin}`,
-      ...(opts.body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...opts.headers
-    },
-    body: opts.body === undefined ? undefined : JSON.stringify(opts.body)
-  })
-  const text = await res.body.text()
-  let body: unknown = text
-  try { body = JSON.parse(text) } catch {}
-  return { status: res.statusCode, headers: res.headers as Record<string, unknown>, body }
-}
+type Res = Awaited<ReturnType<typeof httpCall>>
+// Through `stack.url`, so a copy of the stack pointing at another gateway works too.
+const call = (stack: Stack, method: string, path: string, opts: Parameters<typeof httpCall>[3] = {}): Promise<Res> =>
+  httpCall(stack.url, method, path, opts)
 const simWrites = async (sim: any) => (await sim.inject({ method: 'GET', url: '/__sim/requests' })).json().requests
   .filter((r: any) => r.method === 'POST' || r.method === 'PUT').filter((r: any) => !r.path.endsWith('/token') && !r.path.endsWith('/search'))
 const firstId = async (stack: Stack, provider: string) => (await stack.get(`/v1/incidents?provider=${provider}&limit=1&status=new`)).body.data[0].id as string
