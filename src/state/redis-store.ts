@@ -44,8 +44,11 @@ export class RedisStore implements SharedStore {
     this.channel = `${prefix}changed`
     this.onError = opts.onError ?? (() => {})
     this.subscribeTimeoutMs = opts.subscribeTimeoutMs ?? 1_000
+    // Connected by connect(), once the app is ready: a connection opened while plugins register
+    // times out whenever schema compilation blocks the loop longer than connectTimeout, and a
+    // replica then listened with its store reconnecting (test/state/redis-connect.test.ts).
     this.client = new Redis(url, {
-      lazyConnect: false,
+      lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2_000,
@@ -56,7 +59,29 @@ export class RedisStore implements SharedStore {
     this.client.on('error', () => {})
   }
 
+  // Opens the connection and waits for it up to `waitMs`. Never rejects: false when not
+  // connected by then, in which case ioredis keeps reconnecting (retryStrategy) and commands fail
+  // fast meanwhile. A store command sent first waits for it the same way (run).
+  async connect (waitMs = 5_000): Promise<boolean> {
+    const client = this.client
+    if (client.status === 'ready') return true
+    return await new Promise<boolean>((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer)
+        client.off('ready', onReady)
+        resolve(ok)
+      }
+      const onReady = () => done(true)
+      const timer = setTimeout(() => done(false), waitMs)
+      client.once('ready', onReady)
+      if (client.status === 'wait') client.connect().catch(() => {}) // failures retry; the timer decides
+    })
+  }
+
   private async run<T> (fn: () => Promise<T>): Promise<T> {
+    // Never connected yet (used before the app was ready, or outside one): connect first rather
+    // than fail the command on a connection it has just started.
+    if (this.client.status === 'wait') await this.connect()
     try {
       return await fn()
     } catch (err) {

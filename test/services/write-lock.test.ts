@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto'
-import { once } from 'node:events'
 import t from 'tap'
 import { MemoryStore } from '../../src/state/memory-store.ts'
 import { RedisStore } from '../../src/state/redis-store.ts'
@@ -24,7 +23,7 @@ for (const [name, make] of engines) {
     const [a, b] = make()
     for (const s of [a, b]) {
       // No offline queue: wait until connected, as a replica's store is long before a write.
-      if (s instanceof RedisStore && s.client.status !== 'ready') await once(s.client, 'ready')
+      if (s instanceof RedisStore) await s.connect()
     }
     t.teardown(async () => { await a.close(); if (b !== a) await b.close() })
     const one = new WriteLocks(a, { ttlMs: 5_000 })

@@ -11,7 +11,7 @@ const redisUrl = process.env.REDIS_URL
 const noRedis = (backend: string) => backend === 'redis' && !redisUrl ? 'REDIS_URL is not set' : false
 
 async function ready (store: RedisStore): Promise<RedisStore> {
-  if (store.client.status !== 'ready') await new Promise((resolve) => store.client.once('ready', resolve))
+  await store.connect()
   return store
 }
 

@@ -97,7 +97,7 @@ async function shared (t: TapTest, backend: 'memory' | 'redis'): Promise<[Shared
   const prefix = `test-${randomUUID()}:`
   const stores = [new RedisStore(redisUrl!, prefix), new RedisStore(redisUrl!, prefix)]
   for (const s of stores) {
-    if (s.client.status !== 'ready') await new Promise((resolve) => s.client.once('ready', resolve))
+    await s.connect()
   }
   t.teardown(async () => { for (const s of stores) await s.close() })
   return [stores[0], stores[1]]

@@ -16,7 +16,7 @@ for (const backend of ['memory', 'redis'] as const) {
     let store: SharedStore
     if (backend === 'redis') {
       const redis = new RedisStore(redisUrl!, `test-${randomUUID()}:`)
-      if (redis.client.status !== 'ready') await new Promise((resolve) => redis.client.once('ready', resolve))
+      await redis.connect()
       store = redis
     } else {
       store = new MemoryStore()

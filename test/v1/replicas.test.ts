@@ -23,6 +23,8 @@ t.test('three replicas share rate limits and idempotency through Redis', { skip:
   const config = join(dir, 'gateway.yaml')
   writeFileSync(config, `
 cursor: { secret: ${'r'.repeat(40)} }
+# a test of sharing, not of load: a busy CI machine must not shed its requests
+load_shedding: { max_event_loop_delay_ms: 0 }
 limits: { rate_limit_per_minute: 12 }
 providers:
   - { id: zwa, type: zwa, base_url: "${zwaUrl}", auth: { mode: api_key, key_id: rid, key_secret: rsecret } }
@@ -47,7 +49,7 @@ api_keys:
     method: 'PATCH', headers: { ...auth, 'content-type': 'application/json', 'idempotency-key': idem }, body: JSON.stringify({ external_ref: `run-${run}` })
   })))
   const bodies = await Promise.all(writes.map((w) => w.body.text()))
-  t.same(writes.map((w) => w.statusCode), [200, 200, 200])
+  t.same(writes.map((w) => w.statusCode), [200, 200, 200], bodies.join('\n'))
   t.equal(new Set(bodies).size, 1, 'every replica answered the same')
   const puts = (await cloudlock.inject({ method: 'GET', url: '/__sim/requests' })).json().requests.filter((r: any) => r.method === 'PUT')
   t.equal(puts.length, 1, 'one write reached the vendor across three replicas')

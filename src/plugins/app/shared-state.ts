@@ -42,6 +42,17 @@ async function sharedState (app: FastifyInstance, opts: SharedStateOptions) {
   app.decorate('sharedStore', store)
   app.decorate('sharedStoreFor', (user: StoreUser) => reportingStore(store, user, report))
   app.decorate('reportStoreError', report)
+  // Redis is connected once the app is ready (after schema compilation, which blocks the loop),
+  // so a replica that starts listening has its shared store already: the listening line waits
+  // for it, up to a few seconds, then goes on degraded (failures are reported per command).
+  if (store instanceof RedisStore) {
+    app.addHook('onReady', async () => {
+      if (!await store.connect()) {
+        app.log.warn('Redis (REDIS_URL) is not reachable yet: shared state fails closed (idempotent writes, ' +
+          'conditional writes) or open (rate limits) until it is; the connection keeps being retried')
+      }
+    })
+  }
   app.addHook('onClose', async () => store.close())
 }
 

@@ -34,7 +34,7 @@ for (const backend of ['memory', 'redis'] as const) {
   t.test(`${backend} store: a refused token is never reused`, { skip: backend === 'redis' && !redisUrl ? 'REDIS_URL is not set' : false }, async (t) => {
     const h = await startZwa(t, { sim: { tokenTtlSeconds: 43_200 } })
     const raw: SharedStore = backend === 'redis' ? new RedisStore(redisUrl!, `test-${randomUUID()}:`) : new MemoryStore()
-    if (raw instanceof RedisStore && raw.client.status !== 'ready') await new Promise((resolve) => raw.client.once('ready', resolve))
+    if (raw instanceof RedisStore) await raw.connect()
     const store = slowDeletes(raw)
     t.teardown(() => raw.close())
     // The adapters' clock stands still: they believe their token fresh until the vendor refuses it.
