@@ -39,7 +39,9 @@ export interface WalkSource {
   readonly provider: string
   readonly calls: number // vendor calls made so far by this walk
   // Records created before `upper` (µs, exclusive) that match the vendor-side filters, newest first.
-  fetchBefore (upper: bigint): Promise<FetchedPage>
+  // `ahead`: a query that continues the previous one needs only this many records past those it
+  // already returned (null: read a whole vendor page ahead).
+  fetchBefore (upper: bigint, ahead: number | null): Promise<FetchedPage>
   // Every record created exactly at `at`, fed in any order (records older than `at` may follow
   // and are fed too). 'complete': the group is whole; 'end': the vendor has nothing older either;
   // 'budget': `more()` said stop first.
@@ -88,7 +90,15 @@ export async function keysetWalk (request: PageRequest, source: WalkSource, filt
     // consumed group that costs the whole budget to re-read would be returned unchanged forever.
     while ((source.calls < budget || (!progressed() && source.calls < MAX_GROUP_CALLS)) &&
       items.length < request.want) {
-      const page = await source.fetchBefore(upper)
+      // A first page is often the only one read (a dashboard, a poll): what it still needs, plus
+      // one record to close its last group, is all a continuation reads. A walk that goes on reads
+      // whole vendor pages ahead, whose rest the read-ahead cache serves to the next page, so its
+      // later pages cost ~1 call each; so does a filter the gateway applies, which may drop any
+      // number of what is read (test/adapters/cloudlock/list.test.ts, "a first page").
+      const ahead = start === null && filters.keep === null
+        ? Math.max(0, request.want - items.length - groups.openSize) + 1
+        : null
+      const page = await source.fetchBefore(upper, ahead)
       if (page.records.length === 0) {
         emit(groups.close())
         exhausted = true

@@ -1,7 +1,7 @@
 // A list walk maps an incident only when it is read: ordering, filtering and the read-ahead cache
-// work from the id, creation time and raw record. A first page of 100 from Cloudlock reads 101+
-// vendor records (the overlap that proves the last timestamp group whole), and what is not served
-// may never be (BENCHMARKS.md, list page).
+// work from the id, creation time and raw record. A later page of 100 from Cloudlock reads a
+// whole vendor page ahead (the overlap read that proves the last timestamp group whole), and what
+// is not served may never be (BENCHMARKS.md, list page).
 import t from 'tap'
 import { EnumMapper } from '../../src/mapping/mapper.ts'
 import { DEFAULT_TABLES, resolveTables } from '../../src/mapping/tables.ts'
@@ -32,7 +32,7 @@ t.test('a Cloudlock list walk builds no incident until one is read, and each at 
       .slice(offset, offset + Number(query.limit))
   }
   const page = await walkCloudlock(
-    { filters: {}, position: null, pinnedAt: '2026-01-01T00:00:00.000Z', want: 100 }, 'cl', mapper, list)
+    { filters: {}, position: { b: String(T0 + 1000), l: '' }, pinnedAt: '2026-01-01T00:00:00.000Z', want: 100 }, 'cl', mapper, list)
   t.equal(page.items.length, 149, 'both vendor pages, less the overlap: more than the listing serves')
   t.equal(mapper.builds, 0, 'fetched, ordered and emitted without mapping')
   t.equal(page.items[0].incident.native_id, '1000')

@@ -36,16 +36,20 @@ t.test('a walk reads each vendor page about once, whatever the gateway page size
     const zwa = (await stack.zwa.inject({ method: 'GET', url: '/__sim/requests' })).json().requests
     const zwaSearches = zwa.filter((r: any) => r.path.endsWith('/incidents/search'))
     // 250 incidents per provider in vendor pages of 100, each handing on at least 99 (the oldest
-    // instant waits): 3 pages. ZWA's totalElements ends the walk there. Cloudlock: the first fetch
-    // (want 100) reads offsets 0 and 99 of one query; the next starts a query below the consumed
-    // instant, reads the rest (fewer than 100) and ends on the continuation holding only its
-    // overlap. 4 calls, never a group read.
-    t.equal(cl.length, 4, `limit=${limit}: cloudlock ${cl.length} calls for ${pages.length} gateway pages`)
-    t.same(cl.map((r: any) => r.query.offset).slice(0, 3), ['0', '99', '0'])
-    t.equal(cl[3].query.created_before, cl[2].query.created_before, 'the last call continues the second query')
+    // instant waits): 3 pages. ZWA's totalElements ends the walk there. Cloudlock: the first page
+    // reads offset 0 and closes its oldest instant with 2 records at offset 99 (a first page reads
+    // no more than it needs); the next fetch starts a query below the consumed instant and reads
+    // two whole pages ahead (offsets 0 and 99: 100 + 51 records); the last finds the one record
+    // left and ends on the continuation holding only its overlap. 6 calls, never a group read.
+    t.equal(cl.length, 6, `limit=${limit}: cloudlock ${cl.length} calls for ${pages.length} gateway pages`)
+    t.same(cl.map((r: any) => r.query.offset), ['0', '99', '0', '99', '0', '0'])
+    t.same(cl.map((r: any) => r.query.limit), ['100', '2', '100', '100', '100', '100'],
+      'cloudlock pages at the vendor maximum, but for the first page\'s continuation')
+    t.equal(cl[1].query.created_before, cl[0].query.created_before, 'each continuation continues the query before it')
+    t.equal(cl[3].query.created_before, cl[2].query.created_before)
+    t.equal(cl[5].query.created_before, cl[4].query.created_before)
     t.notOk(cl.some(isGroupRead))
     t.equal(zwaSearches.length, 3, `limit=${limit}: zwa ${zwaSearches.length} searches for ${pages.length} gateway pages`)
-    t.ok(cl.every((r: any) => r.query.limit === '100'), 'cloudlock pages at the vendor maximum')
     t.ok(zwaSearches.every((r: any) => r.query.pageSize === '100'), 'zwa pages at the vendor maximum')
   }
 })

@@ -29,8 +29,8 @@ export async function walkCloudlock (
   const plan = planCloudlockList(request.filters, request.pinnedAt, mapper)
   if (plan.empty) return { items: [], exhausted: true, upstreamCalls: 0 }
   let calls = 0
-  const read = async (query: Record<string, string>, unfiltered: boolean): Promise<WalkRecord[]> => {
-    const raws = await list({ ...query, limit: String(MAX_PAGE) }, request, () => { calls++ })
+  const read = async (query: Record<string, string>, unfiltered: boolean, limit = MAX_PAGE): Promise<WalkRecord[]> => {
+    const raws = await list({ ...query, limit: String(limit) }, request, () => { calls++ })
     return mapListRecords(raws, providerId, unfiltered, (raw) => mapCloudlockIncident(raw, providerId, mapper))
   }
   // The query the walk is paging through by offset, and what its last page ended with.
@@ -50,15 +50,19 @@ export async function walkCloudlock (
   const source: WalkSource = {
     provider: providerId,
     get calls () { return calls },
-    async fetchBefore (upper: bigint): Promise<FetchedPage> {
+    async fetchBefore (upper: bigint, ahead: number | null): Promise<FetchedPage> {
       const current = run
       if (current !== null && upper === current.oldest + 1n) {
         // Continue the same query one page on, overlapping its last incident: if that incident is
         // still where it was, nothing before it moved and the offset is exact; if not, fall back
         // to a fresh keyset query, which is always exact (test/adapters/cloudlock/continuation.test.ts).
         const offset = current.offset + current.length - 1
+        // A short read doubles while one timestamp group runs on past it.
+        const limit = ahead === null
+          ? MAX_PAGE
+          : Math.min(MAX_PAGE, Math.max(ahead + 1, current.offset > 0 ? current.length * 2 : 0))
         const records = await read(
-          { ...plan.params, created_before: microsToCloudlock(current.before), offset: String(offset) }, false)
+          { ...plan.params, created_before: microsToCloudlock(current.before), offset: String(offset) }, false, limit)
         if (records.length > 0 && records[0].nativeId === current.lastId) {
           started(current.before, offset, records)
           // Only the overlap came back: the vendor has nothing after it (an empty page, in effect).

@@ -96,11 +96,12 @@ t.test('an incident past the overlap leaves the filter mid-listPage: the continu
     if (n === 2) await resolve(t, sim, ID(102), 'RESOLVED') // not reached yet
   })
   t.same(result.ids, Array.from({ length: 105 }, (_, k) => ID(k)).filter((id) => id !== ID(102)), 'm102 left before it was reached')
-  // Call 2 at offset 99 starts at m99, the overlap: nothing before it moved, and it reads m99..m104
-  // without m102 (5): m99..m103 are handed on, 103 >= want. The next listPage: m104, then the
-  // overlap-only continuation.
+  // Call 2 at offset 99 starts at m99, the overlap: nothing before it moved. A first listPage asks
+  // only for what it still needs (m99 closed by one more record: limit 2) and reads m99, m100: m99
+  // is handed on, 100 >= want. The next listPage: m100..m104 without m102 (4), then the
+  // overlap-only continuation at offset 3.
   t.same(result.calls, [2, 2])
-  t.same(await lists(sim), [[PIN_QUERY, '0'], [PIN_QUERY, '99'], [formatTimestampUs(AT(103)), '0'], [formatTimestampUs(AT(103)), '0']])
+  t.same(await lists(sim), [[PIN_QUERY, '0'], [PIN_QUERY, '99'], [formatTimestampUs(AT(99)), '0'], [formatTimestampUs(AT(99)), '3']])
 })
 
 t.test('a resume after a complete group never re-reads it; a resume inside a group reads the rest of it', async (t) => {

@@ -227,8 +227,8 @@ export function continuationsAreExact (log: LoggedRequest[], lengthOf: (e: Logge
   log.forEach((e, i) => {
     if (isGroupRead(e)) return
     const prev = log[i - 1]
-    const { offset, ...query } = e.query
-    const { offset: prevOffset, ...prevQuery } = prev?.query ?? {}
+    const { offset, limit: _limit, ...query } = e.query
+    const { offset: prevOffset, limit: _prevLimit, ...prevQuery } = prev?.query ?? {}
     if (prev !== undefined && !isGroupRead(prev) && JSON.stringify(query) === JSON.stringify(prevQuery) &&
       Number(offset) === Number(prevOffset) + lengthOf(prev) - 1) {
       continuations++

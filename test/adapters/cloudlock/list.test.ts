@@ -51,12 +51,16 @@ t.test('unfiltered walks over a seeded simulator', async (t) => {
         limit: '100',
         offset: '0'
       }, 'first call: pinned upper bound, newest first, the vendor maximum page')
-      t.ok(log.every((e) => e.query.limit === '100'), 'always the vendor maximum page, whatever want is')
+      // A first listPage's continuations ask only for what it still needs; everything else reads
+      // the vendor maximum page, whatever want is.
+      const firstPage = log.slice(0, result.calls[0])
+      t.ok(log.every((e, i) => e.query.limit === '100' || (i < firstPage.length && e.query.offset !== '0')),
+        'the vendor maximum page, but for a first listPage\'s continuations')
       // Offsets outside a read of one instant only continue the query just before, one page on
       // with a one-incident overlap; the data does not change here, so each answer's length is
       // what the simulator holds below created_before, past the offset, up to 100.
       const below = (e: LoggedRequest) => records.filter((r) => createdUs(r) < createdUs({ created_at: e.query.created_before })).length
-      const lengthOf = (e: LoggedRequest) => Math.max(0, Math.min(100, below(e) - Number(e.query.offset)))
+      const lengthOf = (e: LoggedRequest) => Math.max(0, Math.min(Number(e.query.limit), below(e) - Number(e.query.offset)))
       const continuations = continuationsAreExact(log, lengthOf)
       t.ok(continuations >= 1, 'each walk ends with a continuation')
       t.equal(log.length - continuations, result.pages.length, 'one keyset query per listPage, the rest continue it')
@@ -119,6 +123,38 @@ t.test('exactly 100 incidents at want 100: a full page never ends the walk, the 
   const log = await sim.requests()
   t.same(log.map((e) => [e.query.created_before, e.query.offset]), [[microsToCloudlock(PIN_US), '0'], [microsToCloudlock(PIN_US), '99']])
   t.notOk(log.some(isGroupRead), 'no group read')
+})
+
+t.test('a first page: its continuation asks only for what it still needs, doubling while a group runs on', async (t) => {
+  const sim = await startSim(t)
+  // 200 incidents at distinct instants, but records 99..110 (newest first) share one instant.
+  const at = (i: number) => T0 - (i >= 99 && i <= 110 ? 99 : i) * 1_000_000
+  const fixtures = Array.from({ length: 200 }, (_, i) => record(String(10_000 + i), at(i)))
+  await sim.load(fixtures)
+  const adapter = makeAdapter(t, sim.url)
+  const model = modelOrder(fixtures)
+
+  await sim.clearRequests()
+  const first = await adapter.listPage({ filters: {}, position: null, pinnedAt: PIN, want: 100 })
+  // The page of 100 hands on 99; record 99 opens a group that goes on to record 110. Each
+  // continuation overlaps the last record read and asks for 2, 4, 8, 16 until records past the
+  // group close it: 126 records read instead of 200, 125 handed on (every complete group).
+  t.same(first.items.map((i) => i.incident.native_id), model.slice(0, 125))
+  const log = await sim.requests()
+  t.same(log.map((e) => [e.query.offset, e.query.limit]), [['0', '100'], ['99', '2'], ['100', '4'], ['103', '8'], ['110', '16']])
+  t.ok(log.every((e) => e.query.created_before === microsToCloudlock(PIN_US)), 'one query, continued')
+
+  await sim.clearRequests()
+  const second = await adapter.listPage({ filters: {}, position: JSON.parse(JSON.stringify(first.scannedTo)), pinnedAt: PIN, want: 100 })
+  t.same(second.items.map((i) => i.incident.native_id), model.slice(125), 'the rest, exactly once')
+  // A walk that goes on reads whole vendor pages ahead: the read-ahead cache serves their rest.
+  t.ok((await sim.requests()).every((e) => e.query.limit === '100'), 'later pages read the vendor maximum page')
+
+  await sim.clearRequests()
+  const filtered = await adapter.listPage({ filters: { severity: ['high', 'critical'] }, position: null, pinnedAt: PIN, want: 100 })
+  t.ok(filtered.upstreamCalls > 1)
+  t.ok((await sim.requests()).every((e) => e.query.limit === '100'),
+    'a filter the gateway applies may drop any number of records: whole pages, first page or not')
 })
 
 t.test('a result that fits in one page costs exactly 2 list calls: the page and the overlap-only continuation', async (t) => {
