@@ -1,3 +1,4 @@
+import { createHash, createHmac } from 'node:crypto'
 import t from 'tap'
 import { CursorCodec, filterDigest } from '../../src/services/cursor.ts'
 
@@ -16,4 +17,13 @@ t.test('a rotated key still verifies cursors signed with the previous one', asyn
 t.test('the filter digest ignores key order but not values', async (t) => {
   t.equal(filterDigest({ a: 1, b: [1, 2] }), filterDigest({ b: [1, 2], a: 1 }))
   t.not(filterDigest({ a: 1 }), filterDigest({ a: 2 }))
+})
+
+t.test('the signature is HMAC-SHA256 of "v1.<body>" under the derived key: cursors of other replicas and versions verify', async (t) => {
+  const secret = 'k'.repeat(40)
+  const key = createHash('sha256').update(`dlp-gateway cursor ${secret}`).digest()
+  const body = Buffer.from(JSON.stringify(payload)).toString('base64url')
+  const cursor = `v1.${body}.${createHmac('sha256', key).update(`v1.${body}`).digest('base64url')}`
+  t.equal(new CursorCodec(secret).encode(payload), cursor)
+  t.same(new CursorCodec(secret).decode(cursor, payload.fd), payload)
 })
