@@ -102,6 +102,6 @@ t.test('an append between a long poll\'s read and its wait is not slept through'
   const page = await service.read(principal, {
     limit: 10, raw: false, waitSeconds: 10, signal: new AbortController().signal
   })
-  t.equal(JSON.parse(page).data.length, 1)
+  t.equal(JSON.parse(page.toString()).data.length, 1)
   t.ok(Date.now() - started < 5_000, 'answered without waiting for the time-out')
 })
