@@ -63,11 +63,20 @@ export async function benchCpu (duration: number, rounds = 3): Promise<CpuResult
       db ? `store: { database_url: "${db.url}" }` : '', {
         providerExtra: ', sync: { enabled: true, poll_interval_s: 3600 }'
       }))
+    // With BENCH_BASELINE, the earlier gateway serves the same feed from a store of its own.
+    const baseDb = baseline ? await benchDatabase('gw_bench_base') : null
+    if (baseDb) cleanups.push(baseDb.drop)
+    const feedBaseline = baseline
+      ? await started(startGateway({ cloudlock: sim.url }, baseDb ? `store: { database_url: "${baseDb.url}" }` : '', {
+        server: baselineServer, providerExtra: ', sync: { enabled: true, poll_interval_s: 3600 }'
+      }))
+      : null
     const vendorAuth = { authorization: 'Bearer bench-token' }
     const gwAuth = { authorization: `Bearer ${BENCH_KEY}` }
     const first = await request(`${sim.url}/api/v2/incidents?limit=100`, { headers: vendorAuth })
     const ids = ((await first.body.json()) as { items: Array<{ id: string }> }).items.map((i) => i.id)
     await feedLoaded(feedGateway.url, gwAuth)
+    if (feedBaseline) await feedLoaded(feedBaseline.url, gwAuth)
 
     // The vendor page the gateway's first list call asks for (less its created_before pin).
     const vendorPage = '/api/v2/incidents?order=-created_at&count_total=false&offset=0&limit=100'
@@ -84,7 +93,8 @@ export async function benchCpu (duration: number, rounds = 3): Promise<CpuResult
       { name: 'list.proxy', proc: proxy, headers: vendorAuth, paths: [vendorPage], units: 100 },
       { name: 'list.gateway', proc: gateway, headers: gwAuth, paths: ['/v1/incidents?provider=cloudlock&limit=100'], units: 100 },
       ...(baseline ? [{ name: 'list.baseline', proc: baseline, headers: gwAuth, paths: ['/v1/incidents?provider=cloudlock&limit=100'], units: 100 }] : []),
-      { name: 'feed.gateway', proc: feedGateway, headers: gwAuth, paths: ['/v1/changes?limit=1000'], units: 1000 }
+      { name: 'feed.gateway', proc: feedGateway, headers: gwAuth, paths: ['/v1/changes?limit=1000'], units: 1000 },
+      ...(feedBaseline ? [{ name: 'feed.baseline', proc: feedBaseline, headers: gwAuth, paths: ['/v1/changes?limit=1000'], units: 1000 }] : [])
     ]
     for (const t of targets) await load(t.proc.url, { duration: 2, headers: t.headers, paths: t.paths }) // warm-up
 
@@ -141,7 +151,9 @@ export async function benchCpu (duration: number, rounds = 3): Promise<CpuResult
         ? {
             'detail.baseline.cpu': ratio('detail.baseline', 'detail.proxy', 'cpuUsPerRequest'),
             'detail.baseline.rps': ratio('detail.baseline', 'detail.proxy', 'rps'),
-            'list.baseline.cpu': ratio('list.baseline', 'list.proxy', 'cpuUsPerRequest')
+            'list.baseline.cpu': ratio('list.baseline', 'list.proxy', 'cpuUsPerRequest'),
+            'feed.baseline.cpuPerUnit': ratio('feed.baseline', 'list.gateway', 'cpuUsPerUnit'),
+            'feed.after_vs_before.cpuPerUnit': ratio('feed.gateway', 'feed.baseline', 'cpuUsPerUnit')
           }
         : {}),
       ...(nginx

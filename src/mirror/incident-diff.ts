@@ -10,7 +10,26 @@ export type StoredIncident = Omit<IncidentT, 'raw' | 'content_withheld'>
 
 export function storedForm (incident: IncidentT): StoredIncident {
   const { raw: _raw, content_withheld: _withheld, ...rest } = incident
-  return pgStorable(rest)
+  return pgStorable(declaredOnly(Incident as SchemaNode, rest) as StoredIncident)
+}
+
+// Only the fields the Incident schema declares, at every depth. GET /v1/changes serves the stored
+// text as it is (src/services/change-view.ts) and webhooks serialize it with JSON.stringify, so the
+// stored form is held to what the closed response serializer lets through: a mapper bug or a vendor
+// field that slips into an incident never reaches a client from the feed either
+// (test/mirror/incident-diff.test.ts, test/schemas/serializer-closed.test.ts for the serializer).
+type SchemaNode = { properties?: Record<string, SchemaNode>, items?: SchemaNode, anyOf?: SchemaNode[] }
+function declaredOnly (schema: SchemaNode, value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value
+  if (Array.isArray(value)) return schema.items ? value.map((v) => declaredOnly(schema.items!, v)) : value
+  const object = schema.properties ? schema : schema.anyOf?.find((s) => s.properties)
+  if (!object?.properties) return value
+  const record = value as Record<string, unknown>
+  const out: Record<string, unknown> = {}
+  for (const [key, field] of Object.entries(object.properties)) {
+    if (record[key] !== undefined) out[key] = declaredOnly(field, record[key])
+  }
+  return out
 }
 
 // PostgreSQL's text and jsonb cannot hold U+0000, which matched content of a binary file can carry,

@@ -18,7 +18,7 @@ export interface ViewOptions {
   raw: boolean // include=raw asked for
 }
 
-const mayReadEvidence = (principal: Principal) => principal.scopes.has('evidence:read')
+export const mayReadEvidence = (principal: Principal) => principal.scopes.has('evidence:read')
 
 export function incidentView (incident: IncidentT, principal: Principal, opts: ViewOptions): IncidentT {
   const { raw, ...rest } = incident

@@ -1,12 +1,17 @@
 import pg from 'pg'
 import type { Database, Queryable, Row } from './database.ts'
 import { pgListen } from './pg-listener.ts'
+import { parseTimestamptz } from './pg-timestamp.ts'
 
-// int8 as a number and the rest as node-postgres parses it (jsonb parsed, timestamptz as Date).
+// int8 as a number, timestamptz as a Date (src/store/pg-timestamp.ts), the rest as node-postgres
+// parses it (jsonb parsed).
 const INT8_OID = 20
+const TIMESTAMPTZ_OID = 1184
 const types = {
   getTypeParser: ((oid: number, format?: string) =>
-    oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as
+    oid === INT8_OID
+      ? (v: string) => Number(v)
+      : oid === TIMESTAMPTZ_OID ? parseTimestamptz : pg.types.getTypeParser(oid, format as 'text')) as
     typeof pg.types.getTypeParser
 }
 

@@ -92,3 +92,26 @@ t.test('storedForm replaces U+0000, which PostgreSQL cannot store, at any depth'
   t.equal(s.notes[0].text, '\ufffd')
   t.same(pgStorable({ 'k\u0000': ['x\u0000', 1, null, true] }), { 'k\ufffd': ['x\ufffd', 1, null, true] })
 })
+
+t.test('storedForm keeps only the fields the Incident schema declares, at every depth', async (t) => {
+  const leaky = {
+    ...incident({ native_id: '7', matches: [{ text: 'x', context_before: null, context_after: null, field: 'f', detector: null }] }),
+    vendor_token: 'LEAK-top'
+  } as any
+  leaky.asset = {
+    ...Object.fromEntries(['id', 'name', 'type', 'url', 'mime_type', 'file_name', 'file_type', 'application'].map((k) => [k, null])),
+    owner: { name: 'Ann', email: 'ann@example.com', phone: 'LEAK-owner' },
+    internal_path: 'LEAK-asset'
+  }
+  leaky.source = { ...leaky.source, session: 'LEAK-source' }
+  leaky.matches = leaky.matches.map((m: any) => ({ ...m, raw_bytes: 'LEAK-match' }))
+  leaky.labels = [{ key: 'k', value: 'v', hidden: 'LEAK-label' }]
+  const stored = storedForm(leaky)
+  t.notMatch(JSON.stringify(stored), /LEAK-/, 'no undeclared field at any depth')
+  t.same(stored.matches, [{ text: 'x', context_before: null, context_after: null, field: 'f', detector: null }])
+  t.same(stored.labels, [{ key: 'k', value: 'v' }])
+  t.same(stored.asset?.owner, { name: 'Ann', email: 'ann@example.com' }, 'declared nested fields stay')
+  const clean = incident({ native_id: '7' })
+  const { raw: _raw, ...rest } = clean
+  t.same(storedForm(clean), rest, 'a well-formed incident is stored whole')
+})

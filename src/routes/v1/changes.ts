@@ -45,6 +45,9 @@ const changes: FastifyPluginAsyncTypebox = async (app) => {
     // The client leaving ends a long poll at once.
     const gone = new AbortController()
     reply.raw.once('close', () => gone.abort())
+    // UTF-8 JSON already (src/services/change-service.ts): sent as it is, past the response serializer;
+    // the 200 schema above still documents it.
+    reply.type('application/json; charset=utf-8')
     return app.changes.read(principalOf(request), {
       after: q.after,
       providers: unique(q.provider),
