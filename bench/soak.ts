@@ -20,6 +20,7 @@ import { request } from 'undici'
 import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config/load.ts'
 import { createLogger } from '../src/logging/logger.ts'
+import type { MemoryStore } from '../src/state/memory-store.ts'
 import { buildCloudlockSimulator } from '../src/vendors/cloudlock/simulator/app.ts'
 import { buildZwaSimulator } from '../src/vendors/zwa/simulator/app.ts'
 import { benchDatabase } from './lib/bench-database.ts'
@@ -204,17 +205,23 @@ heapSnapshot('start')
 const start = snapshot()
 const startedAt = Date.now()
 const endAt = startedAt + durationMs
-type Sample = ReturnType<typeof snapshot> & { elapsedS: number, requests: number, pgConnections: number | null, seq: number, delivered: number }
+// The gateway's bounded in-memory stores, to tell a store filling up to its bound from a leak.
+const stores = () => ({
+  idempotency: (app.sharedStore as MemoryStore).usage(),
+  etags: app.incidents.etags.usage(),
+  readAheadEntries: app.readAhead.size
+})
+type Sample = ReturnType<typeof snapshot> & { elapsedS: number, requests: number, pgConnections: number | null, seq: number, delivered: number, stores: ReturnType<typeof stores> }
 const samples: Sample[] = []
 let sampling = Promise.resolve()
 const sampler = setInterval(() => {
   sampling = sampling.then(async () => {
     const at = Math.round((Date.now() - startedAt) / 1000)
     heapSnapshot(`t${at}`)
-    const sample = { ...snapshot(), elapsedS: at, requests, pgConnections: await pgConnections(), seq: await head(), delivered: hooks.reduce((n, h) => n + h.stats.accepted, 0) }
+    const sample = { ...snapshot(), elapsedS: at, requests, pgConnections: await pgConnections(), seq: await head(), delivered: hooks.reduce((n, h) => n + h.stats.accepted, 0), stores: stores() }
     samples.push(sample)
     process.stderr.write(`soak ${at} s: ${requests} requests, heap ${sample.heapUsedMb}/${sample.heapTotalMb} MB, rss ${sample.rssMb} MB, ` +
-      `handles ${JSON.stringify(sample.handles)}, pg ${sample.pgConnections}, seq ${sample.seq}, delivered ${sample.delivered}\n`)
+      `handles ${JSON.stringify(sample.handles)}, pg ${sample.pgConnections}, seq ${sample.seq}, delivered ${sample.delivered}, stores ${JSON.stringify(sample.stores)}\n`)
   }).catch((err) => { process.stderr.write(`sample failed: ${err}\n`) })
 }, sampleMs)
 
