@@ -38,7 +38,13 @@ export function vendorState (incident: IncidentT): Record<string, string> {
 export interface EtagOptions {
   secret?: string
   maxSnapshots?: number // states remembered for a 412's field names (default 2000, oldest dropped)
+  // ... and at most this many characters of them (default 4 Mi, oldest dropped). A state holds every
+  // field, notes and matches included, so it grows with its incident: by count alone, 2000 states of
+  // incidents that keep gaining notes grew without limit (bench/soak.ts, docs/reliability.md).
+  maxChars?: number
 }
+
+interface State { fields: Record<string, string>, chars: number }
 
 export class IncidentEtags {
   readonly #key: Buffer | string
@@ -46,11 +52,19 @@ export class IncidentEtags {
   // ETag -> the state it names, newest last: a 412 names the fields that differ from the state the
   // caller's ETag meant. In this process only: an ETag another replica issued, or one issued before
   // a restart, gives `fields: []` (documented), never a wrong list.
-  readonly #states = new Map<string, Record<string, string>>()
+  readonly #states = new Map<string, State>()
+  readonly #maxChars: number
+  #chars = 0
 
   constructor (opts: EtagOptions = {}) {
     this.#key = opts.secret ?? randomBytes(32)
     this.#max = opts.maxSnapshots ?? 2000
+    this.#maxChars = opts.maxChars ?? 4 * 1024 * 1024
+  }
+
+  // States remembered and their characters, for tests and the soak.
+  usage (): { states: number, chars: number } {
+    return { states: this.#states.size, chars: this.#chars }
   }
 
   of (incident: IncidentT): string {
@@ -64,17 +78,30 @@ export class IncidentEtags {
   // Field names whose values differ between the state `etag` named and `current`; null when this
   // process does not know that state.
   differing (etag: string, current: IncidentT): string[] | null {
-    const before = this.#states.get(etag)
+    const before = this.#states.get(etag)?.fields
     if (!before) return null
     const now = vendorState(current)
     const fields = new Set([...Object.keys(before), ...Object.keys(now)])
     return [...fields].filter((f) => before[f] !== now[f]).sort()
   }
 
-  #remember (etag: string, state: Record<string, string>): void {
+  #remember (etag: string, fields: Record<string, string>): void {
+    this.#forget(etag)
+    let chars = 0
+    for (const field in fields) chars += field.length + fields[field].length
+    this.#states.set(etag, { fields, chars })
+    this.#chars += chars
+    // A state larger than the whole bound is not kept either (its 412 says `fields: []`).
+    while (this.#states.size > this.#max || this.#chars > this.#maxChars) {
+      this.#forget(this.#states.keys().next().value!)
+    }
+  }
+
+  #forget (etag: string): void {
+    const state = this.#states.get(etag)
+    if (!state) return
     this.#states.delete(etag)
-    this.#states.set(etag, state)
-    if (this.#states.size > this.#max) this.#states.delete(this.#states.keys().next().value!)
+    this.#chars -= state.chars
   }
 }
 
