@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util'
 import { request } from 'undici'
 import { BENCH_KEY, startGateway } from './lib/gateway.ts'
 import { cpuSeconds, rssMb, startProcess, type Proc } from './lib/processes.ts'
-import { START_FLAGS } from './lib/start-flags.ts'
+import { START_ENV, START_FLAGS } from './lib/start-flags.ts'
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url))
 const { values } = parseArgs({
@@ -35,30 +35,30 @@ async function rest (rounds: number, sims: { zwa: string, cloudlock: string }) {
   const gateway: number[] = []
   const before: number[] = []
   for (let i = 0; i < rounds; i++) {
-    const b = await startProcess(here('./servers/bare-fastify.ts'), [], { PORT: '0' }, START_FLAGS)
+    const b = await startProcess(here('./servers/bare-fastify.ts'), [], { PORT: '0', ...START_ENV }, START_FLAGS)
     bare.push(round(await atRest(b)))
     await b.stop()
     if (baseline) {
-      const g0 = await startGateway(sims, '', { nodeFlags: START_FLAGS, server: baseline })
+      const g0 = await startGateway(sims, '', { nodeFlags: START_FLAGS, env: START_ENV, server: baseline })
       before.push(round(await atRest(g0)))
       await g0.stop()
     }
-    const g = await startGateway(sims, '', { nodeFlags: START_FLAGS })
+    const g = await startGateway(sims, '', { nodeFlags: START_FLAGS, env: START_ENV })
     gateway.push(round(await atRest(g)))
     await g.stop()
   }
-  const ratio = (xs: number[]) => round(median(xs) / median(bare) * 100) / 100
+  const ratio = (xs: number[]) => Math.round(median(xs) / median(bare) * 100) / 100
   return {
     bareMb: bare,
     gatewayMb: gateway,
     ratio: ratio(gateway),
-    perRound: gateway.map((g, i) => round(g / bare[i] * 100) / 100),
+    perRound: gateway.map((g, i) => Math.round(g / bare[i] * 100) / 100),
     ...(baseline ? { baselineMb: before, baselineRatio: ratio(before) } : {})
   }
 }
 
 async function walk (sims: { zwa: string, cloudlock: string }) {
-  const g = await startGateway(sims, '', { nodeFlags: START_FLAGS })
+  const g = await startGateway(sims, '', { nodeFlags: START_FLAGS, env: START_ENV })
   try {
     const before = await atRest(g)
     const cpuBefore = cpuSeconds(g.pid)
@@ -86,6 +86,7 @@ try {
   const sims = { zwa: zwa.url, cloudlock: cloudlock.url }
   const r = {
     flags: START_FLAGS,
+    env: START_ENV,
     node: process.version,
     rest: values.only === 'walk' ? undefined : await rest(Number(values.rounds), sims),
     walk: values.only === 'rest' ? undefined : await walk(sims)

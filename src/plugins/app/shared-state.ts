@@ -59,7 +59,9 @@ async function sharedState (app: FastifyInstance, opts: SharedStateOptions) {
   app.addHook('onClose', async () => store.close())
 }
 
-// A Redis-backed store, told without importing its class (and so the client) into every gateway.
-export const isRedis = (store: SharedStore): store is RedisStore => store.kind === 'redis'
+// A RedisStore (not a wrapper of one, as tests use), told without importing its class, and so the
+// Redis client, into every gateway.
+export const isRedis = (store: SharedStore): store is RedisStore =>
+  store.kind === 'redis' && 'client' in store && typeof (store as RedisStore).connect === 'function'
 
 export default fp(sharedState, { name: 'shared-state', fastify: '5.x' })
