@@ -45,8 +45,8 @@ async function sharedState (app: FastifyInstance, opts: SharedStateOptions) {
   app.decorate('sharedStore', store)
   app.decorate('sharedStoreFor', (user: StoreUser) => reportingStore(store, user, report))
   app.decorate('reportStoreError', report)
-  // Redis is connected once the app is ready (after schema compilation, which blocks the loop),
-  // so a replica that starts listening has its shared store already: the listening line waits
+  // Redis is connected once the app is ready (after registration, which blocks the loop), so a
+  // replica that starts listening has its shared store already: the listening line waits
   // for it, up to a few seconds, then goes on degraded (failures are reported per command).
   if (isRedis(store)) {
     app.addHook('onReady', async () => {
