@@ -1,20 +1,23 @@
-// `node bench/memory.ts [--rounds 3] [--walk 20000]`: the memory targets of issue 20, with the node
+// `node bench/memory.ts [--rounds 3] [--walk 20000] [--only rest|walk]`: the memory targets of issue 20, with the node
 // flags of the shipped start command (the Dockerfile's CMD, bench/lib/start-flags.ts):
 // - RSS at rest of the gateway (production configuration: no demo, no OTEL_*, no sync, two
 //   providers) against a bare Fastify app started the same way; the two alternate so drift hits
 //   them alike. Target: gateway / bare <= 1.5.
 // - RSS growth over a full cursor walk of 2 x --walk incidents, measured after the walk. Target < 50 MB.
+// BENCH_BASELINE=<checkout>/src/server.ts adds an earlier gateway to the same at-rest rounds (A/B).
 // A separate file from bench/run.ts (CPU); never part of `npm test`.
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { request } from 'undici'
 import { BENCH_KEY, startGateway } from './lib/gateway.ts'
 import { cpuSeconds, rssMb, startProcess, type Proc } from './lib/processes.ts'
-import { START_FLAGS } from './lib/start-flags.ts'
+import { START_ENV, START_FLAGS } from './lib/start-flags.ts'
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url))
 const { values } = parseArgs({
-  options: { rounds: { type: 'string', default: '3' }, walk: { type: 'string', default: '20000' } }
+  options: {
+    rounds: { type: 'string', default: '3' }, walk: { type: 'string', default: '20000' }, only: { type: 'string' }
+  }
 })
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const round = (x: number) => Math.round(x * 10) / 10
@@ -27,21 +30,35 @@ async function atRest (proc: Proc): Promise<number> {
 }
 
 async function rest (rounds: number, sims: { zwa: string, cloudlock: string }) {
+  const baseline = process.env.BENCH_BASELINE
   const bare: number[] = []
   const gateway: number[] = []
+  const before: number[] = []
   for (let i = 0; i < rounds; i++) {
-    const b = await startProcess(here('./servers/bare-fastify.ts'), [], { PORT: '0' }, START_FLAGS)
+    const b = await startProcess(here('./servers/bare-fastify.ts'), [], { PORT: '0', ...START_ENV }, START_FLAGS)
     bare.push(round(await atRest(b)))
     await b.stop()
-    const g = await startGateway(sims, '', { nodeFlags: START_FLAGS })
+    if (baseline) {
+      const g0 = await startGateway(sims, '', { nodeFlags: START_FLAGS, env: START_ENV, server: baseline })
+      before.push(round(await atRest(g0)))
+      await g0.stop()
+    }
+    const g = await startGateway(sims, '', { nodeFlags: START_FLAGS, env: START_ENV })
     gateway.push(round(await atRest(g)))
     await g.stop()
   }
-  return { bareMb: bare, gatewayMb: gateway, ratio: round(median(gateway) / median(bare) * 100) / 100 }
+  const ratio = (xs: number[]) => Math.round(median(xs) / median(bare) * 100) / 100
+  return {
+    bareMb: bare,
+    gatewayMb: gateway,
+    ratio: ratio(gateway),
+    perRound: gateway.map((g, i) => Math.round(g / bare[i] * 100) / 100),
+    ...(baseline ? { baselineMb: before, baselineRatio: ratio(before) } : {})
+  }
 }
 
 async function walk (sims: { zwa: string, cloudlock: string }) {
-  const g = await startGateway(sims, '', { nodeFlags: START_FLAGS })
+  const g = await startGateway(sims, '', { nodeFlags: START_FLAGS, env: START_ENV })
   try {
     const before = await atRest(g)
     const cpuBefore = cpuSeconds(g.pid)
@@ -67,10 +84,16 @@ const zwa = await startProcess(here('./servers/simulator.ts'), ['zwa', perProvid
 const cloudlock = await startProcess(here('./servers/simulator.ts'), ['cloudlock', perProvider])
 try {
   const sims = { zwa: zwa.url, cloudlock: cloudlock.url }
-  const r = { flags: START_FLAGS, node: process.version, rest: await rest(Number(values.rounds), sims), walk: await walk(sims) }
+  const r = {
+    flags: START_FLAGS,
+    env: START_ENV,
+    node: process.version,
+    rest: values.only === 'walk' ? undefined : await rest(Number(values.rounds), sims),
+    walk: values.only === 'rest' ? undefined : await walk(sims)
+  }
   process.stdout.write(`${JSON.stringify(r, null, 2)}\n`)
-  process.stdout.write(`${r.rest.ratio <= 1.5 ? 'PASS' : 'MISS'} RSS at rest, gateway / bare <= 1.5: ${r.rest.ratio}\n`)
-  process.stdout.write(`${r.walk.growthMb < 50 ? 'PASS' : 'MISS'} RSS growth over a ${r.walk.returned}-incident walk < 50 MB: ${r.walk.growthMb} MB\n`)
+  if (r.rest) process.stdout.write(`${r.rest.ratio <= 1.5 ? 'PASS' : 'MISS'} RSS at rest, gateway / bare <= 1.5: ${r.rest.ratio}\n`)
+  if (r.walk) process.stdout.write(`${r.walk.growthMb < 50 ? 'PASS' : 'MISS'} RSS growth over a ${r.walk.returned}-incident walk < 50 MB: ${r.walk.growthMb} MB\n`)
 } finally {
   await zwa.stop()
   await cloudlock.stop()

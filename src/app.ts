@@ -13,6 +13,7 @@ import auth from './plugins/app/auth.ts'
 import changeFeed, { type ChangeFeedPluginOptions } from './plugins/app/change-feed.ts'
 import errorHandler from './plugins/app/error-handler.ts'
 import idempotency from './plugins/app/idempotency.ts'
+import { LazySchemas } from './plugins/app/lazy-compile.ts'
 import incidents from './plugins/app/incidents.ts'
 import jobs, { type JobsPluginOptions } from './plugins/app/jobs.ts'
 import lifecycle from './plugins/app/lifecycle.ts'
@@ -34,6 +35,7 @@ import { sharedSchemas } from './schemas/index.ts'
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config
+    routeSchemas: LazySchemas // compiled on first use; compileAll() for the test that builds them all
   }
 }
 
@@ -50,9 +52,11 @@ export interface AppDeps {
 // is explicit: cross-cutting plugins, then documentation, then routes.
 export async function buildApp (config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const routes = new RouteMethods() // filled as routes register; read by 404/405 and socket-level answers
+  const schemas = new LazySchemas()
   const app: FastifyInstance = Fastify({
     loggerInstance: (deps.logger ?? createLogger({ level: config.server.log_level })) as FastifyBaseLogger,
     genReqId,
+    schemaController: { compilersFactory: { buildSerializer: schemas.serializerFactory() } },
     requestIdHeader: false,
     logController: new LogController({ requestIdLogLabel: 'request_id' }),
     bodyLimit: config.server.body_limit_bytes,
@@ -77,13 +81,14 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
 
   app.server.on('connect', makeConnectHandler(() => app.log))
   app.decorate('config', config)
+  app.decorate('routeSchemas', schemas)
   for (const schema of sharedSchemas) app.addSchema(schema)
 
   await app.register(upstreamTelemetry) // observers of vendor exchanges register with it
   await app.register(tracing) // first hooks: they see every request
   await app.register(metrics)
   await app.register(lifecycle)
-  await app.register(validation)
+  await app.register(validation, { schemas })
   await app.register(requestId)
   await app.register(errorHandler, { routes })
   await app.register(loadShedding) // before auth: a shed request costs next to nothing

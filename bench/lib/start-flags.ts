@@ -10,3 +10,10 @@ export function startFlags (dockerfile = readFileSync(new URL('../../Dockerfile'
 }
 
 export const START_FLAGS = startFlags()
+
+// The image's malloc settings (MALLOC_* in the Dockerfile's ENV), for processes started like it.
+export function startEnv (dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8')) {
+  return Object.fromEntries([...dockerfile.matchAll(/^\s*(?:ENV\s+)?(MALLOC_[A-Z_]+)=(\S+)/gm)].map((m) => [m[1], m[2]]))
+}
+
+export const START_ENV: Record<string, string> = startEnv()

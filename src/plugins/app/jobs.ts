@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { JobRunner, type ItemAudit } from '../../jobs/job-runner.ts'
-import { JobStore } from '../../jobs/job-store.ts'
+import type { ItemAudit, JobRunner } from '../../jobs/job-runner.ts'
+import type { JobStore } from '../../jobs/job-store.ts'
 import type { Principal } from '../../services/principal.ts'
 import { auditChanges } from './audit-log.ts'
 
@@ -27,6 +27,10 @@ async function jobs (app: FastifyInstance, opts: JobsPluginOptions) {
     app.decorate('jobs', null)
     return
   }
+  // Imported only with a store: a gateway without one loads no job code (test/server-boot-modules.test.ts).
+  const [{ JobRunner }, { JobStore }] = await Promise.all([
+    import('../../jobs/job-runner.ts'), import('../../jobs/job-store.ts')
+  ])
   const store = new JobStore(app.store)
   const keys = new Map(app.config.api_keys.map((k): [string, Principal] => [k.name, {
     name: k.name, scopes: new Set(k.scopes), providers: k.providers ? new Set(k.providers) : null

@@ -6,7 +6,7 @@ import type { Dispatcher } from 'undici'
 import { CursorCodec } from '../../services/cursor.ts'
 import { ProviderRegistry } from '../../services/provider-registry.ts'
 import { ReadAheadCache } from '../../services/read-ahead-cache.ts'
-import { RedisStore } from '../../state/redis-store.ts'
+import { isRedis } from './shared-state.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -34,7 +34,7 @@ async function providers (app: FastifyInstance, opts: ProvidersPluginOptions) {
     // Upstream tokens are shared through Redis when it is configured; in memory they stay per adapter.
     sharedStore: app.sharedStore.kind === 'redis' ? app.sharedStore : undefined,
     // Vendor rate budgets are shared by every replica through the same Redis.
-    redis: app.sharedStore instanceof RedisStore ? app.sharedStore.client : undefined,
+    redis: isRedis(app.sharedStore) ? app.sharedStore.client : undefined,
     reportStoreError: app.reportStoreError
   })
   app.decorate('providers', registry)

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { GatewayError } from '../../errors/gateway-error.ts'
 import { redisRateLimitStore } from '../../state/rate-limit-store.ts'
-import { RedisStore } from '../../state/redis-store.ts'
+import { isRedis } from './shared-state.ts'
 
 // Per-API-key rate limit with RateLimit-* headers (IETF draft names) and 429 + Retry-After.
 // Counters live in Redis when configured so replicas share one budget per key. If Redis is
@@ -23,7 +23,7 @@ async function perKeyRateLimit (app: FastifyInstance) {
     allowList: (request: FastifyRequest) => request.principal === null,
     enableDraftSpec: true,
     skipOnError: true,
-    ...(store instanceof RedisStore ? { store: redisRateLimitStore(store.client, 'dlpgw-rl:', report) } : {}),
+    ...(isRedis(store) ? { store: redisRateLimitStore(store.client, 'dlpgw-rl:', report) } : {}),
     errorResponseBuilder: (_request, context) => new GatewayError('rate_limited',
       `This API key made more than ${context.max} requests in a minute; retry in ${Math.ceil(context.ttl / 1000)} s.`,
       { retryAfter: Math.ceil(context.ttl / 1000) })

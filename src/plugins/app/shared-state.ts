@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { MemoryStore } from '../../state/memory-store.ts'
-import { RedisStore } from '../../state/redis-store.ts'
+import type { RedisStore } from '../../state/redis-store.ts'
 import type { SharedStore } from '../../state/shared-store.ts'
 import {
   reportingStore, storeErrorReporter, type StoreErrorReporter, type StoreUser
@@ -34,18 +34,21 @@ export interface SharedStateOptions {
 async function sharedState (app: FastifyInstance, opts: SharedStateOptions) {
   // The metrics plugin registers first (src/app.ts); its recorder counts store errors.
   const report = storeErrorReporter(app.log, app.hasDecorator('metrics') ? app.metrics : {})
+  // The Redis client is imported only when REDIS_URL is set (test/server-boot-modules.test.ts).
   const store: SharedStore = opts.store ?? (app.config.redis_url
     // Change notifications serve waiting idempotent duplicates only, so the subscriber's
     // failures are theirs.
-    ? new RedisStore(app.config.redis_url, undefined, { onError: (op, err) => report('idempotency', op, err) })
+    ? new (await import('../../state/redis-store.ts')).RedisStore(app.config.redis_url, undefined, {
+      onError: (op, err) => report('idempotency', op, err)
+    })
     : new MemoryStore(Date.now, { prefix: KEY_PREFIX, ...IDEMPOTENCY_BOUND, evictable: isEvictable }))
   app.decorate('sharedStore', store)
   app.decorate('sharedStoreFor', (user: StoreUser) => reportingStore(store, user, report))
   app.decorate('reportStoreError', report)
-  // Redis is connected once the app is ready (after schema compilation, which blocks the loop),
-  // so a replica that starts listening has its shared store already: the listening line waits
+  // Redis is connected once the app is ready (after registration, which blocks the loop), so a
+  // replica that starts listening has its shared store already: the listening line waits
   // for it, up to a few seconds, then goes on degraded (failures are reported per command).
-  if (store instanceof RedisStore) {
+  if (isRedis(store)) {
     app.addHook('onReady', async () => {
       if (!await store.connect()) {
         app.log.warn('Redis (REDIS_URL) is not reachable yet: shared state fails closed (idempotent writes, ' +
@@ -55,5 +58,10 @@ async function sharedState (app: FastifyInstance, opts: SharedStateOptions) {
   }
   app.addHook('onClose', async () => store.close())
 }
+
+// A RedisStore (not a wrapper of one, as tests use), told without importing its class, and so the
+// Redis client, into every gateway.
+export const isRedis = (store: SharedStore): store is RedisStore =>
+  store.kind === 'redis' && 'client' in store && typeof (store as RedisStore).connect === 'function'
 
 export default fp(sharedState, { name: 'shared-state', fastify: '5.x' })

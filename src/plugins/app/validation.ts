@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { parseClientTime } from '../../mapping/timestamps.ts'
 import { sharedSchemas } from '../../schemas/index.ts'
+import type { LazySchemas } from './lazy-compile.ts'
 
 // Two validators: query, params and headers arrive as strings and are coerced; JSON bodies are
 // taken as typed, so "5" is not a number and unknown fields are refused, not stripped. Both know
@@ -49,12 +50,13 @@ function splitCommaLists (names: string[]) {
   }
 }
 
-async function validation (app: FastifyInstance) {
+// Each route's validators are compiled on the route's first request (./lazy-compile.ts).
+async function validation (app: FastifyInstance, opts: { schemas: LazySchemas }) {
   const bodyAjv = makeAjv(false)
   const stringAjv = makeAjv(true)
   app.setValidatorCompiler(({ schema, httpPart }) => {
     const ajv = httpPart === 'body' ? bodyAjv : stringAjv
-    return ajv.compile(schema)
+    return opts.schemas.validator(() => ajv.compile(schema))
   })
   app.addHook('onRoute', (route: RouteOptions) => {
     const names = arrayQueryParams(route.schema?.querystring)

@@ -14,8 +14,8 @@ const EXEMPT = new Set(['/healthz', '/readyz', '/metrics'])
 async function loadShedding (app: FastifyInstance) {
   const cfg = app.config.load_shedding
   const retryAfter = cfg.retry_after_s
-  // The first samples measure startup (schema compilation in ready() blocks the loop for a
-  // while), not load: shedding starts two sample intervals after the app is ready.
+  // The first samples measure startup (registration blocks the loop for a while), not load:
+  // shedding starts two sample intervals after the app is ready.
   let armedAt = Number.POSITIVE_INFINITY
   app.addHook('onReady', async () => { armedAt = Date.now() + 2 * cfg.sample_interval_ms })
   await app.register(underPressure, {
