@@ -62,6 +62,10 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     bodyLimit: config.server.body_limit_bytes,
     trustProxy: config.server.trust_proxy,
     routerOptions: { maxParamLength: 256 },
+    // A plugin may take longer than avvio's default 10 s: opening the store applies migrations under
+    // an advisory lock another replica may hold, and the embedded store boots PostgreSQL in
+    // WebAssembly, slow on a busy host (demo mode failed to start with 'change-feed' timed out).
+    pluginTimeout: 60_000,
     return503OnClosing: true,
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler: makeClientErrorHandler(routes, () => app.log),
