@@ -332,4 +332,10 @@ t.test('a first page: its short search asks only for what it still needs, doubli
   t.equal(filtered.items.length, 200)
   t.same((await h.requests(incidentCalls)).map((r) => [r.query.page, r.query.pageSize]), [['0', '100'], ['1', '100']],
     'a filter the gateway applies may drop any number of records: whole pages through the snapshot')
+
+  await h.clearLog()
+  const sync = await h.adapter.listPage({ filters: {}, position: null, pinnedAt: PIN, want: 100, purpose: 'sync' })
+  t.equal(sync.items.length, 199)
+  t.same((await h.requests(incidentCalls)).map((r) => [r.query.page, r.query.pageSize]), [['0', '100'], ['1', '100']],
+    'a sync walk goes on to its end or its call cap: whole pages through the snapshot')
 })
