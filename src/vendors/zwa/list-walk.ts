@@ -134,7 +134,12 @@ export async function walkZwa (request: PageRequest, deps: WalkDeps): Promise<Li
         const first = await search(body, 0, PAGE_SIZE, null, true)
         for (const r of newestFirst(first.records)) feed(r)
         const snap: Snapshot = {
-          pageId: first.pageId, body, size: Math.max(1, first.records.length), total: first.total, page: 0, oldest: at,
+          pageId: first.pageId,
+          body,
+          size: Math.max(1, first.records.length),
+          total: first.total,
+          page: 0,
+          oldest: at,
           atOldest: 0
         }
         try {
