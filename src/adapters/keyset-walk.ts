@@ -94,8 +94,9 @@ export async function keysetWalk (request: PageRequest, source: WalkSource, filt
       // one record to close its last group, is all a continuation reads. A walk that goes on reads
       // whole vendor pages ahead, whose rest the read-ahead cache serves to the next page, so its
       // later pages cost ~1 call each; so does a filter the gateway applies, which may drop any
-      // number of what is read (test/adapters/cloudlock/list.test.ts, "a first page").
-      const ahead = start === null && filters.keep === null
+      // number of what is read (test/adapters/cloudlock/list.test.ts, "a first page"), and a sync
+      // walk, which goes on to its end or its call cap (test/adapters/zwa/list-walk.test.ts).
+      const ahead = start === null && filters.keep === null && request.purpose !== 'sync'
         ? Math.max(0, request.want - items.length - groups.openSize) + 1
         : null
       const page = await source.fetchBefore(upper, ahead)

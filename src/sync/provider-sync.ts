@@ -477,7 +477,10 @@ export class ProviderSync {
   }
 
   // Pages of a walk into the mirror, from w.position on, until the vendor says the end (true) or
-  // `maxCalls` vendor calls were made (false). w.position moves after each recorded page.
+  // `maxCalls` vendor calls were made (false). w.position moves after each recorded page. A capped
+  // walk hands the adapter what is left of `maxCalls` as its budget: a page short of PAGE is
+  // progress all the same, where filling it would read a vendor page whose rest the next poll reads
+  // again (at ZWA two searches a reconcile poll instead of one: test/sync/reconcile-calls.test.ts).
   private async walk (filters: ListFilters, w: WalkProgress, maxCalls: number): Promise<boolean> {
     let calls = 0
     while (calls < maxCalls) {
@@ -489,6 +492,7 @@ export class ProviderSync {
         position: w.position,
         pinnedAt: w.pinnedAt,
         want: PAGE,
+        ...(Number.isFinite(maxCalls) ? { budget: maxCalls - calls } : {}),
         signal: this.abort.signal,
         deadline: this.callDeadline(),
         purpose: 'sync'

@@ -13,25 +13,27 @@ t.test('walks with several want sizes return every incident exactly once, in ord
     const walk = await walkAll(h.adapter, want)
     t.same(walk.ids, oracle, `want ${want}: the vendor's order, nothing missing or repeated`)
     // Pages of 100 hand on at least 99 each (the oldest instant waits), and totalElements ends the
-    // walk without an empty page: 3 searches. Want 100 needs two pages in the first listPage (99
-    // handed on after one), read through that search's snapshot; the others stop after one.
-    t.same(walk.calls, want === 100 ? [2, 1] : [1, 1, 1], `want ${want}: 3 searches`)
+    // walk without an empty page. Want 100: the first listPage hands on 99 after one page and closes
+    // the 100th's millisecond with a short search (below); the next reads on through its snapshot.
+    // The others stop after one page each.
+    t.same(walk.calls, want === 100 ? [2, 2] : [1, 1, 1], `want ${want}: searches per listPage`)
     t.ok(walk.pages.every((p) => p.exhausted || p.items.length >= want), 'a page short of want only at the end')
     t.ok(walk.pages.every(positionsAreIdentities), 'stream order; each position names its incident')
     const searches = await h.requests(incidentCalls)
-    t.equal(searches.length, 3, 'the simulator saw exactly those calls')
-    t.ok(searches.every((r) => r.query.pageSize === '100'), 'pageSize 100 on every search of the walk')
+    t.equal(searches.length, want === 100 ? 4 : 3, 'the simulator saw exactly those calls')
     // Each listPage starts a fresh search (page 0, no pageId) ending at the instant its predecessor
-    // consumed whole (l '', exclusive); within a listPage the search goes on by pageId, page + 1.
+    // consumed whole (l '', exclusive); within a listPage the search goes on by pageId, page + 1,
+    // with the same pageSize; a first page's short search is a fresh search of its own.
     let i = 0
     walk.calls.forEach((calls, p) => {
       const fresh = searches[i]
-      t.same([fresh.query.page, fresh.query.pageId], ['0', undefined], `listPage ${p + 1}: a fresh search`)
+      t.same([fresh.query.page, fresh.query.pageId, fresh.query.pageSize], ['0', undefined, '100'], `listPage ${p + 1}: a fresh search of 100`)
       const after = walk.pages[p - 1]?.scannedTo
       const end = after === undefined ? PIN : new Date(Number(BigInt(after.b as string) / 1000n)).toISOString()
       t.equal(fresh.body.timeRange.endTime, end, `listPage ${p + 1}: ends at the pin or at the consumed instant`)
       for (let k = 1; k < calls; k++) {
-        t.same([searches[i + k].query.page, searches[i + k].body], [String(k), fresh.body], 'the same search, one page on')
+        if (p === 0) continue // the short search: "a first page", below
+        t.same([searches[i + k].query.page, searches[i + k].query.pageSize, searches[i + k].body], [String(k), '100', fresh.body], 'the same search, one page on')
         t.ok(searches[i + k].query.pageId, 'through its snapshot')
       }
       i += calls
@@ -172,14 +174,16 @@ t.test('a pageId expiring in the middle of a large group is survived: a fresh se
     ...Array.from({ length: 250 }, (_, i) => record(`1-152-T${String(i).padStart(3, '0')}-30000000000000000000`, tie, { status: i % 2 ? 'NEW' : 'ESCALATED' })),
     ...Array.from({ length: 60 }, (_, i) => record(`1-143-4${String(i).padStart(19, '0')}`, new Date(Date.parse(tie) - (i + 1) * 1000).toISOString()))
   ]
-  // The calls of each listPage, exactly. cap 50: pages 0 and 1 read the 60 newer and 40 of the group,
-  // page 2 has expired; a fresh search ending just above the group reads on through its own
-  // snapshot (the 40 again, identity skips them) until something older than the group closes it:
-  // page 5 of it unfiltered (250 + 50), page 2 under the filter (125 NEW + 25). Want is met then;
-  // the last listPage ends below the consumed instant and totalElements ends it. cap 100: page 1 has
-  // expired; the fresh search's pages 0..2 (unfiltered) or 0..1 (NEW, totalElements reached).
+  // The calls of each listPage, exactly. The first listPage reads page 0, then short searches ending
+  // just above the group (52, capped to 50: the rest of the 60 newer and 40 of the group; then 41,
+  // 82, 100 while it runs on). Ties reversed (cap 100): the search of 100 is paged on, its page 1
+  // has expired; a fresh search of 100 from the group finds nothing new, so the group is read on its
+  // own (3 pages). Ties scrambled (cap 50): the search of 100 finds nothing new, the group's own
+  // search expires at its page 2 and starts again; the budget of 10 ends the first listPage and the
+  // next reads on from the last whole millisecond. A group this large costs a first page 4 calls
+  // more than paging on through page 0's snapshot did; most milliseconds hold one incident.
   const expectedCalls: Record<string, number[]> = {
-    'scrambled {}': [9, 1], 'scrambled {"status":["new"]}': [6, 1], 'reverse {}': [5, 1], 'reverse {"status":["new"]}': [4]
+    'scrambled {}': [10, 6, 1], 'scrambled {"status":["new"]}': [10, 3, 1], 'reverse {}': [9, 1], 'reverse {"status":["new"]}': [9, 1]
   }
   for (const [tieOrder, pageCap, expirePage] of [['scrambled', 50, 2], ['reverse', 100, 1]] as const) {
     let expired = 0
@@ -206,7 +210,10 @@ t.test('a pageId expiring in the middle of a large group is survived: a fresh se
       const restart = log[failed + 1]
       t.same([restart.query.page, restart.query.pageId], ['0', undefined], 'a fresh search after the expiry…')
       const fields = filters.status ? { fields: [{ name: 'status', value: ['NEW'] }] } : {}
-      t.same(restart.body, { ...fields, timeRange: { endTime: '2025-06-10T12:00:00.001Z' } }, '…with the walk\'s filters, ending just above the group')
+      t.same(restart.body, tieOrder === 'reverse'
+        ? { ...fields, timeRange: { endTime: '2025-06-10T12:00:00.001Z' } }
+        : { timeRange: { startTime: tie, endTime: '2025-06-10T12:00:00.001Z' } },
+      '…with the walk\'s filters, ending just above the group, or of the group alone without them')
       t.same(walk.calls, expectedCalls[`${tieOrder} ${JSON.stringify(filters)}`])
       t.equal(log.filter((r) => r.status === 400).length, 1, 'one expired pageId, never sent again')
     }
@@ -294,4 +301,41 @@ t.test('page caps and tie orders: every incident exactly once, in stream order, 
       }
     }
   }
+})
+
+t.test('a first page: its short search asks only for what it still needs, doubling while a millisecond runs on', async (t) => {
+  // 200 incidents a second apart, but records 99..110 (newest first) share one millisecond.
+  const T0 = Date.parse('2025-06-10T12:00:00.000Z')
+  const at = (i: number) => T0 - (i >= 99 && i <= 110 ? 99 : i) * 1000
+  const records = Array.from({ length: 200 }, (_, i) => record(`1-143-3${String(i).padStart(19, '0')}`, new Date(at(i)).toISOString()))
+  const h = await startZwa(t, { sim: { incidents: records } })
+  const model = modelOrder(records)
+
+  const first = await h.adapter.listPage({ filters: {}, position: null, pinnedAt: PIN, want: 100 })
+  // The page of 100 hands on 99; record 99 opens a millisecond that goes on to record 110. Each
+  // short search is a fresh one ending just above it (no pageId, never paged on), asking for what
+  // it held of it plus one, then 4, 8, 16 until records past it close it: 130 records read
+  // instead of 200, 114 handed on (every complete group).
+  t.same(first.items.map((i) => i.incident.native_id), model.slice(0, 114))
+  const log = await h.requests(incidentCalls)
+  const group = new Date(at(99) + 1).toISOString()
+  t.same(log.map((r) => [r.query.page, r.query.pageId, r.query.pageSize, r.body.timeRange.endTime]),
+    [['0', undefined, '100', PIN], ...[2, 4, 8, 16].map((n) => ['0', undefined, String(n), group])])
+
+  await h.clearLog()
+  const second = await h.adapter.listPage({ filters: {}, position: JSON.parse(JSON.stringify(first.scannedTo)), pinnedAt: PIN, want: 100 })
+  t.same(second.items.map((i) => i.incident.native_id), model.slice(114), 'the rest, exactly once')
+  t.ok((await h.requests(incidentCalls)).every((r) => r.query.pageSize === '100'), 'later pages read whole vendor pages')
+
+  await h.clearLog()
+  const filtered = await h.adapter.listPage({ filters: { updatedAfter: '2025-01-01T00:00:00Z' }, position: null, pinnedAt: PIN, want: 100 })
+  t.equal(filtered.items.length, 200)
+  t.same((await h.requests(incidentCalls)).map((r) => [r.query.page, r.query.pageSize]), [['0', '100'], ['1', '100']],
+    'a filter the gateway applies may drop any number of records: whole pages through the snapshot')
+
+  await h.clearLog()
+  const sync = await h.adapter.listPage({ filters: {}, position: null, pinnedAt: PIN, want: 100, purpose: 'sync' })
+  t.equal(sync.items.length, 199)
+  t.same((await h.requests(incidentCalls)).map((r) => [r.query.page, r.query.pageSize]), [['0', '100'], ['1', '100']],
+    'a sync walk goes on to its end or its call cap: whole pages through the snapshot')
 })
