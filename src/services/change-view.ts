@@ -1,6 +1,8 @@
 import type { StoredChange, StoredChangeText } from '../mirror/change-feed.ts'
-import type { IncidentT } from '../schemas/incident.ts'
-import { incidentView, mayReadEvidence, previousView } from './incident-view.ts'
+import { SerializerSelector } from '@fastify/fast-json-stringify-compiler'
+import { Incident, type IncidentT } from '../schemas/incident.ts'
+import { sharedSchemas } from '../schemas/index.ts'
+import { incidentView, previousView } from './incident-view.ts'
 import type { Principal } from './principal.ts'
 
 // One change as a caller may see it (src/schemas/change.ts): GET /v1/changes and webhook payloads
@@ -28,23 +30,27 @@ export function changeView (c: StoredChange, principal: Principal, raw = false):
 
 const parsed = (json: string | null | undefined) => (json == null ? null : JSON.parse(json) as Record<string, unknown>)
 
-// The same change as JSON text, for GET /v1/changes. A caller that may read evidence sees the stored
-// incident whole (changeView copies it unchanged), so its stored JSON text goes into the answer as it
-// is: no parse and re-serialization per change, and no serializer validating each incident to choose
-// a branch of `Incident | null`. Any other caller's view is the one above, from the parsed incident
-// (test/services/change-view.test.ts holds the two paths equal).
+// The Incident serializer the routes use (fast-json-stringify through Fastify's own factory):
+// fields in the schema's order, undeclared ones dropped, so an incident reads the same in
+// GET /v1/changes as in GET /v1/incidents (a client hashing its JSON text, as
+// examples/soar-loop.mjs does, must see one state once, not twice).
+const serializeIncident = SerializerSelector()(
+  Object.fromEntries(sharedSchemas.map((schema) => [(schema as unknown as { $id: string }).$id, schema])), {})({
+  schema: Incident, method: 'GET', url: '/v1/changes', httpStatus: '200'
+}) as (incident: unknown) => string
+
+// The same change as JSON text, for GET /v1/changes: the view above with the incident through the
+// Incident serializer, and no serializer validating each change to choose a branch of
+// `Incident | null` (the null is handled here). test/services/change-view.test.ts holds it equal
+// to the view.
 export function changeText (c: StoredChangeText, principal: Principal, raw: boolean): string {
-  if (!mayReadEvidence(principal)) {
-    const incident = parsed(c.incident) as StoredChange['incident']
-    return JSON.stringify(changeView({ ...c, incident, raw: parsed(c.raw) }, principal, raw))
-  }
-  // A JSON null raw record is no record, as in changeView; an incident is an object with an id.
-  const incident = c.incident === null
-    ? 'null'
-    : raw && c.raw != null && c.raw !== 'null' ? `${c.incident.slice(0, -1)}, "raw": ${c.raw}}` : c.incident
-  const id = JSON.stringify(`${c.provider}:${c.native_id}`)
-  return `{"seq":${c.seq},"type":${JSON.stringify(c.type)},"incident_id":${id}` +
-    `,"provider":${JSON.stringify(c.provider)},"occurred_at":"${c.occurred_at.toISOString()}"` +
-    `,"detected_at":"${c.detected_at.toISOString()}","changed":${JSON.stringify(c.changed)}` +
-    `,"previous":${JSON.stringify(c.previous)},"incident":${incident}}`
+  const { incident, ...rest } = changeView({
+    ...c,
+    incident: parsed(c.incident) as StoredChange['incident'],
+    raw: parsed(c.raw)
+  }, principal, raw)
+  const { content_withheld: withheld, ...head } = rest
+  const text = JSON.stringify(head)
+  return `${text.slice(0, -1)},"incident":${incident === null ? 'null' : serializeIncident(incident)}` +
+    `${withheld ? ',"content_withheld":true' : ''}}`
 }

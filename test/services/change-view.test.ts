@@ -90,3 +90,30 @@ t.test('raw only when asked for; matched content only with evidence:read', async
   t.equal(JSON.parse(hidden).incident.content_withheld, true)
   t.same(JSON.parse(changeText({ ...text, raw: 'null' }, withEvidence, true)).incident, c.incident, 'a JSON null raw is no raw')
 })
+
+// An incident reads the same, byte for byte, in GET /v1/changes as in GET /v1/incidents: clients
+// hash or compare its JSON text (examples/soar-loop.mjs fingerprints JSON.stringify of it). The
+// store's jsonb key order must not leak into the answer.
+t.test('the incident in a change is serialized in the schema\'s field order, whatever the store\'s', async (t) => {
+  const incident = storedForm(INCIDENT_EXAMPLE as IncidentT)
+  const c: StoredChange = {
+    seq: 1,
+    provider: 'cl',
+    native_id: '1',
+    type: 'created',
+    occurred_at: new Date(0),
+    detected_at: new Date(0),
+    changed: [],
+    previous: {},
+    incident,
+    raw: null
+  }
+  const expected = JSON.stringify(JSON.parse(JSON.stringify(INCIDENT_EXAMPLE)))
+  for (const principal of [withEvidence]) {
+    const text = changeText(asText(c), principal, false)
+    const at = text.indexOf('"incident":') + '"incident":'.length
+    t.equal(text.slice(at, at + expected.length), expected)
+    t.same(Object.keys(JSON.parse(text)), ['seq', 'type', 'incident_id', 'provider', 'occurred_at', 'detected_at',
+      'changed', 'previous', 'incident'])
+  }
+})
