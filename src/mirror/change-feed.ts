@@ -22,18 +22,8 @@ export interface StoredChange {
   raw?: Record<string, unknown> | null
 }
 
-// A change as GET /v1/changes serves it: the incident and the raw record as the JSON text the store
-// holds (key order and spacing as PostgreSQL writes jsonb), so that a caller allowed to see all of
-// it gets that text spliced into the answer without a parse and a re-serialization per change.
-export interface StoredChangeText extends Omit<StoredChange, 'incident' | 'raw'> {
-  incident: string | null
-  raw?: string | null
-}
-
-type FeedRow = { seq: number, native_id: string, detected_at: Date }
-
-export interface FeedPage<C extends FeedRow = StoredChange> {
-  changes: C[]
+export interface FeedPage {
+  changes: StoredChange[]
   position: number // the seq the next token carries
   mark: string // fingerprint of the change at `position`, carried by the token
   hasMore: boolean
@@ -72,28 +62,19 @@ export class ChangeFeed {
 
   // `after` null: from the oldest change retained. `mark`: the fingerprint the reader's token holds of
   // the change at `after` (absent: not checked).
-  read (request: FeedRequest): Promise<FeedPage> {
-    return this.readRetrying(request, false)
-  }
-
-  // The same page with the incident and raw record as JSON text (StoredChangeText).
-  readText (request: FeedRequest): Promise<FeedPage<StoredChangeText>> {
-    return this.readRetrying(request, true)
-  }
-
-  private async readRetrying<C extends FeedRow> (request: FeedRequest, asText: boolean): Promise<FeedPage<C>> {
+  async read (request: FeedRequest): Promise<FeedPage> {
     // Without a token the page starts at the boundary: pruning that moved it during the read is not the
     // reader's problem, so it reads again from the new one.
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.readOnce<C>(request, asText)
+        return await this.readOnce(request)
       } catch (err) {
         if (request.after !== null || !isRetentionExpired(err) || attempt >= 3) throw err
       }
     }
   }
 
-  private async readOnce<C extends FeedRow> (request: FeedRequest, asText: boolean): Promise<FeedPage<C>> {
+  private async readOnce (request: FeedRequest): Promise<FeedPage> {
     const [bounds] = await this.db.query<{ head: number, pruned: number, pruned_mark: string }>(
       'SELECT c.last_seq AS head, r.pruned_through AS pruned, r.pruned_mark FROM change_counter c, feed_retention r')
     const { head } = bounds
@@ -112,13 +93,11 @@ export class ChangeFeed {
         'lost changes it had handed out (restored from a backup or failed over). Start again from a list walk ' +
         '(GET /v1/incidents), then read GET /v1/changes without `after`.')
     }
-    const documents = asText
-      ? `incident::text AS incident${request.raw ? ', raw::text AS raw' : ''}`
-      : `incident${request.raw ? ', raw' : ''}`
     const rows = request.providers.length === 0
       ? []
-      : await this.db.query<C & Record<string, unknown>>(
-        `SELECT seq, provider, native_id, type, occurred_at, detected_at, changed, previous, ${documents}
+      : await this.db.query<StoredChange & Record<string, unknown>>(
+        `SELECT seq, provider, native_id, type, occurred_at, detected_at, changed, previous, incident
+          ${request.raw ? ', raw' : ''}
         FROM changes WHERE seq > $1 AND seq <= $2 AND provider = ANY($3::text[]) ORDER BY seq LIMIT $4`,
         [after, head, request.providers, request.limit + 1])
     // Pruning that committed while this page was read may have taken changes from under it: the page

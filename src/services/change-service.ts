@@ -117,7 +117,7 @@ export class ChangeService {
     if (!this.store) return this.empty(providers, codec.encode({ store: NO_STORE, seq: after ?? 0, providers: digest }))
     const { feed, mirror } = this.store
     const read = () => within(this.storeTimeoutMs,
-      feed.readText({ after, mark: from.mark, providers, limit: options.limit, raw: options.raw }))
+      feed.read({ after, mark: from.mark, providers, limit: options.limit, raw: options.raw }))
     // Counted before each read: an append committed between the read and the wait is not slept through.
     let appends = mirror.appends
     let page = await read()

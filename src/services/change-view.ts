@@ -1,4 +1,4 @@
-import type { StoredChange, StoredChangeText } from '../mirror/change-feed.ts'
+import type { StoredChange } from '../mirror/change-feed.ts'
 import { SerializerSelector } from '@fastify/fast-json-stringify-compiler'
 import { Incident, type IncidentT } from '../schemas/incident.ts'
 import { sharedSchemas } from '../schemas/index.ts'
@@ -28,8 +28,6 @@ export function changeView (c: StoredChange, principal: Principal, raw = false):
   }
 }
 
-const parsed = (json: string | null | undefined) => (json == null ? null : JSON.parse(json) as Record<string, unknown>)
-
 // The Incident serializer the routes use (fast-json-stringify through Fastify's own factory):
 // fields in the schema's order, undeclared ones dropped, so an incident reads the same in
 // GET /v1/changes as in GET /v1/incidents (a client hashing its JSON text, as
@@ -43,12 +41,8 @@ const serializeIncident = SerializerSelector()(
 // Incident serializer, and no serializer validating each change to choose a branch of
 // `Incident | null` (the null is handled here). test/services/change-view.test.ts holds it equal
 // to the view.
-export function changeText (c: StoredChangeText, principal: Principal, raw: boolean): string {
-  const { incident, ...rest } = changeView({
-    ...c,
-    incident: parsed(c.incident) as StoredChange['incident'],
-    raw: parsed(c.raw)
-  }, principal, raw)
+export function changeText (c: StoredChange, principal: Principal, raw: boolean): string {
+  const { incident, ...rest } = changeView(c, principal, raw)
   const { content_withheld: withheld, ...head } = rest
   const text = JSON.stringify(head)
   return `${text.slice(0, -1)},"incident":${incident === null ? 'null' : serializeIncident(incident)}` +

@@ -84,7 +84,7 @@ t.test('an append between a long poll\'s read and its wait is not slept through'
   const appendsDuringFirstRead = { appends: 0, events: new (await import('node:events')).EventEmitter() }
   const mirror = Object.assign(appendsDuringFirstRead, { storeId: async () => 'st' }) as unknown as MirrorStore
   const feed = {
-    readText: async () => {
+    read: async () => {
       reads++
       // The first read misses the change, which commits (and is announced) before the wait begins.
       if (reads === 1) (mirror as any).appends++
