@@ -335,7 +335,7 @@ t.test('a first page: its short search asks only for what it still needs, doubli
 
   await h.clearLog()
   const sync = await h.adapter.listPage({ filters: {}, position: null, pinnedAt: PIN, want: 100, purpose: 'sync' })
-  t.equal(sync.items.length, 200, "as the filtered walk: the snapshot ends at 200, so its last group is whole")
+  t.equal(sync.items.length, 200, 'as the filtered walk: the snapshot ends at 200, so its last group is whole')
   t.same((await h.requests(incidentCalls)).map((r) => [r.query.page, r.query.pageSize]), [['0', '100'], ['1', '100']],
     'a sync walk goes on to its end or its call cap: whole pages through the snapshot')
 })
