@@ -1,5 +1,7 @@
-import { createHmac, randomBytes } from 'node:crypto'
-import type { IncidentT } from '../schemas/incident.ts'
+import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto'
+import { SerializerSelector } from '@fastify/fast-json-stringify-compiler'
+import { Incident, type IncidentT } from '../schemas/incident.ts'
+import { sharedSchemas } from '../schemas/index.ts'
 
 // Strong ETags of incidents (spec section 11; docs/writes.md). An ETag names the vendor's state of
 // one incident: every field of the normalized incident the vendor owns, that is all of them but the
@@ -15,25 +17,35 @@ import type { IncidentT } from '../schemas/incident.ts'
 
 const VIEW_ONLY = new Set(['raw', 'content_withheld'])
 
-// Key order does not change a state, so objects are written with sorted keys.
-function canonical (value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
-  if (value && typeof value === 'object') {
-    const object = value as Record<string, unknown>
-    return `{${Object.keys(object).filter((k) => object[k] !== undefined).sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical(object[k])}`).join(',')}}`
-  }
-  return JSON.stringify(value) ?? 'null'
-}
-
-// The vendor-owned fields of an incident, each as canonical JSON: what ETags hash and 412s compare.
-export function vendorState (incident: IncidentT): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const [field, value] of Object.entries(incident)) {
-    if (!VIEW_ONLY.has(field) && value !== undefined) out[field] = canonical(value)
+// The vendor state as one canonical JSON text: the Incident schema with its properties sorted at
+// every level and without the view's own, compiled by the serializer the routes use. Each object's
+// keys then come in one order whatever order it was built in (key order does not change a state),
+// and what the schema does not declare, which the API never shows either, is left out. Compiled,
+// it costs a few µs per incident; a sorted-key walk in JavaScript (and JSON.stringify with a key
+// list, V8's slow path) cost 20-60 µs, ~8 % of a detail read's CPU (BENCHMARKS.md section 1).
+function sortedSchema (schema: unknown, top = false): unknown {
+  if (Array.isArray(schema)) return schema.map((s) => sortedSchema(s))
+  if (!schema || typeof schema !== 'object') return schema
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === '$id' || key === 'examples') continue
+    if (key === 'properties') {
+      const props = Object.entries(value as Record<string, unknown>)
+        .filter(([name]) => !(top && VIEW_ONLY.has(name))).sort(([x], [y]) => x < y ? -1 : 1)
+      out[key] = Object.fromEntries(props.map(([name, sub]) => [name, sortedSchema(sub)]))
+    } else if (key === 'required' && top) {
+      out[key] = (value as string[]).filter((name) => !VIEW_ONLY.has(name))
+    } else {
+      out[key] = sortedSchema(value)
+    }
   }
   return out
 }
+
+export const stateText = SerializerSelector()(
+  Object.fromEntries(sharedSchemas.map((schema) => [(schema as unknown as { $id: string }).$id, schema])), {})({
+  schema: sortedSchema(Incident, true), method: 'GET', url: '/etag', httpStatus: '200'
+}) as (incident: IncidentT) => string
 
 export interface EtagOptions {
   secret?: string
@@ -44,20 +56,19 @@ export interface EtagOptions {
   maxChars?: number
 }
 
-interface State { fields: Record<string, string>, chars: number }
-
 export class IncidentEtags {
-  readonly #key: Buffer | string
+  // A KeyObject made once: createHmac imports a Buffer or string key on every call (~20 µs more).
+  readonly #key: KeyObject
   readonly #max: number
-  // ETag -> the state it names, newest last: a 412 names the fields that differ from the state the
-  // caller's ETag meant. In this process only: an ETag another replica issued, or one issued before
-  // a restart, gives `fields: []` (documented), never a wrong list.
-  readonly #states = new Map<string, State>()
+  // ETag -> the state text it names, newest last: a 412 names the fields that differ from the state
+  // the caller's ETag meant. In this process only: an ETag another replica issued, or one issued
+  // before a restart, gives `fields: []` (documented), never a wrong list.
+  readonly #states = new Map<string, string>()
   readonly #maxChars: number
   #chars = 0
 
   constructor (opts: EtagOptions = {}) {
-    this.#key = opts.secret ?? randomBytes(32)
+    this.#key = createSecretKey(opts.secret === undefined ? randomBytes(32) : Buffer.from(opts.secret))
     this.#max = opts.maxSnapshots ?? 2000
     this.#maxChars = opts.maxChars ?? 4 * 1024 * 1024
   }
@@ -68,29 +79,29 @@ export class IncidentEtags {
   }
 
   of (incident: IncidentT): string {
-    const state = vendorState(incident)
-    const digest = createHmac('sha256', this.#key).update(canonical(state)).digest('base64url')
+    const state = stateText(incident)
+    const digest = createHmac('sha256', this.#key).update(state).digest('base64url')
     const etag = `"${digest.slice(0, 32)}"`
     this.#remember(etag, state)
     return etag
   }
 
   // Field names whose values differ between the state `etag` named and `current`; null when this
-  // process does not know that state.
+  // process does not know that state. Only a 412 asks, so the state is parsed back here, not kept parsed.
   differing (etag: string, current: IncidentT): string[] | null {
-    const before = this.#states.get(etag)?.fields
-    if (!before) return null
-    const now = vendorState(current)
+    const text = this.#states.get(etag)
+    if (text === undefined) return null
+    // Both texts come from the one serializer, so equal values parse and print back alike.
+    const before = JSON.parse(text) as Record<string, unknown>
+    const now = JSON.parse(stateText(current)) as Record<string, unknown>
     const fields = new Set([...Object.keys(before), ...Object.keys(now)])
-    return [...fields].filter((f) => before[f] !== now[f]).sort()
+    return [...fields].filter((f) => JSON.stringify(before[f]) !== JSON.stringify(now[f])).sort()
   }
 
-  #remember (etag: string, fields: Record<string, string>): void {
+  #remember (etag: string, state: string): void {
     this.#forget(etag)
-    let chars = 0
-    for (const field in fields) chars += field.length + fields[field].length
-    this.#states.set(etag, { fields, chars })
-    this.#chars += chars
+    this.#states.set(etag, state)
+    this.#chars += state.length
     // A state larger than the whole bound is not kept either (its 412 says `fields: []`).
     while (this.#states.size > this.#max || this.#chars > this.#maxChars) {
       this.#forget(this.#states.keys().next().value!)
@@ -99,9 +110,9 @@ export class IncidentEtags {
 
   #forget (etag: string): void {
     const state = this.#states.get(etag)
-    if (!state) return
+    if (state === undefined) return
     this.#states.delete(etag)
-    this.#chars -= state.chars
+    this.#chars -= state.length
   }
 }
 

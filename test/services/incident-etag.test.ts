@@ -1,5 +1,6 @@
 import t from 'tap'
-import { firstTag, ifMatchHolds, ifNoneMatchHits, IncidentEtags } from '../../src/services/incident-etag.ts'
+import type { IncidentT } from '../../src/schemas/incident.ts'
+import { firstTag, ifMatchHolds, ifNoneMatchHits, IncidentEtags, stateText } from '../../src/services/incident-etag.ts'
 import { incident } from '../helpers/incidents.ts'
 
 t.test('ETags name the vendor state, not the view', async (t) => {
@@ -35,4 +36,54 @@ t.test('RFC 9110 comparisons', async (t) => {
   t.ok(ifMatchHolds('"x", "abc"', tag))
   t.equal(firstTag('W/"w", "s", "t"'), '"s"')
   t.equal(firstTag('*'), null)
+})
+
+// The state text is what the ETag hashes: if it left out a field the API shows, a change to that
+// field would keep the ETag and an If-Match write would pass over it (a lost update).
+t.test('the state text holds every field the API shows but the view\'s own, in one key order', async (t) => {
+  const full = incident({
+    native_id: '7',
+    priority: 'high',
+    classification: 'true_positive',
+    policy: { id: 'p', name: 'PCI' },
+    rules: [{ name: 'r', detail: 'd' }],
+    asset: {
+      id: 'a',
+      name: 'n',
+      type: 'file',
+      url: 'https://x.test/a',
+      application: 'drive',
+      file_name: 'f.txt',
+      file_type: 'txt',
+      mime_type: 'text/plain',
+      owner: { name: 'o', email: 'o@x.test' }
+    },
+    actor: { name: 'u', email: 'u@x.test', ip: '10.0.0.1', department: 'it' },
+    match_count: 1,
+    matches: [{ text: 't', context_before: 'b', context_after: 'a', field: 'Content', detector: 'd' }],
+    labels: [{ key: 'k', value: 'v' }],
+    notes: [{ text: 'n', author: 'x', created_at: '2026-01-02T00:00:00.000Z' }],
+    assignee: { email: 'a@x.test' },
+    external_ref: 'ext',
+    transaction_id: 'tx',
+    mapping_errors: [{ field: 'severity', message: 'unknown' }],
+    content_withheld: true
+  } as never)
+  const { raw: _raw, content_withheld: _cw, ...shown } = full
+  t.strictSame(JSON.parse(stateText(full)), shown, 'nothing shown is left out')
+  const reversed = (value: unknown): unknown => Array.isArray(value)
+    ? value.map(reversed)
+    : value && typeof value === 'object'
+      ? Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reversed(v)]))
+      : value
+  t.equal(stateText(reversed(full) as IncidentT), stateText(full), 'built in another order, the same text')
+  const etags = new IncidentEtags()
+  for (const [field, value] of Object.entries({
+    asset: { ...full.asset!, owner: { name: 'o', email: 'other@x.test' } },
+    matches: [{ ...full.matches[0], context_after: 'changed' }],
+    notes: [...full.notes, { text: 'more', author: 'x', created_at: '2026-01-03T00:00:00.000Z' }],
+    mapping_errors: []
+  })) {
+    t.not(etags.of({ ...full, [field]: value }), etags.of(full), `a change deep in ${field} changes the ETag`)
+  }
 })
