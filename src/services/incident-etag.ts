@@ -64,6 +64,7 @@ export class IncidentEtags {
   // the caller's ETag meant. In this process only: an ETag another replica issued, or one issued
   // before a restart, gives `fields: []` (documented), never a wrong list.
   readonly #states = new Map<string, string>()
+  readonly #tags = new Map<string, string>() // the same states the other way: text -> ETag
   readonly #maxChars: number
   #chars = 0
 
@@ -80,10 +81,15 @@ export class IncidentEtags {
 
   of (incident: IncidentT): string {
     const state = stateText(incident)
-    const digest = createHmac('sha256', this.#key).update(state).digest('base64url')
-    const etag = `"${digest.slice(0, 32)}"`
+    // A state read again (the common case: most reads find an incident unchanged) is looked up by
+    // its whole text, which costs less than the HMAC (~8 % of a detail read when computed each time).
+    const etag = this.#tags.get(state) ?? this.#digest(state)
     this.#remember(etag, state)
     return etag
+  }
+
+  #digest (state: string): string {
+    return `"${createHmac('sha256', this.#key).update(state).digest('base64url').slice(0, 32)}"`
   }
 
   // Field names whose values differ between the state `etag` named and `current`; null when this
@@ -101,6 +107,7 @@ export class IncidentEtags {
   #remember (etag: string, state: string): void {
     this.#forget(etag)
     this.#states.set(etag, state)
+    this.#tags.set(state, etag)
     this.#chars += state.length
     // A state larger than the whole bound is not kept either (its 412 says `fields: []`).
     while (this.#states.size > this.#max || this.#chars > this.#maxChars) {
@@ -112,6 +119,7 @@ export class IncidentEtags {
     const state = this.#states.get(etag)
     if (state === undefined) return
     this.#states.delete(etag)
+    this.#tags.delete(state)
     this.#chars -= state.length
   }
 }

@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import t from 'tap'
 import type { IncidentT } from '../../src/schemas/incident.ts'
 import { firstTag, ifMatchHolds, ifNoneMatchHits, IncidentEtags, stateText } from '../../src/services/incident-etag.ts'
@@ -86,4 +87,25 @@ t.test('the state text holds every field the API shows but the view\'s own, in o
   })) {
     t.not(etags.of({ ...full, [field]: value }), etags.of(full), `a change deep in ${field} changes the ETag`)
   }
+})
+
+// Reads look an ETag up by its state's text before computing the HMAC: whatever the bounds evict,
+// a cached answer must be the one a fresh computation gives, and two states never share one.
+t.test('an ETag looked up is the ETag computed', async (t) => {
+  const secret = 's'.repeat(32)
+  const states = ['1', '2', '3', '4'].flatMap((id) =>
+    ['new', 'in_progress'].map((status) => incident({ native_id: id, status } as never)))
+  const fresh = (i: IncidentT) => new IncidentEtags({ secret }).of(i)
+  fc.assert(fc.property(fc.array(fc.nat(states.length - 1), { maxLength: 60 }), fc.nat(5), (reads, max) => {
+    const etags = new IncidentEtags({ secret, maxSnapshots: max + 1, maxChars: 4000 })
+    const seen = new Map<string, string>()
+    for (const r of reads) {
+      const tag = etags.of(states[r])
+      if (tag !== fresh(states[r])) return false
+      const text = stateText(states[r])
+      if (seen.has(tag) && seen.get(tag) !== text) return false
+      seen.set(tag, text)
+    }
+    return etags.usage().states <= max + 1
+  }))
 })
