@@ -6,6 +6,7 @@ import type { Config } from './config/schema.ts'
 import { makeClientErrorHandler, makeConnectHandler } from './errors/client-errors.ts'
 import { frameworkErrorHandler } from './errors/framework-errors.ts'
 import { RouteMethods } from './errors/route-methods.ts'
+import { lazyChildLogger } from './logging/lazy-child.ts'
 import { createLogger } from './logging/logger.ts'
 import apiHardening from './plugins/app/api-hardening.ts'
 import auditLog from './plugins/app/audit-log.ts'
@@ -56,6 +57,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   const app: FastifyInstance = Fastify({
     loggerInstance: (deps.logger ?? createLogger({ level: config.server.log_level })) as FastifyBaseLogger,
     genReqId,
+    childLoggerFactory: lazyChildLogger, // a request's logger is made when it first logs
     schemaController: { compilersFactory: { buildSerializer: schemas.serializerFactory() } },
     requestIdHeader: false,
     logController: new LogController({ requestIdLogLabel: 'request_id' }),

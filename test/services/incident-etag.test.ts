@@ -91,7 +91,7 @@ t.test('the state text holds every field the API shows but the view\'s own, in o
 
 // Reads look an ETag up by its state's text before computing the HMAC: whatever the bounds evict,
 // a cached answer must be the one a fresh computation gives, and two states never share one.
-t.test('an ETag looked up is the ETag computed', async (t) => {
+t.test('an ETag looked up is the ETag computed', async () => {
   const secret = 's'.repeat(32)
   const states = ['1', '2', '3', '4'].flatMap((id) =>
     ['new', 'in_progress'].map((status) => incident({ native_id: id, status } as never)))
