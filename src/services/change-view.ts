@@ -49,8 +49,8 @@ export function writeChange (out: string[], c: StoredChange, principal: Principa
   serialize: IncidentSerializer, first = true): void {
   const comma = first ? '' : ','
   if (typeof c.incident_text === 'string' && !raw && mayReadEvidence(principal)) {
-    out.push(`${comma}${envelope(c.seq, c.type, c.provider, c.native_id, c.occurred_at.toISOString(),
-      c.detected_at.toISOString(), c.changed, c.previous)}`, c.incident_text, '}')
+    out.push(`${comma}${envelope(c.seq, c.type, c.provider, c.native_id, isoTime(c.occurred_at),
+      isoTime(c.detected_at), c.changed, c.previous)}`, c.incident_text, '}')
     return
   }
   const view = changeView(c, principal, raw)
@@ -74,4 +74,25 @@ function envelope (seq: number, type: string, provider: string, nativeId: string
   return `{"seq":${seq},"type":${JSON.stringify(type)},"incident_id":${JSON.stringify(`${provider}:${nativeId}`)},` +
     `"provider":${JSON.stringify(provider)},"occurred_at":"${occurredAt}","detected_at":"${detectedAt}",` +
     `"changed":${JSON.stringify(changed)},"previous":${JSON.stringify(previous)},"incident":`
+}
+
+// Date.prototype.toISOString, which costs ~0.8 µs (two per change, ~10 % of a feed page's CPU once the
+// incident is no longer serialized): years 1000-9999 are written from the UTC getters (~0.3 µs), and
+// the previous answer is reused for the same instant (the changes of one sync page share
+// detected_at). Anything else is toISOString's; test/services/change-view.test.ts holds them equal.
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'))
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'))
+let lastTime = NaN
+let lastIso = ''
+
+export function isoTime (d: Date): string {
+  const time = d.getTime()
+  if (time === lastTime) return lastIso
+  const year = d.getUTCFullYear()
+  if (!(year >= 1000 && year <= 9999)) return d.toISOString()
+  lastIso = `${year}-${TWO_DIGITS[d.getUTCMonth() + 1]}-${TWO_DIGITS[d.getUTCDate()]}T` +
+    `${TWO_DIGITS[d.getUTCHours()]}:${TWO_DIGITS[d.getUTCMinutes()]}:${TWO_DIGITS[d.getUTCSeconds()]}.` +
+    `${THREE_DIGITS[d.getUTCMilliseconds()]}Z`
+  lastTime = time
+  return lastIso
 }

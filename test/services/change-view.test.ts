@@ -5,7 +5,7 @@ import { storedForm } from '../../src/mirror/incident-diff.ts'
 import { serializeIncident } from '../../src/mirror/incident-text.ts'
 import { INCIDENT_EXAMPLE } from '../../src/schemas/examples.ts'
 import type { IncidentT } from '../../src/schemas/incident.ts'
-import { changeText as changeTextWith, changeView, writeChange } from '../../src/services/change-view.ts'
+import { changeText as changeTextWith, changeView, isoTime, writeChange } from '../../src/services/change-view.ts'
 import type { Principal } from '../../src/services/principal.ts'
 
 // GET /v1/changes serializes a change as text (changeText) without the response serializer;
@@ -159,4 +159,20 @@ t.test('changes written in pieces join with commas into one JSON array', async (
   writeChange(out, { ...fromStore(a), seq: 3 }, withoutEvidence, false, serializeIncident, false)
   out.push(']')
   t.same(JSON.parse(out.join('')).map((x: { seq: number }) => x.seq), [1, 2, 3])
+})
+
+t.test('the envelope\'s timestamps read as toISOString writes them, whatever the instant', async (t) => {
+  const same = (d: Date) => {
+    const expected = (() => { try { return d.toISOString() } catch (err) { return err } })()
+    const got = (() => { try { return isoTime(d) } catch (err) { return err } })()
+    return typeof expected === 'string' ? got === expected : got instanceof RangeError
+  }
+  fc.assert(fc.property(fc.date({ noInvalidDate: false }), (d) => same(d)), { numRuns: 5000 })
+  // Around the edges of the written range, and the same instant twice (the reused answer).
+  for (const text of ['0999-12-31T23:59:59.999Z', '1000-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z',
+    '+010000-01-01T00:00:00.000Z', '1970-01-01T00:00:00.000Z', '1969-12-31T23:59:59.999Z', '2026-02-28T23:59:59.001Z']) {
+    t.equal(isoTime(new Date(text)), text)
+    t.equal(isoTime(new Date(text)), text, 'again')
+  }
+  t.ok(same(new Date(NaN)), 'an invalid date throws as toISOString does')
 })
