@@ -2,6 +2,7 @@ import { GatewayError } from '../errors/gateway-error.ts'
 import { sha256 } from '../util/hash.ts'
 import type { Database } from '../store/database.ts'
 import type { StoredIncident } from './incident-diff.ts'
+import { INCIDENT_TEXT_FORM } from './incident-text.ts'
 import type { ChangeType } from './mirror-store.ts'
 
 // Reads the change feed (spec section 9). Appenders commit in seq order
@@ -20,6 +21,9 @@ export interface StoredChange {
   previous: Record<string, unknown>
   incident: StoredIncident | null
   raw?: Record<string, unknown> | null
+  // Only on a read with `text` (FeedRequest): the incident as GET /v1/changes writes it
+  // (src/mirror/incident-text.ts), and `incident` is then null. Absent or null: `incident` holds it.
+  incident_text?: string | null
 }
 
 export interface FeedPage {
@@ -51,7 +55,16 @@ export interface FeedRequest {
   providers: string[]
   limit: number
   raw: boolean
+  // The caller's view of an incident is the stored form itself: rows whose stored text is in this
+  // release's form carry it as `incident_text` instead of a parsed `incident`.
+  text?: boolean
 }
+
+// A stored text in another release's form is not served: its incident is parsed (src/mirror/incident-text.ts).
+const INCIDENT_COLUMNS = 'incident'
+const CURRENT_FORM = `incident_form = '${INCIDENT_TEXT_FORM}'` // base64url: nothing to quote
+const INCIDENT_OR_TEXT_COLUMNS = `CASE WHEN ${CURRENT_FORM} THEN NULL ELSE incident END AS incident,
+  CASE WHEN ${CURRENT_FORM} THEN incident_text END AS incident_text`
 
 export class ChangeFeed {
   private readonly db: Database
@@ -96,8 +109,8 @@ export class ChangeFeed {
     const rows = request.providers.length === 0
       ? []
       : await this.db.query<StoredChange & Record<string, unknown>>(
-        `SELECT seq, provider, native_id, type, occurred_at, detected_at, changed, previous, incident
-          ${request.raw ? ', raw' : ''}
+        `SELECT seq, provider, native_id, type, occurred_at, detected_at, changed, previous,
+          ${request.text === true ? INCIDENT_OR_TEXT_COLUMNS : INCIDENT_COLUMNS} ${request.raw ? ', raw' : ''}
         FROM changes WHERE seq > $1 AND seq <= $2 AND provider = ANY($3::text[]) ORDER BY seq LIMIT $4`,
         [after, head, request.providers, request.limit + 1])
     // Pruning that committed while this page was read may have taken changes from under it: the page

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events'
 import type { Database, Queryable } from '../store/database.ts'
 import type { IncidentT } from '../schemas/incident.ts'
 import { contentHash, diffIncidents, storedForm, pgStorable, type StoredIncident } from './incident-diff.ts'
+import { INCIDENT_TEXT_FORM, serializeIncident } from './incident-text.ts'
 
 // The incident mirror and the change feed's writer (spec section 9).
 //
@@ -54,6 +55,9 @@ interface ChangeRow {
   previous: Record<string, unknown>
   incident: StoredIncident | null
   raw: Record<string, unknown> | null
+  // The incident as GET /v1/changes writes it, and that text's form (src/mirror/incident-text.ts).
+  incident_text: string | null
+  incident_form: string | null
 }
 
 interface UpsertRow {
@@ -116,7 +120,7 @@ export class MirrorStore {
           result.unchanged++
           continue
         }
-        const base = { provider, native_id: nativeId, detected_at: now, incident: next, raw }
+        const base = { provider, native_id: nativeId, detected_at: now, incident: next, raw, ...incidentText(next) }
         if (!row || row.deleted) {
           result.created++
           changes.push({ ...base, seq: 0, type: 'created', occurred_at: next.created_at, changed: [], previous: {} })
@@ -165,7 +169,9 @@ export class MirrorStore {
           changed: [],
           previous: {},
           incident: null,
-          raw: null
+          raw: null,
+          incident_text: null,
+          incident_form: null
         })
       }
       await this.write(tx, changes, [])
@@ -281,10 +287,12 @@ export class MirrorStore {
   private async write (tx: Queryable, changes: ChangeRow[], upserts: UpsertRow[]): Promise<void> {
     if (changes.length > 0) {
       await tx.query(`INSERT INTO changes (seq, provider, native_id, type, occurred_at, detected_at, changed, previous,
-        incident, raw)
-        SELECT seq, provider, native_id, type, occurred_at, detected_at, changed, previous, incident, raw
+        incident, raw, incident_text, incident_form)
+        SELECT seq, provider, native_id, type, occurred_at, detected_at, changed, previous, incident, raw,
+          incident_text, incident_form
         FROM jsonb_to_recordset($1::jsonb) AS x(seq bigint, provider text, native_id text, type text,
-          occurred_at timestamptz, detected_at timestamptz, changed jsonb, previous jsonb, incident jsonb, raw jsonb)`,
+          occurred_at timestamptz, detected_at timestamptz, changed jsonb, previous jsonb, incident jsonb, raw jsonb,
+          incident_text text, incident_form text)`,
       [JSON.stringify(changes)])
     }
     if (upserts.length > 0) {
@@ -316,6 +324,17 @@ function isStale (row: MirrorRow, o: Observation, next: StoredIncident): boolean
   // Vendor update times in the gateway's canonical form (RFC 3339, ms, Z) compare as strings.
   if (next.updated_at !== row.vendor_updated_at) return next.updated_at < row.vendor_updated_at
   return o.observedAt < row.observed_at
+}
+
+// An incident the serializer refuses (a mapper that left out a required field) gets no text: its
+// sync page must not fail for it at every retry; the feed serializes it on read, and fails there as
+// it did before the text was stored.
+function incidentText (incident: StoredIncident): { incident_text: string | null, incident_form: string | null } {
+  try {
+    return { incident_text: serializeIncident(incident), incident_form: INCIDENT_TEXT_FORM }
+  } catch {
+    return { incident_text: null, incident_form: null }
+  }
 }
 
 function upsertRow (provider: string, next: StoredIncident, raw: Record<string, unknown> | null,

@@ -4,7 +4,8 @@ import type { ChangeFeed } from '../mirror/change-feed.ts'
 import { providerSetDigest, type ChangeTokenCodec } from '../mirror/change-token.ts'
 import type { MirrorStore } from '../mirror/mirror-store.ts'
 import type { SyncService } from '../sync/sync-service.ts'
-import { changeText } from './change-view.ts'
+import { writeChange, type IncidentSerializer } from './change-view.ts'
+import { mayReadEvidence } from './incident-view.ts'
 import type { Principal } from './principal.ts'
 import { providersForList, type ProviderSource } from './provider-access.ts'
 
@@ -15,6 +16,7 @@ import { providersForList, type ProviderSource } from './provider-access.ts'
 export interface ChangeStore {
   feed: ChangeFeed
   mirror: MirrorStore
+  serializeIncident: IncidentSerializer // the form of the store's incident texts (src/mirror/incident-text.ts)
 }
 
 // `work`, or a rejection once `ms` have passed: a store that stops answering is a 503, not a held request.
@@ -43,15 +45,13 @@ export interface ChangeReadOptions {
 
 type FeedProviders = Record<string, { status: string, complete_through: string | null, lag_seconds: number | null }>
 
-// The ChangeList (src/schemas/change.ts) as UTF-8 JSON, its changes as text (changeText). Each piece
-// is encoded into one buffer on its own: joined into one string first, a single change with a
+// The ChangeList (src/schemas/change.ts) as UTF-8 JSON, its changes in pieces (writeChange). Each
+// piece is encoded into one buffer on its own: joined into one string first, a single change with a
 // character beyond Latin-1 makes the whole page a two-byte string, which the join widens, Fastify
-// measures and the socket encodes again (a third of the feed's CPU in `bench/profile.ts changes`).
-function changeList (data: string[], next: string, hasMore: boolean, providers: FeedProviders): Buffer {
-  const tail = `],"next":${JSON.stringify(next)},"has_more":${hasMore},"providers":${JSON.stringify(providers)}}`
-  const pieces = ['{"data":[']
-  for (let i = 0; i < data.length; i++) pieces.push(i === 0 ? data[i] : `,${data[i]}`)
-  pieces.push(tail)
+// measures and the socket encodes again (a third of the feed's CPU in `bench/profile.ts changes`),
+// and a stored incident text would be copied into the join before being encoded.
+function changeList (pieces: string[], next: string, hasMore: boolean, providers: FeedProviders): Buffer {
+  pieces.push(`],"next":${JSON.stringify(next)},"has_more":${hasMore},"providers":${JSON.stringify(providers)}}`)
   let size = 0
   for (const p of pieces) size += Buffer.byteLength(p)
   const out = Buffer.allocUnsafe(size)
@@ -116,8 +116,10 @@ export class ChangeService {
     const after = from.seq // null: from the oldest change retained
     if (!this.store) return this.empty(providers, codec.encode({ store: NO_STORE, seq: after ?? 0, providers: digest }))
     const { feed, mirror } = this.store
+    // Whether the caller's view of an incident is the stored form: the store's text then serves as it is.
+    const text = !options.raw && mayReadEvidence(principal)
     const read = () => within(this.storeTimeoutMs,
-      feed.read({ after, mark: from.mark, providers, limit: options.limit, raw: options.raw }))
+      feed.read({ after, mark: from.mark, providers, limit: options.limit, raw: options.raw, text }))
     // Counted before each read: an append committed between the read and the wait is not slept through.
     let appends = mirror.appends
     let page = await read()
@@ -136,8 +138,13 @@ export class ChangeService {
       }
     }
     const now = this.now()
+    const pieces = ['{"data":[']
+    const serialize = this.store.serializeIncident
+    for (let i = 0; i < page.changes.length; i++) {
+      writeChange(pieces, page.changes[i], principal, options.raw, serialize, i === 0)
+    }
     return changeList(
-      page.changes.map((c) => changeText(c, principal, options.raw)),
+      pieces,
       codec.encode({ store: storeId, seq: page.position, providers: digest, mark: page.mark }),
       page.hasMore,
       Object.fromEntries(providers.map((p) => {
@@ -169,7 +176,7 @@ export class ChangeService {
 
   // No store configured (no provider syncs): an empty feed whose providers say `off`.
   private empty (providers: string[], next: string): Buffer {
-    return changeList([], next, false, Object.fromEntries(providers.map((p) =>
+    return changeList(['{"data":['], next, false, Object.fromEntries(providers.map((p) =>
       [p, { status: 'off', complete_through: null, lag_seconds: null }])))
   }
 

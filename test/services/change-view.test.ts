@@ -2,9 +2,10 @@ import fc from 'fast-check'
 import t from 'tap'
 import type { StoredChange } from '../../src/mirror/change-feed.ts'
 import { storedForm } from '../../src/mirror/incident-diff.ts'
+import { serializeIncident } from '../../src/mirror/incident-text.ts'
 import { INCIDENT_EXAMPLE } from '../../src/schemas/examples.ts'
 import type { IncidentT } from '../../src/schemas/incident.ts'
-import { changeText, changeView } from '../../src/services/change-view.ts'
+import { changeText as changeTextWith, changeView, isoTime, writeChange } from '../../src/services/change-view.ts'
 import type { Principal } from '../../src/services/principal.ts'
 
 // GET /v1/changes serializes a change as text (changeText) without the response serializer;
@@ -13,6 +14,9 @@ import type { Principal } from '../../src/services/principal.ts'
 
 const withEvidence: Principal = { name: 'a', scopes: new Set(['incidents:read', 'evidence:read']), providers: null }
 const withoutEvidence: Principal = { name: 'b', scopes: new Set(['incidents:read']), providers: null }
+
+const changeText = (c: StoredChange, principal: Principal, raw: boolean) =>
+  changeTextWith(c, principal, raw, serializeIncident)
 
 // JSON as PostgreSQL writes jsonb as text: keys by length then bytes, ", " and ": " separators;
 // parsed, the key order node-postgres hands over.
@@ -36,11 +40,12 @@ const change = fc.record({
   title: fc.string(),
   matches: fc.array(match, { maxLength: 3 }),
   raw: fc.oneof(rawRecord, fc.constant(null)),
-  previous: fc.oneof(fc.constant({}), fc.record({ matches: fc.array(match, { maxLength: 2 }) }), fc.record({ title: fc.string() }))
-}).map(({ type, provider_type: providerType, title, matches, raw, previous }): StoredChange => ({
+  previous: fc.oneof(fc.constant({}), fc.record({ matches: fc.array(match, { maxLength: 2 }) }), fc.record({ title: fc.string() })),
+  nativeId: fc.string() // escapes and non-ASCII in the envelope too
+}).map(({ type, provider_type: providerType, title, matches, raw, previous, nativeId }): StoredChange => ({
   seq: 7,
   provider: 'cl',
-  native_id: '42',
+  native_id: nativeId,
   type,
   occurred_at: new Date('2026-01-02T03:04:05.678Z'),
   detected_at: new Date('2026-01-03T03:04:05.000Z'),
@@ -59,6 +64,11 @@ const fromStore = (c: StoredChange): StoredChange => ({
   raw: c.raw == null ? null : JSON.parse(jsonbText(c.raw))
 })
 
+// A row read with the stored text (src/mirror/change-feed.ts, `text`): the incident as the mirror
+// wrote it (src/mirror/mirror-store.ts), not parsed; raw as jsonb gives it.
+const withText = (c: StoredChange): StoredChange =>
+  c.incident === null ? fromStore(c) : { ...fromStore(c), incident: null, incident_text: serializeIncident(c.incident) }
+
 const created = (incident: StoredChange['incident'], raw: StoredChange['raw']): StoredChange => ({
   seq: 1,
   provider: 'cl',
@@ -72,10 +82,18 @@ const created = (incident: StoredChange['incident'], raw: StoredChange['raw']): 
   raw
 })
 
+// The text as the view gives it: JSON.stringify of its envelope, the incident through the serializer.
+function viewText (c: StoredChange, principal: Principal, raw: boolean): string {
+  const { incident, content_withheld: withheld, ...head } = changeView(c, principal, raw)
+  return `${JSON.stringify(head).slice(0, -1)},"incident":${incident === null ? 'null' : serializeIncident(incident)}` +
+    `${withheld ? ',"content_withheld":true' : ''}}`
+}
+
 t.test('the text of a change means what its view says, for every caller, with and without raw', async (t) => {
   fc.assert(fc.property(change, fc.boolean(), fc.boolean(), (c, evidence, raw) => {
     const principal = evidence ? withEvidence : withoutEvidence
     t.same(JSON.parse(changeText(fromStore(c), principal, raw)), changeView(c, principal, raw))
+    t.equal(changeText(fromStore(c), principal, raw), viewText(fromStore(c), principal, raw), 'byte for byte')
   }), { numRuns: 300 })
 })
 
@@ -109,4 +127,52 @@ t.test('the incident in a change is serialized in the schema\'s field order, wha
     t.same(Object.keys(JSON.parse(text)), ['seq', 'type', 'incident_id', 'provider', 'occurred_at', 'detected_at',
       'changed', 'previous', 'incident'])
   }
+})
+
+// The stored text is served as it is to a caller whose view is the stored form (evidence:read, no
+// raw): its bytes must be those the parsed row gives, so that nothing a client compares differs by
+// how the store answered. For every other caller the text is parsed and goes through the view.
+t.test('a row read with its stored text gives the same bytes as the parsed row, for every caller', async (t) => {
+  fc.assert(fc.property(change, fc.boolean(), fc.boolean(), (c, evidence, raw) => {
+    const principal = evidence ? withEvidence : withoutEvidence
+    t.equal(changeText(withText(c), principal, raw), changeText(fromStore(c), principal, raw))
+  }), { numRuns: 300 })
+})
+
+t.test('the stored text is spliced only for evidence:read without raw', async (t) => {
+  const c = created(storedForm(INCIDENT_EXAMPLE as IncidentT), { id: 1, matches: [{ text: 'SECRET-raw' }] })
+  // A text that is not the serializer's form would show through only where it is spliced.
+  const marked = { ...withText(c), incident_text: serializeIncident(c.incident).replace('"title":', '"title" :') }
+  t.match(changeText(marked, withEvidence, false), /"title" :/, 'served as stored')
+  t.notMatch(changeText(marked, withEvidence, true), /"title" :/, 'include=raw: parsed and serialized')
+  t.notMatch(changeText(marked, withoutEvidence, false), /"title" :/, 'no evidence:read: parsed, redacted')
+  const secret = INCIDENT_EXAMPLE.matches.find((m) => m.text !== null)!.text!
+  t.notOk(changeText(marked, withoutEvidence, false).includes(JSON.stringify(secret)))
+  t.equal(JSON.parse(changeText(marked, withoutEvidence, false)).incident.content_withheld, true)
+})
+
+t.test('changes written in pieces join with commas into one JSON array', async (t) => {
+  const a = created(storedForm(INCIDENT_EXAMPLE as IncidentT), null)
+  const out: string[] = ['[']
+  writeChange(out, withText(a), withEvidence, false, serializeIncident, true)
+  writeChange(out, { ...a, seq: 2, type: 'deleted', incident: null }, withEvidence, false, serializeIncident, false)
+  writeChange(out, { ...fromStore(a), seq: 3 }, withoutEvidence, false, serializeIncident, false)
+  out.push(']')
+  t.same(JSON.parse(out.join('')).map((x: { seq: number }) => x.seq), [1, 2, 3])
+})
+
+t.test('the envelope\'s timestamps read as toISOString writes them, whatever the instant', async (t) => {
+  const same = (d: Date) => {
+    const expected = (() => { try { return d.toISOString() } catch (err) { return err } })()
+    const got = (() => { try { return isoTime(d) } catch (err) { return err } })()
+    return typeof expected === 'string' ? got === expected : got instanceof RangeError
+  }
+  fc.assert(fc.property(fc.date({ noInvalidDate: false }), (d) => same(d)), { numRuns: 5000 })
+  // Around the edges of the written range, and the same instant twice (the reused answer).
+  for (const text of ['0999-12-31T23:59:59.999Z', '1000-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z',
+    '+010000-01-01T00:00:00.000Z', '1970-01-01T00:00:00.000Z', '1969-12-31T23:59:59.999Z', '2026-02-28T23:59:59.001Z']) {
+    t.equal(isoTime(new Date(text)), text)
+    t.equal(isoTime(new Date(text)), text, 'again')
+  }
+  t.ok(same(new Date(NaN)), 'an invalid date throws as toISOString does')
 })

@@ -6,6 +6,7 @@ import type { ProviderAdapter } from '../../src/adapters/types.ts'
 import type { MirrorStore } from '../../src/mirror/mirror-store.ts'
 import { ChangeService } from '../../src/services/change-service.ts'
 import { ChangeTokenCodec } from '../../src/mirror/change-token.ts'
+import { serializeIncident } from '../../src/mirror/incident-text.ts'
 import { SyncService } from '../../src/sync/sync-service.ts'
 import { incident } from '../helpers/incidents.ts'
 import { startStack } from '../helpers/stack.ts'
@@ -93,7 +94,7 @@ t.test('an append between a long poll\'s read and its wait is not slept through'
   }
   const service = new ChangeService({
     providers: { get: () => ({ id: 'cl' }) as any, all: () => [{ id: 'cl' }] as any },
-    store: { feed: feed as any, mirror },
+    store: { feed: feed as any, mirror, serializeIncident },
     codec: new ChangeTokenCodec('s'.repeat(40)),
     sync: null
   })

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { ChangeFeed } from '../../mirror/change-feed.ts'
 import { ChangeTokenCodec } from '../../mirror/change-token.ts'
+import { serializeIncident } from '../../mirror/incident-text.ts'
 import { CHANGES_CHANNEL, MirrorStore } from '../../mirror/mirror-store.ts'
 import { RetentionSchedule } from '../../mirror/retention-schedule.ts'
 import { GatewayMetrics } from '../../observability/metrics.ts'
@@ -47,7 +48,7 @@ export async function storeBackedFeed (
   const secret = config.cursor.secret ?? await mirror.tokenSecret()
   const codec = new ChangeTokenCodec(secret, config.cursor.previous_secrets)
   app.decorate('sync', sync)
-  const store = { feed: new ChangeFeed(db), mirror }
+  const store = { feed: new ChangeFeed(db), mirror, serializeIncident }
   const closing = new AbortController()
   app.decorate('changes', new ChangeService({
     providers: app.providers,
