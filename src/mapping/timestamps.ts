@@ -147,7 +147,7 @@ export function isoMillis (ms: number): string {
 export function microsToCloudlock (micros: bigint): string {
   const ms = floorDiv(micros, 1000n)
   const sub = String(micros - ms * 1000n).padStart(3, '0')
-  return new Date(Number(ms)).toISOString().replace('Z', `${sub}+00:00`)
+  return isoMillis(Number(ms)).replace('Z', `${sub}+00:00`)
 }
 
 // Client timestamps (list filters): strict RFC 3339 with a calendar date, a time and a zone, as
@@ -176,6 +176,6 @@ export function clientTimeToIso (value: string): string | null {
   if (micros === null) return null
   const ms = floorDiv(micros, 1000n)
   const sub = micros - ms * 1000n
-  const iso = new Date(Number(ms)).toISOString()
+  const iso = isoMillis(Number(ms))
   return sub === 0n ? iso : iso.replace('Z', `${String(sub).padStart(3, '0')}Z`)
 }
