@@ -47,6 +47,8 @@ export async function benchCpu (duration: number, rounds = 3): Promise<CpuResult
     // 2,000 incidents: the feed gateway's initial load gives more changes than one page of 1,000.
     const sim = await started(startProcess(here('./servers/simulator.ts'), ['cloudlock', '2000']))
     const proxy = await started(startProcess(here('./servers/passthrough-proxy.ts'), [sim.url]))
+    // The floor of a gateway that reads the records: fetch, JSON.parse, JSON.stringify of the items.
+    const reparse = await started(startProcess(here('./servers/reparse-proxy.ts'), [sim.url]))
     const nginxBin = nginxBinary()
     const nginx = nginxBin ? await started(startNginx(nginxBin, sim.url)) : null
     const gateway = await started(startGateway({ cloudlock: sim.url }))
@@ -91,6 +93,7 @@ export async function benchCpu (duration: number, rounds = 3): Promise<CpuResult
       { name: 'same.gateway', proc: gateway, headers: gwAuth, paths: [`/v1/incidents/cloudlock:${ids[0]}`], units: 1 },
       ...(nginx ? [{ name: 'list.nginx', proc: nginx, headers: vendorAuth, paths: [vendorPage], units: 100 }] : []),
       { name: 'list.proxy', proc: proxy, headers: vendorAuth, paths: [vendorPage], units: 100 },
+      { name: 'list.reparse', proc: reparse, headers: vendorAuth, paths: [vendorPage], units: 100 },
       { name: 'list.gateway', proc: gateway, headers: gwAuth, paths: ['/v1/incidents?provider=cloudlock&limit=100'], units: 100 },
       ...(baseline ? [{ name: 'list.baseline', proc: baseline, headers: gwAuth, paths: ['/v1/incidents?provider=cloudlock&limit=100'], units: 100 }] : []),
       { name: 'feed.gateway', proc: feedGateway, headers: gwAuth, paths: ['/v1/changes?limit=1000'], units: 1000 },
@@ -146,12 +149,17 @@ export async function benchCpu (duration: number, rounds = 3): Promise<CpuResult
       'same.cpu': ratio('same.gateway', 'same.proxy', 'cpuUsPerRequest'),
       'same.rps': ratio('same.gateway', 'same.proxy', 'rps'),
       'list.cpu': ratio('list.gateway', 'list.proxy', 'cpuUsPerRequest'),
+      // Information, not a target: how far the gateway is from parsing and re-serializing the page.
+      'list.reparse.cpu': ratio('list.gateway', 'list.reparse', 'cpuUsPerRequest'),
+      'list.reparse_vs_proxy.cpu': ratio('list.reparse', 'list.proxy', 'cpuUsPerRequest'),
       'feed.cpuPerUnit': ratio('feed.gateway', 'list.gateway', 'cpuUsPerUnit'),
       ...(baseline
         ? {
             'detail.baseline.cpu': ratio('detail.baseline', 'detail.proxy', 'cpuUsPerRequest'),
             'detail.baseline.rps': ratio('detail.baseline', 'detail.proxy', 'rps'),
             'list.baseline.cpu': ratio('list.baseline', 'list.proxy', 'cpuUsPerRequest'),
+            'list.baseline.reparse.cpu': ratio('list.baseline', 'list.reparse', 'cpuUsPerRequest'),
+            'list.after_vs_before.cpu': ratio('list.gateway', 'list.baseline', 'cpuUsPerRequest'),
             'feed.baseline.cpuPerUnit': ratio('feed.baseline', 'list.gateway', 'cpuUsPerUnit'),
             'feed.after_vs_before.cpuPerUnit': ratio('feed.gateway', 'feed.baseline', 'cpuUsPerUnit')
           }

@@ -1,5 +1,5 @@
 import { parseVendorTime } from '../mapping/timestamps.ts'
-import type { Obj } from './values.ts'
+import type { IncidentT } from '../schemas/incident.ts'
 
 type VendorTime = NonNullable<ReturnType<typeof parseVendorTime>>
 
@@ -23,19 +23,19 @@ type Shape = keyof typeof SHAPES
 export class MappingIssues {
   readonly list: Array<{ field: string, message: string }> = []
 
-  // Records a problem when `value` is present but not of the expected shape; returns whether it is usable.
-  check (record: Obj, vendorField: string, field: string, shape: Shape): boolean {
-    const value = record[vendorField]
+  // Records a problem when `value` (the record's `vendorField`) is present but not of the expected
+  // shape; returns whether it is usable. Callers read the field themselves: a named read at each
+  // call site is cheaper than one shared keyed read over every field name, on every list record.
+  check (value: unknown, vendorField: string, field: string, shape: Shape): boolean {
     if (value === undefined || value === null) return false
     if (SHAPES[shape].ok(value)) return true
     this.add(field, `vendor field '${vendorField}' is ${typeName(value)}, expected ${SHAPES[shape].what}`)
     return false
   }
 
-  // The record's update time, or its creation time (with a problem recorded) when the vendor's
-  // field is present but unreadable.
-  updatedTime (record: Obj, vendorField: string, created: VendorTime): VendorTime {
-    const value = record[vendorField]
+  // The record's update time (`value`, its `vendorField`), or its creation time (with a problem
+  // recorded) when the vendor's field is present but unreadable.
+  updatedTime (value: unknown, vendorField: string, created: VendorTime): VendorTime {
     const updated = parseVendorTime(value)
     if (updated) return updated
     if (value !== undefined && value !== null) {
@@ -51,6 +51,14 @@ export class MappingIssues {
   // Spread into an Incident: the key appears only when something went wrong.
   get field (): { mapping_errors?: Array<{ field: string, message: string }> } {
     return this.list.length ? { mapping_errors: this.list } : {}
+  }
+
+  // The incident as built when nothing went wrong (no copy: the common case of a list page);
+  // otherwise with `mapping_errors` added just before `raw`, where a spread of `field` puts it.
+  into (incident: IncidentT): IncidentT {
+    if (this.list.length === 0) return incident
+    const { raw, ...rest } = incident
+    return raw === undefined ? { ...rest, mapping_errors: this.list } : { ...rest, mapping_errors: this.list, raw }
   }
 }
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import t from 'tap'
 import {
-  clientTimeToIso, microsToCloudlock, parseAnyTime, parseClientTime, parseVendorTime, toIsoMillis
+  clientTimeToIso, isoMillis, microsToCloudlock, parseAnyTime, parseClientTime, parseVendorTime, toIsoMillis
 } from '../../src/mapping/timestamps.ts'
 
 t.test('every vendor time format becomes RFC 3339 UTC with milliseconds and Z', async (t) => {
@@ -116,4 +116,18 @@ t.test('the fast path agrees with the general one', async (t) => {
     { numRuns: 20_000 })
   t.same(parseVendorTime('2024-02-29T23:59:59.999999+00:00'), parseAnyTime('2024-02-29T23:59:59.999999+00:00'))
   t.equal(parseVendorTime('2023-02-29T00:00:00Z'), null)
+})
+
+t.test('isoMillis writes exactly what Date#toISOString writes', async (t) => {
+  const year10000 = Date.UTC(10000, 0, 1)
+  const edges = [0, 1, 999, 1000, 86_399_999, 86_400_000, Date.UTC(2000, 1, 29, 23, 59, 59, 999),
+    Date.UTC(2100, 1, 28, 12), Date.UTC(2100, 2, 1), Date.UTC(2400, 1, 29), Date.UTC(1972, 11, 31, 23, 59, 59, 999),
+    year10000 - 1, year10000, -1, -86_400_000, Date.UTC(-1, 0, 1), 8.64e15, -8.64e15, 0.5, 1e12 + 0.999, -0]
+  for (const ms of edges) t.equal(isoMillis(ms), new Date(ms).toISOString(), String(ms))
+  t.throws(() => isoMillis(Number.NaN), RangeError, 'an invalid time throws as the builtin does')
+  // Every instant of 1970-9999 (the written path) and beyond it on both sides (the builtin's).
+  fc.assert(fc.property(fc.integer({ min: -year10000, max: 2 * year10000 }), (ms) =>
+    isoMillis(ms) === new Date(ms).toISOString()), { numRuns: 50_000 })
+  fc.assert(fc.property(fc.integer({ min: 0, max: year10000 - 1 }), (ms) =>
+    isoMillis(ms) === new Date(ms).toISOString()), { numRuns: 50_000 })
 })

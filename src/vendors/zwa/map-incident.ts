@@ -1,6 +1,6 @@
 import { GatewayError } from '../../errors/gateway-error.ts'
 import type { EnumMapper } from '../../mapping/mapper.ts'
-import { parseVendorTime, toIsoMillis, type ParsedTime } from '../../mapping/timestamps.ts'
+import { isoMillis, parseVendorTime, toIsoMillis, type ParsedTime } from '../../mapping/timestamps.ts'
 import { NATIVE_ID_PATTERNS } from '../../schemas/enums.ts'
 import type { IncidentT, LabelT } from '../../schemas/incident.ts'
 import { incidentTitle } from '../../adapters/incident-title.ts'
@@ -32,14 +32,14 @@ export function mapZwaIncident (record: unknown, providerId: string, mapper: Enu
 function buildIncident (r: Obj, nativeId: string, created: ParsedTime, providerId: string,
   mapper: EnumMapper): IncidentT {
   const issues = new MappingIssues()
-  const updated = issues.updatedTime(r, 'lastUpdatedAt', created)
-  issues.check(r, 'transactionId', 'transaction_id', 'string')
-  issues.check(r, 'matchingPolicies', 'rules', 'object')
-  issues.check(r, 'labels', 'labels', 'array')
-  issues.check(r, 'notes', 'notes', 'array')
-  issues.check(r, 'userInfo', 'actor', 'object')
-  issues.check(r, 'assignedAdmin', 'assignee', 'object')
-  issues.check(r, 'matchCount', 'match_count', 'count')
+  const updated = issues.updatedTime(r.lastUpdatedAt, 'lastUpdatedAt', created)
+  issues.check(r.transactionId, 'transactionId', 'transaction_id', 'string')
+  issues.check(r.matchingPolicies, 'matchingPolicies', 'rules', 'object')
+  issues.check(r.labels, 'labels', 'labels', 'array')
+  issues.check(r.notes, 'notes', 'notes', 'array')
+  issues.check(r.userInfo, 'userInfo', 'actor', 'object')
+  issues.check(r.assignedAdmin, 'assignedAdmin', 'assignee', 'object')
+  issues.check(r.matchCount, 'matchCount', 'match_count', 'count')
   const policies = obj(r.matchingPolicies)
   const engines = objects(policies?.engines).filter((e) => typeof e.name === 'string')
   const rules = objects(policies?.rules).filter((e) => typeof e.name === 'string')
@@ -63,8 +63,8 @@ function buildIncident (r: Obj, nativeId: string, created: ParsedTime, providerI
     priority: r.priority === null || r.priority === undefined ? null : mapper.toNormalized('priority', r.priority),
     status: mapper.toNormalized('status', r.status),
     classification: resolution === null ? null : mapper.toNormalized('classification', r.resolution),
-    created_at: new Date(created.ms).toISOString(),
-    updated_at: new Date(updated.ms).toISOString(),
+    created_at: isoMillis(created.ms),
+    updated_at: isoMillis(updated.ms),
     policy: policyName === null ? null : { id: null, name: policyName },
     rules: [
       ...engines.map((e) => ({ name: e.name as string, detail: str(e.rule) })),
