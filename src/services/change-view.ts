@@ -1,5 +1,6 @@
 import type { StoredChange } from '../mirror/change-feed.ts'
 import type { IncidentT } from '../schemas/incident.ts'
+import { isoMillis } from '../mapping/timestamps.ts'
 import { incidentView, mayReadEvidence, previousView } from './incident-view.ts'
 import type { Principal } from './principal.ts'
 
@@ -77,22 +78,17 @@ function envelope (seq: number, type: string, provider: string, nativeId: string
 }
 
 // Date.prototype.toISOString, which costs ~0.8 µs (two per change, ~10 % of a feed page's CPU once the
-// incident is no longer serialized): years 1000-9999 are written from the UTC getters (~0.3 µs), and
-// the previous answer is reused for the same instant (the changes of one sync page share
-// detected_at). Anything else is toISOString's; test/services/change-view.test.ts holds them equal.
-const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'))
-const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'))
+// incident is no longer serialized): written by isoMillis (src/mapping/timestamps.ts), and the
+// previous answer reused for the same instant (the changes of one sync page share detected_at).
+// test/services/change-view.test.ts holds it equal to toISOString.
 let lastTime = NaN
 let lastIso = ''
 
 export function isoTime (d: Date): string {
   const time = d.getTime()
-  if (time === lastTime) return lastIso
-  const year = d.getUTCFullYear()
-  if (!(year >= 1000 && year <= 9999)) return d.toISOString()
-  lastIso = `${year}-${TWO_DIGITS[d.getUTCMonth() + 1]}-${TWO_DIGITS[d.getUTCDate()]}T` +
-    `${TWO_DIGITS[d.getUTCHours()]}:${TWO_DIGITS[d.getUTCMinutes()]}:${TWO_DIGITS[d.getUTCSeconds()]}.` +
-    `${THREE_DIGITS[d.getUTCMilliseconds()]}Z`
-  lastTime = time
+  if (time !== lastTime) {
+    lastIso = isoMillis(time)
+    lastTime = time
+  }
   return lastIso
 }
