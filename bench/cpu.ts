@@ -87,6 +87,7 @@ export async function benchCpu (duration: number, rounds = 3): Promise<CpuResult
       { name: 'detail.direct', proc: sim, headers: vendorAuth, paths: vendorDetail, units: 1 },
       ...(nginx ? [{ name: 'detail.nginx', proc: nginx, headers: vendorAuth, paths: vendorDetail, units: 1 }] : []),
       { name: 'detail.proxy', proc: proxy, headers: vendorAuth, paths: vendorDetail, units: 1 },
+      { name: 'detail.reparse', proc: reparse, headers: vendorAuth, paths: vendorDetail, units: 1 },
       { name: 'detail.gateway', proc: gateway, headers: gwAuth, paths: ids.map((id) => `/v1/incidents/cloudlock:${id}`), units: 1 },
       ...(baseline ? [{ name: 'detail.baseline', proc: baseline, headers: gwAuth, paths: ids.map((id) => `/v1/incidents/cloudlock:${id}`), units: 1 }] : []),
       { name: 'same.proxy', proc: proxy, headers: vendorAuth, paths: [vendorDetail[0]], units: 1 },
@@ -149,6 +150,8 @@ export async function benchCpu (duration: number, rounds = 3): Promise<CpuResult
       'same.cpu': ratio('same.gateway', 'same.proxy', 'cpuUsPerRequest'),
       'same.rps': ratio('same.gateway', 'same.proxy', 'rps'),
       'list.cpu': ratio('list.gateway', 'list.proxy', 'cpuUsPerRequest'),
+      'detail.reparse.cpu': ratio('detail.gateway', 'detail.reparse', 'cpuUsPerRequest'),
+      'detail.reparse_vs_proxy.cpu': ratio('detail.reparse', 'detail.proxy', 'cpuUsPerRequest'),
       // Information, not a target: how far the gateway is from parsing and re-serializing the page.
       'list.reparse.cpu': ratio('list.gateway', 'list.reparse', 'cpuUsPerRequest'),
       'list.reparse_vs_proxy.cpu': ratio('list.reparse', 'list.proxy', 'cpuUsPerRequest'),
@@ -157,6 +160,7 @@ export async function benchCpu (duration: number, rounds = 3): Promise<CpuResult
         ? {
             'detail.baseline.cpu': ratio('detail.baseline', 'detail.proxy', 'cpuUsPerRequest'),
             'detail.baseline.rps': ratio('detail.baseline', 'detail.proxy', 'rps'),
+            'detail.after_vs_before.cpu': ratio('detail.gateway', 'detail.baseline', 'cpuUsPerRequest'),
             'list.baseline.cpu': ratio('list.baseline', 'list.proxy', 'cpuUsPerRequest'),
             'list.baseline.reparse.cpu': ratio('list.baseline', 'list.reparse', 'cpuUsPerRequest'),
             'list.after_vs_before.cpu': ratio('list.gateway', 'list.baseline', 'cpuUsPerRequest'),

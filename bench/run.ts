@@ -37,6 +37,7 @@ if (want('cpu') || want('detail')) {
   check('detail CPU per request, gateway/proxy <= 1.3 (one incident)', r['same.cpu'].value <= 1.3, spread('same.cpu'))
   check('list page of 100, CPU per request, gateway/proxy of the vendor page <= 2.0', r['list.cpu'].value <= 2.0, spread('list.cpu'))
   // Information, not a target: the floor of any gateway that parses and re-serializes the records.
+  verdicts.push(`INFO detail CPU per request, gateway/reparse floor (fetch, JSON.parse, JSON.stringify of the record): ${spread('detail.reparse.cpu')}; floor/proxy ${spread('detail.reparse_vs_proxy.cpu')}`)
   verdicts.push(`INFO list page of 100, CPU per request, gateway/reparse floor (fetch, JSON.parse, JSON.stringify of the items): ${spread('list.reparse.cpu')}; floor/proxy ${spread('list.reparse_vs_proxy.cpu')}`)
   check('change feed CPU per change / list CPU per incident <= 1', r['feed.cpuPerUnit'].value <= 1, spread('feed.cpuPerUnit'))
   if (!c.nginx) verdicts.push('SKIP nginx floor: nginx is not installed')
