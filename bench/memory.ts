@@ -5,7 +5,7 @@
 //   them alike. Target: gateway / bare <= 1.5.
 // - RSS growth over a full cursor walk of 2 x --walk incidents, measured after the walk. Target < 50 MB.
 // BENCH_BASELINE=<checkout>/src/server.ts adds an earlier gateway to the same at-rest rounds (A/B).
-// A separate file from bench/run.ts (CPU); never part of `npm test`.
+// Also `npm run bench -- --only memory` (bench/run.ts); never part of `npm test`.
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { request } from 'undici'
@@ -14,11 +14,6 @@ import { cpuSeconds, rssMb, startProcess, type Proc } from './lib/processes.ts'
 import { START_ENV, START_FLAGS } from './lib/start-flags.ts'
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url))
-const { values } = parseArgs({
-  options: {
-    rounds: { type: 'string', default: '3' }, walk: { type: 'string', default: '20000' }, only: { type: 'string' }
-  }
-})
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const round = (x: number) => Math.round(x * 10) / 10
 
@@ -79,22 +74,45 @@ async function walk (sims: { zwa: string, cloudlock: string }) {
   }
 }
 
-const perProvider = values.walk
-const zwa = await startProcess(here('./servers/simulator.ts'), ['zwa', perProvider])
-const cloudlock = await startProcess(here('./servers/simulator.ts'), ['cloudlock', perProvider])
-try {
-  const sims = { zwa: zwa.url, cloudlock: cloudlock.url }
-  const r = {
-    flags: START_FLAGS,
-    env: START_ENV,
-    node: process.version,
-    rest: values.only === 'walk' ? undefined : await rest(Number(values.rounds), sims),
-    walk: values.only === 'rest' ? undefined : await walk(sims)
+export interface MemoryResult {
+  flags: string[]
+  env: Record<string, string>
+  node: string
+  rest?: Awaited<ReturnType<typeof rest>>
+  walk?: Awaited<ReturnType<typeof walk>>
+}
+
+// Both parts against two simulators of `perProvider` incidents each; `only` picks one.
+export async function benchMemory (rounds: number, perProvider: string, only?: 'rest' | 'walk'): Promise<MemoryResult> {
+  const zwa = await startProcess(here('./servers/simulator.ts'), ['zwa', perProvider])
+  const cloudlock = await startProcess(here('./servers/simulator.ts'), ['cloudlock', perProvider])
+  try {
+    const sims = { zwa: zwa.url, cloudlock: cloudlock.url }
+    return {
+      flags: START_FLAGS,
+      env: START_ENV,
+      node: process.version,
+      rest: only === 'walk' ? undefined : await rest(rounds, sims),
+      walk: only === 'rest' ? undefined : await walk(sims)
+    }
+  } finally {
+    await zwa.stop()
+    await cloudlock.stop()
   }
-  process.stdout.write(`${JSON.stringify(r, null, 2)}\n`)
-  if (r.rest) process.stdout.write(`${r.rest.ratio <= 1.5 ? 'PASS' : 'MISS'} RSS at rest, gateway / bare <= 1.5: ${r.rest.ratio}\n`)
-  if (r.walk) process.stdout.write(`${r.walk.growthMb < 50 ? 'PASS' : 'MISS'} RSS growth over a ${r.walk.returned}-incident walk < 50 MB: ${r.walk.growthMb} MB\n`)
-} finally {
-  await zwa.stop()
-  await cloudlock.stop()
+}
+
+export const memoryVerdicts = (r: MemoryResult): string[] => [
+  ...(r.rest ? [`${r.rest.ratio <= 1.5 ? 'PASS' : 'MISS'} RSS at rest, gateway / bare <= 1.5: ${r.rest.ratio} (rounds ${r.rest.perRound.join(', ')})`] : []),
+  ...(r.walk ? [`${r.walk.growthMb < 50 ? 'PASS' : 'MISS'} RSS growth over a ${r.walk.returned}-incident walk < 50 MB: ${r.walk.growthMb} MB`] : [])
+]
+
+// Run directly (not imported by bench/run.ts): print the result and the verdicts.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({
+    options: {
+      rounds: { type: 'string', default: '3' }, walk: { type: 'string', default: '20000' }, only: { type: 'string' }
+    }
+  })
+  const r = await benchMemory(Number(values.rounds), values.walk, values.only as 'rest' | 'walk' | undefined)
+  process.stdout.write(`${JSON.stringify(r, null, 2)}\n${memoryVerdicts(r).join('\n')}\n`)
 }

@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { parseArgs } from 'node:util'
 import { benchCpu } from './cpu.ts'
+import { benchMemory, memoryVerdicts } from './memory.ts'
 import { benchMergedList } from './merged-list.ts'
 import { benchSyncCost } from './sync-cost.ts'
 import { benchWalk } from './walk.ts'
@@ -47,6 +48,12 @@ if (want('merged')) {
   results.merged = m
   check('merged list p50 / slower single-provider p50 <= 1.1', m.p50RatioVsSlowest <= 1.1, m.p50RatioVsSlowest.toFixed(2))
   check('merged list p50 / faster single-provider p50 <= 1.1', m.p50RatioVsFastest <= 1.1, m.p50RatioVsFastest.toFixed(2))
+}
+// `memory`: RSS at rest against a bare Fastify app, and over a walk, with the shipped node flags.
+if (want('memory')) {
+  const m = await benchMemory(Number(values.rounds), values.walk!)
+  results.memory = m
+  verdicts.push(...memoryVerdicts(m))
 }
 if (want('walk')) {
   const w = await benchWalk(Number(values.walk))
