@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { request } from 'undici'
 import { BENCH_KEY, startGateway } from './lib/gateway.ts'
+import { START_ENV, START_FLAGS } from './lib/start-flags.ts'
 import { rssMb, startProcess } from './lib/processes.ts'
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url))
@@ -31,7 +32,9 @@ async function vendorCalls (url: string): Promise<Array<{ path: string, query: R
 export async function benchWalk (perProvider: number): Promise<WalkResult> {
   const zwa = await startProcess(here('./servers/simulator.ts'), ['zwa', String(perProvider)])
   const cloudlock = await startProcess(here('./servers/simulator.ts'), ['cloudlock', String(perProvider)])
-  const gateway = await startGateway({ zwa: zwa.url, cloudlock: cloudlock.url })
+  // The shipped start command's node flags and malloc settings (the Dockerfile's, bench/lib/start-flags.ts):
+  // the memory target is about what an operator runs. GW_NODE_OPTIONS still adds to them.
+  const gateway = await startGateway({ zwa: zwa.url, cloudlock: cloudlock.url }, '', { nodeFlags: START_FLAGS, env: START_ENV })
   try {
     const headers = { authorization: `Bearer ${BENCH_KEY}` }
     const rssBeforeMb = rssMb(gateway.pid)
