@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto'
 import { createRequire } from 'node:module'
-import { SerializerSelector } from '@fastify/fast-json-stringify-compiler'
 import { Incident } from '../schemas/incident.ts'
-import { sharedSchemas } from '../schemas/index.ts'
+import { lazySerializer, schemasById } from '../schemas/serializer.ts'
 
 // The Incident as JSON text, the one form GET /v1/changes writes an incident in: the Incident
 // serializer the routes use (fast-json-stringify through Fastify's own factory), fields in the
@@ -14,12 +13,7 @@ import { sharedSchemas } from '../schemas/index.ts'
 // migration 005), so a caller whose view of the incident is the stored form itself is served the
 // stored text without parsing and re-serializing it (src/mirror/change-feed.ts).
 
-const schemasById = Object.fromEntries(sharedSchemas.map((schema) =>
-  [(schema as unknown as { $id: string }).$id, schema]))
-
-export const serializeIncident = SerializerSelector()(schemasById, {})({
-  schema: Incident, method: 'GET', url: '/v1/changes', httpStatus: '200'
-}) as (incident: unknown) => string
+export const serializeIncident = lazySerializer<unknown>(Incident, '/v1/changes')
 
 // A schema as far as it decides the text: annotations (descriptions, examples, titles) left out,
 // so that editing them keeps stored texts servable; property names are kept whatever they are.

@@ -1,7 +1,6 @@
 import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto'
-import { SerializerSelector } from '@fastify/fast-json-stringify-compiler'
 import { Incident, type IncidentT } from '../schemas/incident.ts'
-import { sharedSchemas } from '../schemas/index.ts'
+import { lazySerializer } from '../schemas/serializer.ts'
 
 // Strong ETags of incidents (spec section 11; docs/writes.md). An ETag names the vendor's state of
 // one incident: every field of the normalized incident the vendor owns, that is all of them but the
@@ -18,8 +17,8 @@ import { sharedSchemas } from '../schemas/index.ts'
 const VIEW_ONLY = new Set(['raw', 'content_withheld'])
 
 // The vendor state as one canonical JSON text: the Incident schema with its properties sorted at
-// every level and without the view's own, compiled by the serializer the routes use. Each object's
-// keys then come in one order whatever order it was built in (key order does not change a state),
+// every level and without the view's own, compiled on first use by the serializer the routes use.
+// Each object's keys then come in one order whatever order it was built in (key order does not change a state),
 // and what the schema does not declare, which the API never shows either, is left out. Compiled,
 // it costs a few µs per incident; a sorted-key walk in JavaScript (and JSON.stringify with a key
 // list, V8's slow path) cost 20-60 µs, ~8 % of a detail read's CPU (BENCHMARKS.md section 1).
@@ -42,10 +41,7 @@ function sortedSchema (schema: unknown, top = false): unknown {
   return out
 }
 
-export const stateText = SerializerSelector()(
-  Object.fromEntries(sharedSchemas.map((schema) => [(schema as unknown as { $id: string }).$id, schema])), {})({
-  schema: sortedSchema(Incident, true), method: 'GET', url: '/etag', httpStatus: '200'
-}) as (incident: IncidentT) => string
+export const stateText = lazySerializer<IncidentT>(sortedSchema(Incident, true), 'incident state')
 
 export interface EtagOptions {
   secret?: string
